@@ -1,0 +1,38 @@
+/**
+ * Finds and imports `cdn.config.{ts,mts,js,mjs}` (TypeScript through jiti, so a
+ * plain Rollup user needs no loader of their own). The only config module that
+ * touches the file system.
+ */
+import { existsSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { CdnDeployError } from '../errors.js'
+
+export const CONFIG_FILES = ['cdn.config.ts', 'cdn.config.mts', 'cdn.config.js', 'cdn.config.mjs'] as const
+
+export interface LoadedFile {
+  /** The default export (or the module itself when it has none). */
+  config: unknown
+  /** Absolute path of the file read, if any. */
+  path?: string
+}
+
+/** `configFile: false` reads nothing; a given path must exist; else the first default name found. */
+export async function loadConfigFile(root: string, configFile?: string | false): Promise<LoadedFile> {
+  if (configFile === false) return { config: undefined }
+  let path: string | undefined
+  if (configFile) {
+    path = resolve(root, configFile)
+    if (!existsSync(path)) throw new CdnDeployError('config', `config file ${path} not found (check configFile)`)
+  } else {
+    path = CONFIG_FILES.map((name) => resolve(root, name)).find((p) => existsSync(p))
+    if (!path) return { config: undefined }
+  }
+  try {
+    const { createJiti } = await import('jiti')
+    const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false })
+    const config = await jiti.import(path, { default: true })
+    return { config, path }
+  } catch (error) {
+    throw new CdnDeployError('config', `could not load ${path}: ${(error as Error).message}`, { cause: error })
+  }
+}

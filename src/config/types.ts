@@ -1,0 +1,255 @@
+/**
+ * The public configuration of vite-plugin-cdn-deploy: what users write in
+ * `cdn.config.ts` (or pass inline to the plugin), and what the rest of the code
+ * reads after resolution. Defaults live next to the types, frozen.
+ */
+
+/** Where the files go: an S3 bucket or any S3-compatible store. */
+export interface StorageOptions {
+  /** Bucket name. Required when `deploy` is on. Env: `CDN_BUCKET`. */
+  bucket?: string
+  /**
+   * Bucket region.
+   * @default the AWS SDK's own chain (`AWS_REGION`, profile), else `us-east-1`
+   */
+  region?: string
+  /**
+   * Endpoint of an S3-compatible store (R2, MinIO, Spaces, a local test server).
+   * The SDK's `AWS_ENDPOINT_URL_S3` keeps working when this is unset.
+   * @default AWS S3
+   */
+  endpoint?: string
+  /**
+   * Address buckets as `endpoint/bucket/key` instead of `bucket.endpoint/key`;
+   * most S3-compatible stores and local servers need it.
+   * @default false
+   */
+  forcePathStyle?: boolean
+  /**
+   * Use S3 Transfer Acceleration. Env: `AWS_S3_USE_ACCELERATE=1`.
+   * @default false
+   */
+  accelerate?: boolean
+  /**
+   * Canned ACL set on every object. Modern buckets disable ACLs (Object Ownership
+   * "bucket owner enforced"), so none is sent unless asked for.
+   * @default undefined (no ACL header)
+   */
+  acl?: 'private' | 'public-read' | 'bucket-owner-full-control'
+}
+
+/** Invalidate through Amazon CloudFront. Credentials come from the AWS default chain. */
+export interface CloudFrontProviderOptions {
+  type: 'cloudfront'
+  /** Distribution id, e.g. `E2EXAMPLE`. Env: `CDN_DISTRIBUTION_ID`. */
+  distributionId?: string
+  /**
+   * CloudFront API endpoint; `AWS_ENDPOINT_URL_CLOUDFRONT` keeps working when unset.
+   * @default AWS CloudFront
+   */
+  endpoint?: string
+  /**
+   * Wait for the invalidation to complete (seconds to wait at most, or `true` for 600).
+   * @default false
+   */
+  wait?: boolean | number
+}
+
+/** Purge through the Cloudflare API. Token from `CLOUDFLARE_API_TOKEN`, never from the file. */
+export interface CloudflareProviderOptions {
+  type: 'cloudflare'
+  /** Zone id. Env: `CLOUDFLARE_ZONE_ID`. */
+  zoneId?: string
+  /**
+   * API base URL, for tests and special accounts.
+   * @default 'https://api.cloudflare.com/client/v4'
+   */
+  baseURL?: string
+  /**
+   * URLs per purge call (Cloudflare allows 100 on most plans).
+   * @default 100
+   */
+  batchSize?: number
+}
+
+/** Call your own HTTP endpoint with the changed paths and URLs. */
+export interface GenericProviderOptions {
+  type: 'generic'
+  /** Webhook URL. */
+  url?: string
+  /** @default 'POST' */
+  method?: 'POST' | 'PUT'
+  /**
+   * Extra headers. Values may reference env vars as `${NAME}`, so secrets stay
+   * in the environment.
+   * @default {}
+   */
+  headers?: Record<string, string>
+}
+
+/** Only upload; nothing is purged (for buckets served directly, or CDNs that revalidate). */
+export interface NoProviderOptions {
+  type: 'none'
+}
+
+export type ProviderOptions =
+  | CloudFrontProviderOptions
+  | CloudflareProviderOptions
+  | GenericProviderOptions
+  | NoProviderOptions
+
+/** What the plugin minifies itself (what the bundler left raw). */
+export interface MinifyOptions {
+  /** JS chunks of a plain Rollup build (terser). Vite's own minifier stays in charge under Vite. @default true */
+  js?: boolean
+  /** CSS assets of a plain Rollup build (lightningcss). @default true */
+  css?: boolean
+  /** `.js`/`.css` files copied from Vite's `public/` dir. @default false */
+  public?: boolean
+}
+
+/** How long files dropped from the build stay in the bucket (both must pass). */
+export interface RetainOptions {
+  /** Releases a file must have been absent for before it is deleted. @default 3 */
+  releases?: number
+  /** Days a file must have been absent for before it is deleted. @default 7 */
+  days?: number
+}
+
+/** Options that an environment (`environments.<mode>`) may override. */
+export interface CdnOptions {
+  /**
+   * Turn the plugin on. Off, the build is exactly a normal local build.
+   * Env: `CDN_ENABLED=0|1`.
+   * @default true
+   */
+  enabled?: boolean
+  /**
+   * Public base URL of the CDN. With no path (`https://cdn.example.com`) the
+   * prefix is appended; with a path (`https://cdn.example.com/v2/`) it is used
+   * as is, for CDNs whose origin path strips the prefix. Env: `CDN_DOMAIN`.
+   */
+  domain?: string
+  /**
+   * Key prefix in the bucket, e.g. `app/`. Env: `CDN_PREFIX`.
+   * @default ''
+   */
+  prefix?: string
+  /** The bucket. */
+  storage?: StorageOptions
+  /**
+   * The CDN to invalidate after a deploy.
+   * @default { type: 'none' }
+   */
+  provider?: ProviderOptions
+  /**
+   * Cache-Control by glob (matched against the key relative to the prefix),
+   * first match wins, over the defaults (hashed files immutable for a year,
+   * HTML revalidated, service workers `no-cache`, other files short).
+   * @default {}
+   */
+  cacheControl?: Record<string, string>
+  /**
+   * Minify what the bundler left raw; `false` turns all of it off.
+   * @default { js: true, css: true, public: false }
+   */
+  minify?: boolean | MinifyOptions
+  /**
+   * Add `integrity` (sha384) and `crossorigin` to script and stylesheet tags in HTML.
+   * @default true
+   */
+  sri?: boolean
+  /**
+   * Also emit the files of `public/` under content-hashed names (the originals
+   * stay too); the manifest maps each original path to its hashed URL.
+   * @default false
+   */
+  hashPublic?: boolean
+  /**
+   * Serve HTML from your own origin while every asset URL points at the CDN
+   * (uses Vite's `renderBuiltUrl`; `base` stays as you set it).
+   * @default false
+   */
+  htmlAtOrigin?: boolean
+  /** Retention of files dropped from the build. @default { releases: 3, days: 7 } */
+  retain?: RetainOptions
+  /**
+   * Parallel uploads.
+   * @default 16
+   */
+  concurrency?: number
+  /**
+   * Upload and invalidate after `vite build`. Off, the build is still CDN-ready.
+   * Env: `CDN_DEPLOY=0|1`.
+   * @default true
+   */
+  deploy?: boolean
+}
+
+/** The whole `cdn.config.ts`. */
+export interface CdnUserConfig extends CdnOptions {
+  /**
+   * Named overrides, picked by Vite's `--mode` (or `CDN_ENV` in the CLI) and
+   * merged over the top level.
+   * @default {}
+   */
+  environments?: Record<string, CdnOptions>
+}
+
+/** Options of the plugin factory `cdn(options)`: inline config plus where to find the file. */
+export interface CdnPluginOptions extends CdnUserConfig {
+  /**
+   * Path of the config file (relative to the Vite root). Without it the plugin
+   * looks for `cdn.config.{ts,mts,js,mjs}` in the root; inline options override
+   * the file.
+   * @default 'cdn.config.ts' (if present)
+   */
+  configFile?: string | false
+}
+
+/** Config after defaults, environment and env vars: every field present. */
+export interface ResolvedCdnConfig {
+  enabled: boolean
+  /** The environment picked, if any. */
+  mode: string | undefined
+  domain: string
+  prefix: string
+  /** Absolute URL (ending in `/`) at which key `<prefix>x` is served as `<publicBase>x`. */
+  publicBase: string
+  storage: Required<Pick<StorageOptions, 'forcePathStyle' | 'accelerate'>> &
+    Omit<StorageOptions, 'forcePathStyle' | 'accelerate'>
+  provider: ResolvedProvider
+  cacheControl: Array<[glob: string, value: string]>
+  minify: Required<MinifyOptions>
+  sri: boolean
+  hashPublic: boolean
+  htmlAtOrigin: boolean
+  retain: Required<RetainOptions>
+  concurrency: number
+  deploy: boolean
+}
+
+export type ResolvedProvider =
+  | (CloudFrontProviderOptions & { distributionId: string })
+  | (CloudflareProviderOptions & { zoneId: string; apiToken: string; baseURL: string; batchSize: number })
+  | (GenericProviderOptions & { url: string; method: 'POST' | 'PUT'; headers: Record<string, string> })
+  | NoProviderOptions
+
+export const DEFAULTS = Object.freeze({
+  enabled: true,
+  prefix: '',
+  provider: Object.freeze({ type: 'none' }),
+  minify: Object.freeze({ js: true, css: true, public: false }),
+  sri: true,
+  hashPublic: false,
+  htmlAtOrigin: false,
+  retain: Object.freeze({ releases: 3, days: 7 }),
+  concurrency: 16,
+  deploy: true,
+  cloudflare: Object.freeze({ baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 }),
+} satisfies Partial<Record<string, unknown>>)
+
+/** Identity helper that types `cdn.config.ts`. */
+export function defineCdnConfig(config: CdnUserConfig): CdnUserConfig {
+  return config
+}

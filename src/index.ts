@@ -1,0 +1,32 @@
+/**
+ * vite-plugin-cdn-deploy: the public API.
+ *
+ * ```ts
+ * import cdn from 'vite-plugin-cdn-deploy'
+ * export default defineConfig({ plugins: [cdn()] })
+ * ```
+ */
+import { cdn } from './vite/index.js'
+
+export default cdn
+export { cdn }
+export { defineCdnConfig, DEFAULTS } from './config/types.js'
+export type {
+  CdnOptions,
+  CdnPluginOptions,
+  CdnUserConfig,
+  CloudFrontProviderOptions,
+  CloudflareProviderOptions,
+  GenericProviderOptions,
+  MinifyOptions,
+  NoProviderOptions,
+  ProviderOptions,
+  ResolvedCdnConfig,
+  RetainOptions,
+  StorageOptions,
+} from './config/types.js'
+export { resolveConfig, type ResolveInput } from './config/resolve.js'
+export { loadConfigFile } from './config/load.js'
+export { CdnDeployError } from './errors.js'
+export { MANIFEST_PATH, type CdnManifest, type ManifestEntry, type ManifestFile } from './build/manifest.js'
+export { CACHE } from './plan/rules.js'

@@ -1,0 +1,127 @@
+/**
+ * `cdn:build` — the build-time hooks: minify what the bundler left raw (plain
+ * Rollup), emit hashed copies of public files, add SRI to HTML, and write the
+ * CDN manifest from the final bytes. Each hook gathers inputs and calls a pure
+ * module; the work itself lives in src/build.
+ */
+import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { dirname, extname, join, resolve } from 'node:path'
+import type { Plugin } from 'vite'
+import { sri } from '../build/hash.js'
+import { addSriToHtml } from '../build/html-sri.js'
+import { createManifest, MANIFEST_PATH, type OutputFileInput } from '../build/manifest.js'
+import { looksMinified, minifyCss, minifyJs } from '../build/minify.js'
+import { isHtml } from '../plan/content-type.js'
+import { describeBundle, isAsset, isChunk, type Bundle } from './bundle.js'
+import type { PluginState } from './state.js'
+
+type HookContext = { environment?: { config: { consumer?: string } } }
+
+/** Enabled, resolved, and building for the browser (not an SSR environment). */
+function isActive(state: PluginState, ctx: unknown): boolean {
+  const consumer = (ctx as HookContext).environment?.config.consumer
+  return state.active && !!state.config && (consumer === undefined || consumer === 'client')
+}
+
+/** Every file under `dir`, relative, with `/` separators. */
+export async function listFiles(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1).split('\\').join('/'))
+    .sort()
+}
+
+async function minifyText(rel: string, text: string): Promise<string> {
+  if (looksMinified(text)) return text
+  if (/\.m?js$/.test(rel)) return (await minifyJs(text, rel, { module: rel.endsWith('.mjs'), sourcemap: false })).code
+  if (rel.endsWith('.css')) return minifyCss(text, rel)
+  return text
+}
+
+export function buildPlugin(state: PluginState): Plugin {
+  return {
+    name: 'cdn:build',
+    apply: 'build',
+    enforce: 'post',
+
+    async renderChunk(code, chunk, output) {
+      // Under Vite its own minifier stays in charge; plain Rollup output is raw.
+      const config = state.config
+      if (!isActive(state, this) || state.isVite || !config?.minify.js || state.otherJsMinifier || looksMinified(code)) return null
+      const result = await minifyJs(code, chunk.fileName, { module: output.format === 'es', sourcemap: !!output.sourcemap })
+      return result.map ? { code: result.code, map: result.map } : { code: result.code, map: null }
+    },
+
+    generateBundle: {
+      order: 'post',
+      async handler(_output, rawBundle) {
+        if (!isActive(state, this)) return
+        const config = state.config!
+        const bundle = rawBundle as unknown as Bundle
+        if (!state.isVite && config.minify.css) {
+          for (const asset of Object.values(bundle).filter(isAsset)) {
+            if (extname(asset.fileName) !== '.css') continue
+            const text = Buffer.from(asset.source).toString('utf8')
+            if (!looksMinified(text)) asset.source = await minifyCss(text, asset.fileName)
+          }
+        }
+        if (config.hashPublic && state.publicDir) {
+          for (const rel of await listFiles(state.publicDir)) {
+            let source: string | Uint8Array = await readFile(join(state.publicDir, rel))
+            if (config.minify.public && /\.(m?js|css)$/.test(rel)) source = await minifyText(rel, source.toString())
+            const ref = this.emitFile({ type: 'asset', name: rel.slice(rel.lastIndexOf('/') + 1), source })
+            state.publicHashed.set(rel, this.getFileName(ref))
+          }
+        }
+        if (config.sri) {
+          const lookup = (url: string): string | undefined => {
+            if (!url.startsWith(config.publicBase)) return undefined
+            const output = bundle[decodeURIComponent(url.slice(config.publicBase.length))]
+            if (!output) return undefined
+            if (isChunk(output)) return sri(output.code)
+            return isAsset(output) ? sri(output.source) : undefined
+          }
+          for (const asset of Object.values(bundle).filter(isAsset)) {
+            if (!isHtml(asset.fileName)) continue
+            asset.source = addSriToHtml(Buffer.from(asset.source).toString('utf8'), lookup).html
+          }
+        }
+      },
+    },
+
+    writeBundle: {
+      order: 'post',
+      async handler(output, rawBundle) {
+        if (!isActive(state, this)) return
+        const config = state.config!
+        const outDir = resolve(output.dir ?? state.outDir ?? dirname(output.file ?? 'dist/x'))
+        const { files, chunks } = describeBundle(rawBundle as unknown as Bundle, state.root, state.patterns)
+        const inBundle = new Set(files.map((f) => f.rel))
+        for (const file of files) {
+          const original = [...state.publicHashed].find(([, hashed]) => hashed === file.rel)?.[0]
+          if (original) Object.assign(file, { original, immutable: true })
+        }
+        // Vite copied public/ into outDir before writing; those files keep their names.
+        const publicFiles: OutputFileInput[] = []
+        for (const rel of state.publicDir ? await listFiles(state.publicDir) : []) {
+          if (inBundle.has(rel) || rel.startsWith('.vite/')) continue
+          const path = join(outDir, rel)
+          let bytes: string | Uint8Array = await readFile(path)
+          if (config.minify.public && /\.(m?js|css)$/.test(rel)) {
+            const minified = await minifyText(rel, bytes.toString())
+            if (minified !== bytes.toString()) await writeFile(path, (bytes = minified))
+          }
+          publicFiles.push({ rel, bytes, immutable: false, source: 'public' })
+        }
+        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl })
+        const target = join(outDir, MANIFEST_PATH)
+        await mkdir(dirname(target), { recursive: true })
+        await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')
+        state.manifest = manifest
+        state.written = true
+        state.info(`[cdn-deploy] ${Object.keys(manifest.files).length} files for ${config.publicBase} (release ${manifest.release}); manifest: ${MANIFEST_PATH}`)
+      },
+    },
+  }
+}
