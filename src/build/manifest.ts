@@ -108,10 +108,10 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
     files[file.rel] = entry
   }
   const entries: Record<string, ManifestEntry> = {}
-  for (const { key, ...chunk } of input.chunks) {
-    const file = files[chunk.file]
+  for (const { key, file: rel, ...chunk } of input.chunks) {
+    const file = files[rel]
     if (!file) continue
-    entries[key] = { file: chunk.file, url: file.url, integrity: file.integrity ?? '', ...chunk }
+    entries[key] = { file: rel, url: file.url, integrity: file.integrity ?? '', ...chunk }
   }
   const now = input.now ?? new Date()
   return {
