@@ -3,7 +3,7 @@
  * an HTML document, so a tampered CDN file does not run. Pure: the caller gives
  * a lookup from the URL written in the tag to the file's SRI value.
  */
-const TAG = /<(script|link)\b([^>]*)>/gi
+const TAG = /<(script|link)(?=[\s/>])([^>]*)>/gi
 const ATTR = /([^\s=/>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+)))?/g
 
 export function readAttributes(source: string): Map<string, string> {

@@ -3,7 +3,8 @@
  * env vars → defaults, validated into one list of problems before any build work.
  */
 import { configError } from '../errors.js'
-import { formatIssues, optionsShape, userConfigSchema } from './schema.js'
+import type { z } from 'zod'
+import { DISTRIBUTION_ID, ZONE_ID, formatIssues, optionsShape, userConfigSchema } from './schema.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
 
@@ -33,7 +34,7 @@ export function resolveConfig(input: ResolveInput): ResolvedCdnConfig {
 
   let merged = mergeOptions(file, inline)
   const environments = { ...file.environments, ...inline.environments }
-  if (input.mode && environments[input.mode]) {
+  if (input.mode && Object.hasOwn(environments, input.mode)) {
     merged = mergeOptions(merged, environments[input.mode]!)
   } else if (input.mode && input.strictMode) {
     const known = Object.keys(environments)
@@ -52,13 +53,16 @@ type Validated = CdnOptions & { environments?: Record<string, CdnOptions> }
 function validate(raw: unknown, problems: string[]): Validated {
   const parsed = userConfigSchema.safeParse(raw)
   if (!parsed.success) {
-    problems.push(...formatIssues(parsed.error))
+    problems.push(...formatIssues(parsed.error, '', raw))
     return {}
   }
-  const headers = parsed.data.provider?.type === 'generic' ? parsed.data.provider.headers : undefined
-  for (const [name, value] of Object.entries(headers ?? {})) {
-    if (/auth|token|key|secret|password/i.test(name) && !value.includes('${')) {
-      problems.push(`provider.headers.${name}: secrets do not belong in the config file: write "\${MY_ENV_VAR}" and set the variable in the environment`)
+  const levels: Array<[string, CdnOptions]> = [['', parsed.data], ...Object.entries(parsed.data.environments ?? {}).map(([mode, o]): [string, CdnOptions] => [`environments.${mode}.`, o])]
+  for (const [at, options] of levels) {
+    const headers = options.provider?.type === 'generic' ? options.provider.headers : undefined
+    for (const [name, value] of Object.entries(headers ?? {})) {
+      if (/auth|token|key|secret|password/i.test(name) && !value.includes('${')) {
+        problems.push(`${at}provider.headers.${name}: secrets do not belong in the config file: write "\${MY_ENV_VAR}" and set the variable in the environment`)
+      }
     }
   }
   return parsed.data as Validated
@@ -93,7 +97,7 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
     if (value === undefined) problems.push(`${name}: "${raw}" is not a boolean (use 1/0, true/false)`)
     return value
   }
-  const str = (name: string, check: (typeof optionsShape)[keyof typeof optionsShape] | undefined): string | undefined => {
+  const str = (name: string, check: z.ZodType | undefined): string | undefined => {
     const raw = env[name]
     if (raw === undefined || raw === '') return undefined
     const parsed = check?.safeParse(raw)
@@ -104,15 +108,17 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
   out.deploy = bool('CDN_DEPLOY') ?? out.deploy
   out.domain = str('CDN_DOMAIN', optionsShape.domain) ?? out.domain
   out.prefix = str('CDN_PREFIX', optionsShape.prefix) ?? out.prefix
-  const bucket = str('CDN_BUCKET', undefined)
-  if (bucket) {
-    const parsed = optionsShape.storage.safeParse({ bucket })
-    if (!parsed.success) problems.push(...formatIssues(parsed.error, 'CDN_BUCKET'))
-    out.storage!.bucket = bucket
-  }
+  const bucket = str('CDN_BUCKET', optionsShape.storage.unwrap().shape.bucket)
+  if (bucket) out.storage!.bucket = bucket
   out.storage!.accelerate = bool('AWS_S3_USE_ACCELERATE') ?? out.storage!.accelerate
 
   const distributionId = env.CDN_DISTRIBUTION_ID
+  if (distributionId && !DISTRIBUTION_ID.test(distributionId)) {
+    problems.push(`CDN_DISTRIBUTION_ID: "${distributionId}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`)
+  }
+  if (env.CLOUDFLARE_ZONE_ID && !ZONE_ID.test(env.CLOUDFLARE_ZONE_ID)) {
+    problems.push(`CLOUDFLARE_ZONE_ID: "${env.CLOUDFLARE_ZONE_ID}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`)
+  }
   if (distributionId) {
     if (out.provider && out.provider.type !== 'cloudfront' && out.provider.type !== 'none') {
       problems.push(`CDN_DISTRIBUTION_ID is set but provider.type is "${out.provider.type}" (unset one of them)`)

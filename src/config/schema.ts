@@ -14,17 +14,22 @@ const OTHER_SECRET_KEYS = new Set(['apiToken', 'token', 'apiKey', 'key', 'passwo
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/
 
+/** A URL as shown in a message: any `user:password@` part masked, so no secret is echoed. */
+const shown = (value: string) => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@]*@/i, '$1***@')
+
 const httpUrl = (what: string) =>
   z.string({ error: `must be a string: the ${what} URL` }).superRefine((value, ctx) => {
     let url: URL
     try {
+      // `localhost:9000` or `cdn.example.com:443` parse as a scheme; they still lack one.
+      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme')
       url = new URL(value)
     } catch {
-      ctx.addIssue({ code: 'custom', message: `"${value}" is not an absolute URL (write it as "https://${value.replace(/^\/+/, '')}")` })
+      ctx.addIssue({ code: 'custom', message: `"${shown(value)}" is not an absolute URL (write it as "https://${shown(value).replace(/^\/+/, '')}")` })
       return
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: `"${value}" must use https:// (got ${url.protocol})` })
+      ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must use https:// (got ${url.protocol})` })
     } else if (url.username || url.password) {
       ctx.addIssue({ code: 'custom', message: `"${url.host}…" must not carry credentials in the URL: ${SECRET_HINTS.other}` })
     }
@@ -35,10 +40,10 @@ const domain = httpUrl('CDN').superRefine((value, ctx) => {
   if (!URL.canParse(value)) return
   const url = new URL(value)
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must use https:// (an http asset on an https page is blocked as mixed content)` })
+    ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must use https:// (an http asset on an https page is blocked as mixed content)` })
   }
   if (url.search || url.hash) {
-    ctx.addIssue({ code: 'custom', message: `"${value}" must not have a query or fragment (write the base URL only, e.g. "${url.origin}${url.pathname}")` })
+    ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must not have a query or fragment (write the base URL only, e.g. "${url.origin}${url.pathname}")` })
   }
 })
 
@@ -53,6 +58,8 @@ const prefix = z.string({ error: 'must be a string such as "app/"' }).superRefin
 })
 
 const BUCKET = /^[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]$/
+export const DISTRIBUTION_ID = /^[A-Z0-9]{8,20}$/
+export const ZONE_ID = /^[a-f0-9]{32}$/
 const storage = z.strictObject({
   bucket: z.string({ error: 'must be a string' }).regex(BUCKET, {
     error: (iss) => `"${String(iss.input)}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens; no "s3://" and no path)`,
@@ -72,7 +79,7 @@ const providerTypes = ['cloudfront', 'cloudflare', 'generic', 'none'] as const
 const provider = z.discriminatedUnion('type', [
   z.strictObject({
     type: z.literal('cloudfront'),
-    distributionId: z.string().regex(/^[A-Z0-9]{8,20}$/, {
+    distributionId: z.string().regex(DISTRIBUTION_ID, {
       error: (iss) => `"${String(iss.input)}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`,
     }).optional(),
     endpoint: httpUrl('CloudFront endpoint').optional(),
@@ -80,7 +87,7 @@ const provider = z.discriminatedUnion('type', [
   }),
   z.strictObject({
     type: z.literal('cloudflare'),
-    zoneId: z.string().regex(/^[a-f0-9]{32}$/, {
+    zoneId: z.string().regex(ZONE_ID, {
       error: (iss) => `"${String(iss.input)}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`,
     }).optional(),
     baseURL: httpUrl('Cloudflare API').optional(),
@@ -139,15 +146,21 @@ export const userConfigSchema = z.strictObject({
   configFile: z.union([z.string(), z.literal(false)]).optional(),
 }, { error: 'the config must be an object (export default defineCdnConfig({ ... }))' })
 
-const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', 'bucket', 'region', 'endpoint', 'distributionId', 'zoneId']
+/** Nested option names users often write at the top level, with where they belong. */
+const NESTED: Record<string, string> = {
+  bucket: 'storage.bucket', region: 'storage.region', endpoint: 'storage.endpoint', distributionId: 'provider.distributionId', zoneId: 'provider.zoneId',
+}
+const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', ...Object.keys(NESTED)]
 
-/** Turn zod issues into one readable line each. */
-export function formatIssues(error: z.ZodError, root = ''): string[] {
+/** Turn zod issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
+export function formatIssues(error: z.ZodError, root = '', input?: unknown): string[] {
   const lines: string[] = []
   for (const issue of error.issues) {
     const at = [root, ...issue.path.map(String)].filter(Boolean).join('.')
     if (issue.code === 'unrecognized_keys') {
-      for (const key of issue.keys) lines.push(unknownKey(at, key))
+      const owner = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
+      const type = owner && typeof owner === 'object' ? (owner as { type?: unknown }).type : undefined
+      for (const key of issue.keys) lines.push(unknownKey(at, key, type))
     } else {
       lines.push(`${at || '(config)'}: ${issue.message}`)
     }
@@ -155,11 +168,13 @@ export function formatIssues(error: z.ZodError, root = ''): string[] {
   return lines
 }
 
-function unknownKey(at: string, key: string): string {
+function unknownKey(at: string, key: string, ownerType?: unknown): string {
   const field = at ? `${at}.${key}` : key
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
-  if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${at.startsWith('provider') || at.includes('.provider') ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
-  const guess = closest(key, KNOWN)
+  if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
+  let guess = closest(key, KNOWN)
+  // At an options level, `bucket` & co. belong one level down: say where.
+  if (guess && NESTED[guess] && (!at || /^environments\.[^.]+$/.test(at))) guess = NESTED[guess]
   return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`
 }
 

@@ -37,11 +37,24 @@ export function defaultCacheControl(rel: string, immutable: boolean): string {
 
 /**
  * Conservative content-hash detector for directories built elsewhere (the build
- * knows for sure and says so in the manifest): a `-` or `.` then 8+ chars of a
- * base64url/hex hash with at least one digit, right before the extension.
+ * knows for sure and says so in the manifest). A false positive marks a mutable
+ * file immutable for a year, a false negative only costs a short cache, so only
+ * two shapes count, right before the extension and after a `-` or `.`:
+ * - exactly 8 base64url chars (Rollup/Vite `[hash]`, esbuild) holding a letter and
+ *   either a digit or a random-looking mix of 2+ upper and 2+ lower case letters;
+ * - 8 to 64 hex chars with a digit and a letter (webpack/Parcel `[contenthash]`).
+ * Kebab-case words (`apple-touch-icon-180x180`, `roboto-v30-latin-regular`) are neither.
  */
-const HASHED = /[-.]([A-Za-z0-9_-]{8,})\.[A-Za-z0-9]+(\.map)?$/
+const HASH8 = /[-.]([A-Za-z0-9_-]{8})\.[A-Za-z0-9]+(\.map)?$/
+const HEX = /[-.]([0-9a-fA-F]{8,64})\.[A-Za-z0-9]+(\.map)?$/
+const CAMEL = /^[A-Z]?[a-z]+(?:[A-Z][a-z]+)+$/
 export function looksHashed(rel: string): boolean {
-  const match = HASHED.exec(rel)
-  return !!match && /\d/.test(match[1]!) && /[A-Za-z]/.test(match[1]!) && !isHtml(rel)
+  if (isHtml(rel)) return false
+  const hex = HEX.exec(rel)?.[1]
+  if (hex && /\d/.test(hex) && /[a-f]/i.test(hex)) return true
+  const hash = HASH8.exec(rel)?.[1]
+  if (!hash || !/[A-Za-z]/.test(hash)) return false
+  if (/\d/.test(hash)) return true
+  // Letters only: random case, not a camelCase word such as `MyWidget` or `toDoList`.
+  return (hash.match(/[A-Z]/g)?.length ?? 0) >= 2 && (hash.match(/[a-z]/g)?.length ?? 0) >= 2 && !CAMEL.test(hash)
 }

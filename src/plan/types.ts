@@ -6,7 +6,7 @@
 
 /** One file of the output directory, as the scan found it. */
 export interface LocalFile {
-  /** Path relative to the output directory, `/`-separated, NFC as on disk. */
+  /** Path relative to the output directory, `/`-separated, exactly as on disk (not Unicode-normalized: NFC and NFD names are distinct keys). */
   rel: string
   /** Absolute path on disk (read as a stream at upload time). */
   path: string

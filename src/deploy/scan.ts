@@ -1,0 +1,221 @@
+/**
+ * The scan: the one place the deploy reads the output directory. It lists every
+ * file (dot files too), hashes each by reading it in chunks (a multi-GB video
+ * never sits in memory, and only `concurrency` files are open at once), and
+ * says which files are content-hashed, from the build's manifest when there is
+ * one. Everything after this works on the returned values, not on the disk.
+ */
+import { createHash } from 'node:crypto'
+import { lstat, open, readFile, readlink, realpath, stat } from 'node:fs/promises'
+import { join, sep } from 'node:path'
+import fg from 'fast-glob'
+import { MANIFEST_PATH, MANIFEST_VERSION, type CdnManifest, type ManifestFile } from '../build/manifest.js'
+import { CdnDeployError } from '../errors.js'
+import { contentTypeFor } from '../plan/content-type.js'
+import { isSafeRelPath } from '../plan/paths.js'
+import { looksHashed } from '../plan/rules.js'
+import type { LocalFile } from '../plan/types.js'
+
+export interface ScanOptions {
+  /**
+   * Also deploy `<dir>/.vite/` (Vite's manifest and ours), for servers that read
+   * them from the CDN. Only the top-level `.vite/` is Vite's; nested ones are kept.
+   * @default false
+   */
+  includeVite?: boolean
+  /** The build's manifest; read from `<dir>/.vite/cdn-manifest.json` when not given. */
+  manifest?: CdnManifest
+  /** Files read and hashed at once. @default 8 */
+  concurrency?: number
+}
+
+/** Bytes read per call: big enough for few syscalls, small enough to hold `concurrency` of. */
+const CHUNK = 1024 * 1024
+const DEFAULT_CONCURRENCY = 8
+
+interface Found {
+  rel: string
+  path: string
+}
+
+export async function scanDir(dir: string, options: ScanOptions = {}): Promise<LocalFile[]> {
+  const root = await realRoot(dir)
+  const found = await listFiles(root, options.includeVite ?? false)
+  const immutableFor = immutability(options.manifest ?? (await readManifest(root)), new Set(found.map((f) => f.rel)))
+  const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY)
+  const files = await mapLimit(found, limit, async ({ rel, path }): Promise<LocalFile> => {
+    const { size, sha256 } = await hashFile(path, rel)
+    return { rel, path, size, sha256, contentType: contentTypeFor(rel), immutable: immutableFor(rel) }
+  })
+  // Code-unit order, not localeCompare: the same list on every machine.
+  return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+}
+
+async function realRoot(dir: string): Promise<string> {
+  try {
+    const root = await realpath(dir)
+    if ((await stat(root)).isDirectory()) return root
+  } catch (cause) {
+    throw new CdnDeployError('scan', `output directory ${dir} cannot be read (did the build run?)`, { cause })
+  }
+  throw new CdnDeployError('scan', `output directory ${dir} is not a directory`)
+}
+
+/**
+ * List with fast-glob, following no links itself: each link is checked here, so
+ * one leading out of the directory is an error (naming it) rather than a silent
+ * upload of, say, `~/.aws`, and a link cycle ends with an error instead of looping.
+ * `chain` holds the real directories on the way down, to spot the cycles.
+ */
+async function listFiles(root: string, includeVite: boolean): Promise<Found[]> {
+  const out: Found[] = []
+  const walk = async (cwd: string, base: string, chain: readonly string[], ignore: string[]): Promise<void> => {
+    const entries = await fg('**', { cwd, dot: true, onlyFiles: false, followSymbolicLinks: false, objectMode: true, ignore, suppressErrors: false })
+    for (const entry of entries) {
+      const rel = base + entry.path
+      const path = join(cwd, entry.path)
+      if (entry.dirent.isDirectory()) continue
+      await checkName(rel, path)
+      if (entry.dirent.isFile()) {
+        out.push({ rel, path })
+      } else if (entry.dirent.isSymbolicLink()) {
+        const target = await followLink(root, rel, path)
+        if (target.directory) {
+          if (chain.includes(target.real)) throw new CdnDeployError('scan', `symlink ${rel} → ${target.raw} makes a cycle (it leads back to a directory that contains it)`)
+          await walk(path, `${rel}/`, [...chain, target.real], [])
+        } else {
+          out.push({ rel, path })
+        }
+      } else {
+        throw new CdnDeployError('scan', `${rel} is not a regular file (a socket, FIFO or device cannot be uploaded)`)
+      }
+    }
+  }
+  // `.vite` itself too, in case it is a link (the walk would follow it).
+  await walk(root, '', [root], includeVite ? [] : ['.vite', '.vite/**'])
+  return out
+}
+
+/** Keys are made from these names, so refuse any that would not map to exactly one key under the prefix. */
+async function checkName(rel: string, path: string): Promise<void> {
+  if (!isSafeRelPath(rel)) {
+    throw new CdnDeployError('scan', `refusing ${JSON.stringify(rel)}: a backslash, NUL, "..", "." or empty segment would not make a safe key (rename the file)`)
+  }
+  // A name that is not valid UTF-8 comes back with U+FFFD, which names another
+  // (missing) file; S3 keys are UTF-8. Normalization (NFC vs NFD) is left as on disk:
+  // the two are distinct files there and become distinct keys.
+  if (rel.includes('\uFFFD')) {
+    await lstat(path).catch((cause: unknown) => {
+      throw new CdnDeployError('scan', `refusing ${JSON.stringify(rel)}: its name on disk is not valid UTF-8`, { cause })
+    })
+  }
+}
+
+async function followLink(root: string, rel: string, path: string): Promise<{ raw: string; real: string; directory: boolean }> {
+  const raw = await readlink(path)
+  let real: string
+  try {
+    real = await realpath(path)
+  } catch (cause) {
+    throw new CdnDeployError('scan', `symlink ${rel} → ${raw} is broken (nothing at its target)`, { cause })
+  }
+  if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
+    throw new CdnDeployError('scan', `symlink ${rel} → ${raw} leads outside the output directory ${root} (to ${real}); only links that stay inside are followed, so copy the target into the build instead`)
+  }
+  const info = await stat(real)
+  if (!info.isDirectory() && !info.isFile()) throw new CdnDeployError('scan', `symlink ${rel} → ${raw} points at something that is neither a file nor a directory`)
+  return { raw, real, directory: info.isDirectory() }
+}
+
+/** sha256 and size from one open handle, so both describe the same bytes. */
+async function hashFile(path: string, rel: string): Promise<{ size: number; sha256: string }> {
+  let handle
+  try {
+    handle = await open(path, 'r')
+    const expected = (await handle.stat()).size
+    const hash = createHash('sha256')
+    const buffer = Buffer.allocUnsafe(CHUNK)
+    let size = 0
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, CHUNK, null)
+      if (bytesRead === 0) break
+      hash.update(buffer.subarray(0, bytesRead))
+      size += bytesRead
+    }
+    if (size !== expected) throw new CdnDeployError('scan', `${rel} changed while it was read (${expected} → ${size} bytes); is something still writing the output directory?`)
+    return { size, sha256: hash.digest('hex') }
+  } catch (cause) {
+    if (cause instanceof CdnDeployError) throw cause
+    throw new CdnDeployError('scan', `cannot read ${rel}`, { cause })
+  } finally {
+    await handle?.close()
+  }
+}
+
+async function readManifest(root: string): Promise<CdnManifest | undefined> {
+  const file = join(root, MANIFEST_PATH)
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined // built elsewhere: fall back to names
+    throw new CdnDeployError('scan', `cannot read ${file}`, { cause })
+  }
+  // A broken manifest is an error, not a fallback: guessing immutability wrong
+  // would cache a file for a year, or an asset for five minutes.
+  let parsed: Partial<CdnManifest> | undefined
+  try {
+    parsed = JSON.parse(text) as Partial<CdnManifest>
+  } catch (cause) {
+    throw new CdnDeployError('scan', `${file} is not valid JSON (rebuild, or delete it to fall back to name-based detection)`, { cause })
+  }
+  if (parsed?.version !== MANIFEST_VERSION || typeof parsed.files !== 'object' || parsed.files === null) {
+    throw new CdnDeployError('scan', `${file} is not a version ${MANIFEST_VERSION} cdn-deploy manifest (rebuild, or delete it to fall back to name-based detection)`)
+  }
+  return parsed as CdnManifest
+}
+
+/**
+ * The manifest knows which names the build hashed; files it does not list
+ * (added after the build) fall back to the conservative name pattern. On a
+ * filesystem that rewrites name normalization (HFS+ stores NFD) the exact lookup
+ * misses, so a file matches a manifest key by NFC form too, unless that exact
+ * key is on disk as well (then the two are different files).
+ */
+function immutability(manifest: CdnManifest | undefined, onDisk: ReadonlySet<string>): (rel: string) => boolean {
+  if (!manifest) return looksHashed
+  const files = new Map<string, ManifestFile>(Object.entries(manifest.files))
+  const byNfc = new Map<string, string | null>() // null: two keys share the form, ambiguous
+  for (const key of files.keys()) {
+    const nfc = key.normalize('NFC')
+    byNfc.set(nfc, byNfc.has(nfc) ? null : key)
+  }
+  return (rel) => {
+    let entry = files.get(rel)
+    if (!entry) {
+      const key = byNfc.get(rel.normalize('NFC'))
+      if (key && !onDisk.has(key)) entry = files.get(key)
+    }
+    return entry ? entry.immutable === true : looksHashed(rel)
+  }
+}
+
+/** Run `fn` over `items` with at most `limit` in flight; stops starting new ones after a failure. */
+async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length)
+  let next = 0
+  let failed = false
+  const worker = async (): Promise<void> => {
+    while (!failed && next < items.length) {
+      const index = next++
+      try {
+        results[index] = await fn(items[index]!)
+      } catch (error) {
+        failed = true
+        throw error
+      }
+    }
+  }
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
+  return results
+}

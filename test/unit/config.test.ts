@@ -1,0 +1,458 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { resolveConfig, type ResolveInput } from '../../src/config/resolve.js'
+import { DEFAULTS, defineCdnConfig } from '../../src/config/types.js'
+import { CdnDeployError } from '../../src/errors.js'
+
+const DOMAIN = 'https://cdn.example.com'
+const BUCKET = 'example-assets'
+const ZONE = '0123456789abcdef0123456789abcdef'
+/** A config that resolves cleanly; cases below break one thing in it. */
+const OK = { domain: DOMAIN, storage: { bucket: BUCKET } }
+
+function failure(input: ResolveInput): CdnDeployError {
+  try {
+    resolveConfig(input)
+  } catch (error) {
+    if (error instanceof CdnDeployError) return error
+    throw error
+  }
+  throw new Error(`resolveConfig did not throw for ${JSON.stringify(input)}`)
+}
+
+describe('resolveConfig: bad configs', () => {
+  // [case, input, texts the message must contain: field path, what was wrong, the fix]
+  const cases: Array<[string, ResolveInput, string[]]> = [
+    ['unknown top-level key', { file: { ...OK, domian: DOMAIN } },
+      ['domian: unknown option', 'did you mean "domain"?']],
+    ['nested option at the top level', { file: { ...OK, bucket: BUCKET } },
+      ['bucket: unknown option', 'did you mean "storage.bucket"?']],
+    ['unknown key inside storage', { file: { domain: DOMAIN, storage: { bukcet: BUCKET } } },
+      ['storage.bukcet: unknown option', 'did you mean "bucket"?']],
+    ['missing domain while enabled', { file: { storage: { bucket: BUCKET } } },
+      ['domain: required', 'e.g. "https://cdn.example.com"', 'CDN_DOMAIN', 'enabled: false']],
+    ['domain not a URL', { file: { ...OK, domain: 'cdn.example.com' } },
+      ['domain: "cdn.example.com" is not an absolute URL', 'write it as "https://cdn.example.com"']],
+    ['domain with another scheme', { file: { ...OK, domain: 'ftp://cdn.example.com' } },
+      ['domain: "ftp://cdn.example.com" must use https://', 'got ftp:']],
+    ['domain http on a public host', { file: { ...OK, domain: 'http://cdn.example.com' } },
+      ['domain: "http://cdn.example.com" must use https://', 'mixed content']],
+    ['domain with a query string', { file: { ...OK, domain: 'https://cdn.example.com/?v=2' } },
+      ['domain: "https://cdn.example.com/?v=2" must not have a query or fragment', 'write the base URL only, e.g. "https://cdn.example.com/"']],
+    ['domain with a fragment', { file: { ...OK, domain: 'https://cdn.example.com/app#x' } },
+      ['domain:', 'must not have a query or fragment', 'e.g. "https://cdn.example.com/app"']],
+    ['domain with credentials', { file: { ...OK, domain: 'https://deploy:pw@cdn.example.com' } },
+      ['domain:', 'must not carry credentials in the URL', 'keep them in env vars']],
+    ['prefix starting with /', { file: { ...OK, prefix: '/app/' } },
+      ['prefix: "/app/" must not start with "/"', 'write "app/"']],
+    ['prefix with ..', { file: { ...OK, prefix: 'app/../other/' } },
+      ['prefix: "app/../other/" must not contain "." or ".." segments']],
+    ['prefix with //', { file: { ...OK, prefix: 'app//v2/' } },
+      ['prefix: "app//v2/" must not contain "//"']],
+    ['prefix with a backslash', { file: { ...OK, prefix: 'app\\v2' } },
+      ['prefix: "app\\v2" must use "/" not "\\"']],
+    ['bucket given as an s3:// URL', { file: { domain: DOMAIN, storage: { bucket: 's3://example-assets' } } },
+      ['storage.bucket: "s3://example-assets" is not a valid bucket name', 'lowercase', 'no "s3://"']],
+    ['bucket with uppercase letters', { file: { domain: DOMAIN, storage: { bucket: 'Example-Assets' } } },
+      ['storage.bucket: "Example-Assets" is not a valid bucket name', '3-63 lowercase letters']],
+    ['bucket with a path', { file: { domain: DOMAIN, storage: { bucket: 'example-assets/app' } } },
+      ['storage.bucket: "example-assets/app" is not a valid bucket name', 'no path']],
+    ['bad region', { file: { domain: DOMAIN, storage: { bucket: BUCKET, region: 'EU (Ireland)' } } },
+      ['storage.region: "EU (Ireland)" is not a region name', 'e.g. "eu-west-1"']],
+    ['endpoint not a URL', { file: { domain: DOMAIN, storage: { bucket: BUCKET, endpoint: 'localhost:9000' } } },
+      ['storage.endpoint: "localhost:9000" is not an absolute URL', 'write it as "https://localhost:9000"']],
+    ['bad ACL', { file: { domain: DOMAIN, storage: { bucket: BUCKET, acl: 'public' } } },
+      ['storage.acl: must be "private", "public-read" or "bucket-owner-full-control"', 'modern buckets disable ACLs']],
+    ['AWS secret in storage', { file: { domain: DOMAIN, storage: { bucket: BUCKET, secretAccessKey: 'x' } } },
+      ['storage.secretAccessKey: AWS credentials do not belong in the config file', 'use the AWS credential chain']],
+    ['AWS key id at the top level', { file: { ...OK, accessKeyId: 'x' } },
+      ['accessKeyId: AWS credentials do not belong in the config file', 'AWS credential chain']],
+    ['Cloudflare apiToken in the provider', { file: { ...OK, provider: { type: 'cloudflare', zoneId: ZONE, apiToken: 'x' } } },
+      ['provider.apiToken: the Cloudflare token does not belong in the config file', 'CLOUDFLARE_API_TOKEN']],
+    ['generic provider Authorization header with a literal secret',
+      { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com/purge', headers: { Authorization: 'Bearer x' } } } },
+      ['provider.headers.Authorization: secrets do not belong in the config file', 'write "${MY_ENV_VAR}"', 'set the variable in the environment']],
+    ['literal secret header inside an environment',
+      { file: { ...OK, environments: { staging: { provider: { type: 'generic', url: 'https://hooks.example.com/purge', headers: { 'X-Api-Key': 'x' } } } } } },
+      ['environments.staging.provider.headers.X-Api-Key: secrets do not belong in the config file', '${MY_ENV_VAR}']],
+    ['unknown provider type', { file: { ...OK, provider: { type: 'fastly' } } },
+      ['provider', '"type" is one of "cloudfront", "cloudflare", "generic", "none"']],
+    ['provider without a type', { file: { ...OK, provider: { distributionId: 'E2EXAMPLE1234' } } },
+      ['provider', '"type" is one of']],
+    ['unknown key in a provider', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 'E2EXAMPLE1234', distributionID: 'x' } } },
+      ['provider.distributionID: unknown option', 'did you mean "distributionId"?']],
+    ['cloudfront without distributionId while deploying', { file: { ...OK, provider: { type: 'cloudfront' } } },
+      ['provider.distributionId: required for CloudFront', 'CDN_DISTRIBUTION_ID']],
+    ['bad distributionId format', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 'd111111abcdef8.cloudfront.net' } } },
+      ['provider.distributionId: "d111111abcdef8.cloudfront.net" is not a CloudFront distribution id', 'not the domain name']],
+    ['cloudflare without CLOUDFLARE_API_TOKEN', { file: { ...OK, provider: { type: 'cloudflare', zoneId: ZONE } } },
+      ['CLOUDFLARE_API_TOKEN: required for Cloudflare', 'set the env var', 'Zone.Cache Purge']],
+    ['cloudflare without a zone id', { file: { ...OK, provider: { type: 'cloudflare' } }, env: { CLOUDFLARE_API_TOKEN: 'x' } },
+      ['provider.zoneId: required for Cloudflare', 'CLOUDFLARE_ZONE_ID']],
+    ['bad zone id', { file: { ...OK, provider: { type: 'cloudflare', zoneId: 'example.com' } } },
+      ['provider.zoneId: "example.com" is not a Cloudflare zone id', '32 hex characters']],
+    ['cloudflare batchSize out of range', { file: { ...OK, provider: { type: 'cloudflare', zoneId: ZONE, batchSize: 5000 } } },
+      ['provider.batchSize: must be at most 1000']],
+    ['generic provider without url while deploying', { file: { ...OK, provider: { type: 'generic' } } },
+      ['provider.url: required for the generic provider', 'the webhook to call']],
+    ['generic method not POST/PUT', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', method: 'GET' } } },
+      ['provider.method: must be "POST" or "PUT"']],
+    ['cacheControl value not a string', { file: { ...OK, cacheControl: { '**/*.json': 300 } } },
+      ['cacheControl.**/*.json: must be a Cache-Control header value such as "public, max-age=300"']],
+    ['cacheControl value on two lines', { file: { ...OK, cacheControl: { '**/*.json': 'public,\nmax-age=60' } } },
+      ['cacheControl.**/*.json: must be a one-line ASCII header value']],
+    ['cacheControl not an object', { file: { ...OK, cacheControl: 'no-cache' } },
+      ['cacheControl: must be an object of glob -> header value']],
+    ['minify of the wrong type', { file: { ...OK, minify: 'yes' } },
+      ['minify: must be true, false, or { js, css, public } booleans']],
+    ['minify with an unknown key', { file: { ...OK, minify: { html: true } } },
+      ['minify.html: unknown option']],
+    ['retain.releases negative', { file: { ...OK, retain: { releases: -1 } } },
+      ['retain.releases: must be 0 or more (releases)']],
+    ['retain.days fractional', { file: { ...OK, retain: { days: 1.5 } } },
+      ['retain.days: must be a whole number (days)']],
+    ['concurrency 0', { file: { ...OK, concurrency: 0 } },
+      ['concurrency: must be at least 1']],
+    ['concurrency 1000', { file: { ...OK, concurrency: 1000 } },
+      ['concurrency: must be at most 256', 'S3 throttles']],
+    ['enabled not a boolean', { file: { ...OK, enabled: 'yes' } },
+      ['enabled: must be true or false']],
+    ['environment with an unknown key', { file: { ...OK, environments: { staging: { domian: DOMAIN } } } },
+      ['environments.staging.domian: unknown option', 'did you mean "domain"?']],
+    ['environment with a bad value', { file: { ...OK, environments: { staging: { concurrency: 0 } } } },
+      ['environments.staging.concurrency: must be at least 1']],
+    ['environments not an object', { file: { ...OK, environments: ['staging'] } },
+      ['environments: must be an object of mode name -> options']],
+    ['config not an object', { file: 'cdn.example.com' },
+      ['the config must be an object', 'export default defineCdnConfig']],
+    ['CDN_ENABLED not a boolean', { file: OK, env: { CDN_ENABLED: 'maybe' } },
+      ['CDN_ENABLED: "maybe" is not a boolean', 'use 1/0, true/false']],
+    ['CDN_DEPLOY not a boolean', { file: OK, env: { CDN_DEPLOY: 'later' } },
+      ['CDN_DEPLOY: "later" is not a boolean']],
+    ['CDN_DOMAIN invalid', { file: OK, env: { CDN_DOMAIN: 'cdn.example.org' } },
+      ['CDN_DOMAIN: "cdn.example.org" is not an absolute URL', 'https://cdn.example.org']],
+    ['CDN_BUCKET invalid', { file: OK, env: { CDN_BUCKET: 's3://example-assets' } },
+      ['CDN_BUCKET: "s3://example-assets" is not a valid bucket name', 'no "s3://"']],
+    ['CDN_PREFIX invalid', { file: OK, env: { CDN_PREFIX: '/release/' } },
+      ['CDN_PREFIX: "/release/" must not start with "/"']],
+    ['CDN_DISTRIBUTION_ID invalid', { file: OK, env: { CDN_DISTRIBUTION_ID: 'd111111abcdef8.cloudfront.net' } },
+      ['CDN_DISTRIBUTION_ID: "d111111abcdef8.cloudfront.net" is not a CloudFront distribution id']],
+    ['CDN_DISTRIBUTION_ID with another provider', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com' } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } },
+      ['CDN_DISTRIBUTION_ID is set but provider.type is "generic"', 'unset one of them']],
+    ['CLOUDFLARE_ZONE_ID invalid', { file: { ...OK, provider: { type: 'cloudflare' } }, env: { CLOUDFLARE_ZONE_ID: 'example.com', CLOUDFLARE_API_TOKEN: 'x' } },
+      ['CLOUDFLARE_ZONE_ID: "example.com" is not a Cloudflare zone id']],
+    ['strictMode with an unknown mode', { file: { ...OK, environments: { staging: {}, production: {} } }, mode: 'stagin', strictMode: true },
+      ['mode "stagin" names no environment', 'known: staging, production']],
+    ['strictMode with no environments at all', { file: OK, mode: 'staging', strictMode: true },
+      ['mode "staging" names no environment', 'known: none']],
+    ['strictMode with an inherited property name as mode', { file: { ...OK, environments: { staging: {} } }, mode: 'toString', strictMode: true },
+      ['mode "toString" names no environment']],
+    ['deploy on without a bucket', { file: { domain: DOMAIN } },
+      ['storage.bucket: required to deploy', 'CDN_BUCKET', 'deploy: false']],
+  ]
+
+  it('has a large table of distinct cases', () => {
+    expect(cases.length).toBeGreaterThanOrEqual(20)
+    expect(new Set(cases.map(([name]) => name)).size).toBe(cases.length)
+  })
+
+  it.each(cases)('%s', (_name, input, texts) => {
+    const error = failure({ env: {}, ...input })
+    expect(error.scope).toBe('config')
+    expect(error.message).toMatch(/^\[cdn-deploy\] \[config\] /)
+    for (const text of texts) expect(error.message).toContain(text)
+    // Each problem line names the field or env var at fault, not a bare "invalid".
+    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/-]+|\(config\))(?::| is set)|^mode "/)
+  })
+
+  it('names the config source', () => {
+    const error = failure({ file: { ...OK, concurrency: 0 }, env: {}, source: '/repo/cdn.config.ts' })
+    expect(error.message).toBe('[cdn-deploy] [config] invalid config (/repo/cdn.config.ts): concurrency: must be at least 1')
+  })
+
+  it('lists every problem at once in one error', () => {
+    const error = failure({
+      file: { domian: DOMAIN, prefix: '/app', storage: { bucket: 'S3://x', secretAccessKey: 'x' }, concurrency: 0, environments: { staging: { minify: 'no' } } },
+      env: {},
+    })
+    expect(error.problems).toHaveLength(6)
+    expect(error.message).toContain('6 problems in config')
+    for (const field of ['domian', 'prefix', 'storage.bucket', 'storage.secretAccessKey', 'concurrency', 'environments.staging.minify']) {
+      expect(error.problems.some((p) => p.startsWith(`${field}:`)), field).toBe(true)
+    }
+    for (const problem of error.problems) expect(error.message).toContain(`\n  - ${problem}`)
+  })
+
+  it('lists problems of the file and of the inline options together', () => {
+    const error = failure({ file: { ...OK, concurrency: 0 }, inline: { prefix: '/x' }, env: {} })
+    expect(error.problems).toEqual([
+      'concurrency: must be at least 1',
+      'prefix: "/x" must not start with "/" (bucket keys are relative: write "x")',
+    ])
+  })
+
+  it('lists env var problems together', () => {
+    const error = failure({ file: OK, env: { CDN_ENABLED: 'maybe', CDN_DOMAIN: 'nope', CDN_BUCKET: 'A' } })
+    expect(error.problems.length).toBeGreaterThan(1)
+    expect(error.problems.map((p) => p.split(':')[0])).toEqual(['CDN_ENABLED', 'CDN_DOMAIN', 'CDN_BUCKET'])
+  })
+
+  it('names the generic provider env-var hint, not Cloudflare, for a token key on a generic provider', () => {
+    const error = failure({ file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', token: 'x' } }, env: {} })
+    expect(error.message).toContain('provider.token: secrets do not belong in the config file')
+    expect(error.message).not.toContain('CLOUDFLARE')
+  })
+
+  const SECRET = 'hunter2-Zq81xWv'
+  const secretCases: Array<[string, unknown, Record<string, string>?]> = [
+    ['storage.secretAccessKey', { ...OK, storage: { bucket: BUCKET, secretAccessKey: SECRET } }],
+    ['storage.accessKeyId + sessionToken', { ...OK, storage: { bucket: BUCKET, accessKeyId: SECRET, sessionToken: SECRET } }],
+    ['top-level credentials object', { ...OK, credentials: { accessKeyId: SECRET, secretAccessKey: SECRET } }],
+    ['cloudflare apiToken', { ...OK, provider: { type: 'cloudflare', zoneId: ZONE, apiToken: SECRET } }],
+    ['environment cloudflare token', { ...OK, environments: { prod: { provider: { type: 'cloudflare', token: SECRET } } } }],
+    ['generic Authorization header', { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', headers: { Authorization: `Bearer ${SECRET}` } } }],
+    ['generic header on a bad provider', { ...OK, concurrency: 0, provider: { type: 'generic', url: 'https://hooks.example.com', headers: { 'X-Token': SECRET } } }],
+    ['top-level password', { ...OK, password: SECRET }],
+    ['domain with a password', { ...OK, domain: `https://deploy:${SECRET}@cdn.example.com` }],
+    ['http domain with a password and a query', { ...OK, domain: `http://deploy:${SECRET}@cdn.example.com/?v=1` }],
+    ['domain with a password and no scheme', { ...OK, domain: `deploy:${SECRET}@cdn.example.com` }],
+    ['domain with a password and a bad port', { ...OK, domain: `https://deploy:${SECRET}@cdn.example.com:99999` }],
+    ['webhook URL with a password', { ...OK, provider: { type: 'generic', url: `https://bot:${SECRET}@hooks.example.com/purge` } }],
+    ['endpoint with a password', { ...OK, storage: { bucket: BUCKET, endpoint: `http://minio:${SECRET}@localhost:9000` } }],
+    ['CDN_DOMAIN with a password', OK, { CDN_DOMAIN: `http://deploy:${SECRET}@cdn.example.com` }],
+  ]
+
+  it.each(secretCases)('never echoes a secret value: %s', (_name, file, env = {}) => {
+    const error = failure({ file, env })
+    expect(error.message).not.toContain(SECRET)
+    expect(error.problems.join('\n')).not.toContain(SECRET)
+    expect(JSON.stringify(error)).not.toContain(SECRET)
+    expect(error.cause).toBeUndefined()
+  })
+})
+
+describe('resolveConfig: resolution', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs()
+  })
+
+  it('applies the defaults', () => {
+    const config = resolveConfig({ file: OK, env: {} })
+    expect(config).toEqual({
+      enabled: DEFAULTS.enabled,
+      mode: undefined,
+      domain: DOMAIN,
+      prefix: DEFAULTS.prefix,
+      publicBase: 'https://cdn.example.com/',
+      storage: { bucket: BUCKET, forcePathStyle: false, accelerate: false },
+      provider: { type: 'none' },
+      cacheControl: [],
+      minify: { ...DEFAULTS.minify },
+      sri: DEFAULTS.sri,
+      hashPublic: DEFAULTS.hashPublic,
+      htmlAtOrigin: DEFAULTS.htmlAtOrigin,
+      retain: { ...DEFAULTS.retain },
+      concurrency: DEFAULTS.concurrency,
+      deploy: DEFAULTS.deploy,
+    })
+    expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, concurrency: 16, deploy: true })
+    expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
+    expect(DEFAULTS.retain).toEqual({ releases: 3, days: 7 })
+  })
+
+  it('keeps DEFAULTS frozen and unshared with resolved configs', () => {
+    expect(Object.isFrozen(DEFAULTS)).toBe(true)
+    for (const nested of [DEFAULTS.minify, DEFAULTS.retain, DEFAULTS.provider, DEFAULTS.cloudflare]) expect(Object.isFrozen(nested)).toBe(true)
+    const first = resolveConfig({ file: OK, env: {} })
+    expect(first.minify).not.toBe(DEFAULTS.minify)
+    expect(first.retain).not.toBe(DEFAULTS.retain)
+    first.minify.js = false
+    first.retain.releases = 99
+    expect(resolveConfig({ file: OK, env: {} })).toMatchObject({ minify: { js: true }, retain: { releases: 3 } })
+  })
+
+  it('resolves minify: false, true and partial objects', () => {
+    expect(resolveConfig({ file: { ...OK, minify: false }, env: {} }).minify).toEqual({ js: false, css: false, public: false })
+    expect(resolveConfig({ file: { ...OK, minify: true }, env: {} }).minify).toEqual({ js: true, css: true, public: false })
+    expect(resolveConfig({ file: { ...OK, minify: { public: true, css: false } }, env: {} }).minify).toEqual({ js: true, css: false, public: true })
+  })
+
+  it('fills provider defaults', () => {
+    const cf = resolveConfig({ file: { ...OK, provider: { type: 'cloudflare', zoneId: ZONE } }, env: { CLOUDFLARE_API_TOKEN: 'tok' } })
+    expect(cf.provider).toEqual({ type: 'cloudflare', zoneId: ZONE, apiToken: 'tok', baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 })
+    const generic = resolveConfig({ file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com/purge' } }, env: {} })
+    expect(generic.provider).toEqual({ type: 'generic', url: 'https://hooks.example.com/purge', method: 'POST', headers: {} })
+  })
+
+  it('accepts a secret header that references an env var', () => {
+    const headers = { Authorization: 'Bearer ${PURGE_TOKEN}', 'X-Trace': 'build' }
+    const config = resolveConfig({ file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', headers } }, env: {} })
+    expect(config.provider).toMatchObject({ type: 'generic', headers })
+  })
+
+  it('needs no domain, bucket or provider fields when disabled', () => {
+    const config = resolveConfig({ file: { enabled: false, provider: { type: 'cloudfront' } }, env: {} })
+    expect(config).toMatchObject({ enabled: false, deploy: false, domain: '', publicBase: '/' })
+    expect(resolveConfig({ env: {} ,file: undefined, inline: { enabled: false } }).enabled).toBe(false)
+  })
+
+  it('needs no bucket or provider fields when deploy is off', () => {
+    const config = resolveConfig({ file: { domain: DOMAIN, deploy: false, provider: { type: 'cloudfront' } }, env: {} })
+    expect(config).toMatchObject({ enabled: true, deploy: false, provider: { type: 'cloudfront', distributionId: '' } })
+  })
+
+  it('allows http on loopback hosts', () => {
+    for (const domain of ['http://localhost:4566', 'http://127.0.0.1:9000/assets', 'http://[::1]:8080']) {
+      expect(resolveConfig({ file: { ...OK, domain }, env: {} }).domain).toBe(domain)
+    }
+  })
+
+  describe('environments', () => {
+    const file = defineCdnConfig({
+      domain: DOMAIN,
+      prefix: 'app/',
+      storage: { bucket: BUCKET, region: 'eu-west-1' },
+      provider: { type: 'cloudfront', distributionId: 'E2EXAMPLE1234' },
+      cacheControl: { '**/*.json': 'public, max-age=60', '**/*.txt': 'public, max-age=600' },
+      retain: { releases: 5 },
+      minify: { public: true },
+      environments: {
+        staging: {
+          domain: 'https://cdn-staging.example.com',
+          storage: { bucket: 'example-assets-staging' },
+          provider: { type: 'cloudfront', wait: true },
+          cacheControl: { 'robots.txt': 'no-store', '**/*.json': 'no-cache' },
+          retain: { days: 1 },
+          minify: { js: false },
+        },
+        preview: { provider: { type: 'none' }, deploy: false },
+      },
+    })
+
+    it('picks the environment named by mode and merges it deeply', () => {
+      const config = resolveConfig({ file, mode: 'staging', env: {} })
+      expect(config.mode).toBe('staging')
+      expect(config.domain).toBe('https://cdn-staging.example.com')
+      expect(config.publicBase).toBe('https://cdn-staging.example.com/app/')
+      expect(config.storage).toEqual({ bucket: 'example-assets-staging', region: 'eu-west-1', forcePathStyle: false, accelerate: false })
+      expect(config.provider).toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: true })
+      expect(config.retain).toEqual({ releases: 5, days: 1 })
+      expect(config.minify).toEqual({ js: false, css: true, public: true })
+      // The environment's rules first (they win under first-match), then the top level's others.
+      expect(config.cacheControl).toEqual([
+        ['robots.txt', 'no-store'],
+        ['**/*.json', 'no-cache'],
+        ['**/*.txt', 'public, max-age=600'],
+      ])
+    })
+
+    it('replaces the provider when the environment names another type', () => {
+      const config = resolveConfig({ file, mode: 'preview', env: {} })
+      expect(config.provider).toEqual({ type: 'none' })
+      expect(config.deploy).toBe(false)
+    })
+
+    it('uses the top level for a mode with no environment (unless strict)', () => {
+      const config = resolveConfig({ file, mode: 'production', env: {} })
+      expect(config.mode).toBe('production')
+      expect(config.domain).toBe(DOMAIN)
+      expect(config.storage.bucket).toBe(BUCKET)
+      expect(config.cacheControl).toEqual([['**/*.json', 'public, max-age=60'], ['**/*.txt', 'public, max-age=600']])
+      expect(resolveConfig({ file, mode: 'staging', strictMode: true, env: {} }).storage.bucket).toBe('example-assets-staging')
+    })
+
+    it('does not leak one resolution into the next', () => {
+      resolveConfig({ file, mode: 'staging', env: {} })
+      expect(file.storage).toEqual({ bucket: BUCKET, region: 'eu-west-1' })
+      expect(resolveConfig({ file, env: {} }).storage.bucket).toBe(BUCKET)
+    })
+
+    it('lets inline options override the file, and ignores configFile', () => {
+      const config = resolveConfig({ file, inline: { configFile: 'other.config.ts', prefix: 'v2', storage: { region: 'us-east-1' } }, env: {} })
+      expect(config.prefix).toBe('v2/')
+      expect(config.storage).toMatchObject({ bucket: BUCKET, region: 'us-east-1' })
+      expect(config).not.toHaveProperty('configFile')
+    })
+  })
+
+  describe('env vars override the file', () => {
+    it('CDN_ENABLED turns the plugin off (then no domain is needed)', () => {
+      for (const value of ['0', 'false', 'no', 'off', 'OFF', ' False ']) {
+        expect(resolveConfig({ file: {}, env: { CDN_ENABLED: value } })).toMatchObject({ enabled: false, deploy: false })
+      }
+      expect(resolveConfig({ file: { ...OK, enabled: false }, env: { CDN_ENABLED: '1' } }).enabled).toBe(true)
+    })
+
+    it('CDN_DOMAIN, CDN_BUCKET and CDN_PREFIX win over the file and the environment', () => {
+      const file = { ...OK, prefix: 'app/', environments: { staging: { storage: { bucket: 'example-assets-staging' } } } }
+      const config = resolveConfig({ file, mode: 'staging', env: { CDN_DOMAIN: 'https://cdn.example.org', CDN_BUCKET: 'ci-bucket', CDN_PREFIX: 'release/42' } })
+      expect(config.domain).toBe('https://cdn.example.org')
+      expect(config.storage.bucket).toBe('ci-bucket')
+      expect(config.prefix).toBe('release/42/')
+      expect(config.publicBase).toBe('https://cdn.example.org/release/42/')
+    })
+
+    it('CDN_DOMAIN alone is enough for the domain', () => {
+      expect(resolveConfig({ file: { storage: { bucket: BUCKET } }, env: { CDN_DOMAIN: DOMAIN } }).publicBase).toBe('https://cdn.example.com/')
+    })
+
+    it('ignores empty env vars', () => {
+      const config = resolveConfig({ file: OK, env: { CDN_DOMAIN: '', CDN_BUCKET: '', CDN_ENABLED: '', CDN_DISTRIBUTION_ID: '' } })
+      expect(config).toMatchObject({ enabled: true, domain: DOMAIN, storage: { bucket: BUCKET }, provider: { type: 'none' } })
+    })
+
+    it('CDN_DISTRIBUTION_ID switches provider none to cloudfront', () => {
+      expect(resolveConfig({ file: OK, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }).provider)
+        .toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234' })
+      expect(resolveConfig({ file: { ...OK, provider: { type: 'none' } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }).provider.type)
+        .toBe('cloudfront')
+      const kept = resolveConfig({ file: { ...OK, provider: { type: 'cloudfront', distributionId: 'E1OLD0000', wait: 60 } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } })
+      expect(kept.provider).toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: 60 })
+    })
+
+    it('CDN_DEPLOY turns deploying off (then no bucket is needed)', () => {
+      const config = resolveConfig({ file: { domain: DOMAIN }, env: { CDN_DEPLOY: 'false' } })
+      expect(config).toMatchObject({ enabled: true, deploy: false })
+      expect(resolveConfig({ file: { ...OK, deploy: false }, env: { CDN_DEPLOY: 'yes' } }).deploy).toBe(true)
+    })
+
+    it('CLOUDFLARE_ZONE_ID and CLOUDFLARE_API_TOKEN fill the Cloudflare provider', () => {
+      const config = resolveConfig({
+        file: { ...OK, provider: { type: 'cloudflare' } },
+        env: { CLOUDFLARE_ZONE_ID: ZONE, CLOUDFLARE_API_TOKEN: 'token-from-env' },
+      })
+      expect(config.provider).toMatchObject({ type: 'cloudflare', zoneId: ZONE, apiToken: 'token-from-env' })
+    })
+
+    it('AWS_S3_USE_ACCELERATE turns on acceleration', () => {
+      expect(resolveConfig({ file: OK, env: { AWS_S3_USE_ACCELERATE: '1' } }).storage.accelerate).toBe(true)
+    })
+
+    it('reads process.env when no env is given', () => {
+      vi.stubEnv('CDN_DOMAIN', 'https://cdn.from-process.example')
+      vi.stubEnv('CDN_BUCKET', 'from-process')
+      const config = resolveConfig({ file: {} })
+      expect(config.domain).toBe('https://cdn.from-process.example')
+      expect(config.storage.bucket).toBe('from-process')
+    })
+  })
+
+  describe('publicBase', () => {
+    const cases: Array<[domain: string, prefix: string | undefined, prefixOut: string, publicBase: string]> = [
+      ['https://cdn.example.com', undefined, '', 'https://cdn.example.com/'],
+      ['https://cdn.example.com', 'app', 'app/', 'https://cdn.example.com/app/'],
+      ['https://cdn.example.com/', 'app/', 'app/', 'https://cdn.example.com/app/'],
+      ['https://cdn.example.com', 'a/b', 'a/b/', 'https://cdn.example.com/a/b/'],
+      ['https://cdn.example.com', 'my app', 'my app/', 'https://cdn.example.com/my%20app/'],
+      ['https://cdn.example.com:8443', 'app', 'app/', 'https://cdn.example.com:8443/app/'],
+      ['https://cdn.example.com/v2', 'app', 'app/', 'https://cdn.example.com/v2/'],
+      ['https://cdn.example.com/v2/', 'app/', 'app/', 'https://cdn.example.com/v2/'],
+      ['https://d111111abcdef8.cloudfront.net/static/app', '', '', 'https://d111111abcdef8.cloudfront.net/static/app/'],
+      ['http://localhost:4566', 'x', 'x/', 'http://localhost:4566/x/'],
+    ]
+    it.each(cases)('%s + prefix %j', (domain, prefix, prefixOut, publicBase) => {
+      const config = resolveConfig({ file: { ...OK, domain, prefix }, env: {} })
+      expect(config.prefix).toBe(prefixOut)
+      expect(config.publicBase).toBe(publicBase)
+    })
+  })
+})

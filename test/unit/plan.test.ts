@@ -1,0 +1,205 @@
+/**
+ * createPlan as tables: a ledger before, a build after, the plan expected. Files
+ * are made from their content, so "changed" is a real sha256 difference.
+ */
+import { createHash } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { CdnDeployError } from '../../src/errors.js'
+import { contentTypeFor } from '../../src/plan/content-type.js'
+import { createPlan, MULTIPART_PART_SIZE, type PlanOptions } from '../../src/plan/plan.js'
+import { looksHashed, type CacheRule } from '../../src/plan/rules.js'
+import type { DeployPlan, Ledger, LocalFile, Release } from '../../src/plan/types.js'
+
+const DAY = 86_400_000
+const T0 = Date.parse('2026-01-01T00:00:00.000Z')
+const at = (days: number) => new Date(T0 + days * DAY)
+
+function file(rel: string, content = `content of ${rel}`, size?: number): LocalFile {
+  const sha256 = createHash('sha256').update(content).digest('hex')
+  return { rel, path: `/dist/${rel}`, size: size ?? Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
+}
+
+const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
+  prefix: 'app/', cacheControl: [], retain: { releases: 3, days: 7 }, release: 'r-next', now: at(100), ...over,
+})
+
+const JS = 'assets/index-Bx12abcd.js'
+const PNG = 'assets/logo-Cd34efgh.png'
+const V1 = [file('index.html'), file(JS), file(PNG), file('robots.txt'), file('favicon.svg'), file('sw.js')]
+const replace = (rel: string, next: LocalFile) => V1.map((f) => (f.rel === rel ? next : f))
+/** The ledger after a deploy of `files`, its purge done (pendingInvalidations cleared). */
+function deployed(files: LocalFile[]): Ledger {
+  const { pendingInvalidations: _done, ...ledger } = createPlan(files, undefined, options({ release: 'r1', now: at(0) })).ledger
+  return ledger
+}
+const summary = (plan: DeployPlan) => ({
+  uploads: plan.uploads.map((u) => `${u.phase} ${u.reason} ${u.rel}`),
+  skips: plan.skips, invalidate: plan.invalidate, deletes: plan.deletes, retained: plan.retained,
+})
+
+describe('createPlan: what goes up and what is invalidated', () => {
+  it.each([
+    {
+      name: 'first deploy: everything new, immutable → other → HTML and entry documents; new mutable URLs purged (cached 404s)',
+      ledger: undefined, local: V1, cacheControl: [],
+      uploads: [`1 new ${JS}`, `1 new ${PNG}`, '2 new favicon.svg', '2 new robots.txt', '3 new index.html', '3 new sw.js'],
+      invalidate: ['favicon.svg', 'index.html', 'robots.txt', 'sw.js'], retained: [],
+    },
+    { name: 'no-op redeploy', ledger: deployed(V1), local: V1, cacheControl: [], uploads: [], invalidate: [], retained: [] },
+    {
+      name: 'one mutable file changed',
+      ledger: deployed(V1), local: replace('robots.txt', file('robots.txt', 'Disallow: /')), cacheControl: [],
+      uploads: ['2 changed robots.txt'], invalidate: ['robots.txt'], retained: [],
+    },
+    {
+      name: 'an "immutable" name whose bytes changed is purged too (its name was not a content hash)',
+      ledger: deployed(V1), local: replace(PNG, file(PNG, 'other pixels')), cacheControl: [],
+      uploads: [`1 changed ${PNG}`], invalidate: [PNG], retained: [],
+    },
+    {
+      name: 'a Cache-Control rule changed: same bytes, new headers',
+      ledger: deployed(V1), local: V1, cacheControl: [['*.txt', 'public, max-age=60']] as CacheRule[],
+      uploads: ['2 headers robots.txt'], invalidate: ['robots.txt'], retained: [],
+    },
+    {
+      name: 'hashed chunk replaced by a new hashed name: old one retained, not purged',
+      ledger: deployed(V1),
+      local: [...replace(JS, file('assets/index-Zz98yxwv.js', 'new code')).filter((f) => f.rel !== 'index.html'), file('index.html', 'v2')],
+      cacheControl: [],
+      uploads: ['1 new assets/index-Zz98yxwv.js', '3 changed index.html'], invalidate: ['index.html'], retained: [JS],
+    },
+    {
+      name: 'a new page is purged (it may be cached as a 404)',
+      ledger: deployed(V1), local: [...V1, file('about/index.html')], cacheControl: [],
+      uploads: ['3 new about/index.html'], invalidate: ['about/index.html'], retained: [],
+    },
+  ])('$name', ({ ledger, local, cacheControl, uploads, invalidate, retained }) => {
+    const plan = createPlan(local, ledger, options({ cacheControl }))
+    const s = summary(plan)
+    expect(s.uploads).toEqual(uploads)
+    expect(s.invalidate).toEqual(invalidate)
+    expect(s.retained).toEqual(retained)
+    expect(s.deletes).toEqual([])
+    expect(s.skips).toEqual(local.map((f) => f.rel).filter((rel) => !plan.uploads.some((u) => u.rel === rel)).sort())
+    expect(plan.uploads.every((u) => u.key === `app/${u.rel}`)).toBe(true)
+    expect(plan.ledger.pendingInvalidations).toEqual(invalidate.length ? invalidate : undefined)
+    expect(Object.keys(plan.ledger.files)).toEqual([...local.map((f) => f.rel), ...retained].sort())
+    for (const f of local) expect(plan.ledger.files[f.rel]).toMatchObject({ sha256: f.sha256, release: 'r-next' })
+    for (const rel of retained) expect(plan.ledger.files[rel]!.release).toBe('r1')
+  })
+
+  it('a Content-Type fix (same bytes) re-uploads with reason headers', () => {
+    const ledger = deployed(V1)
+    ledger.files['favicon.svg']!.contentType = 'image/svg+xml'
+    expect(summary(createPlan(V1, ledger, options())).uploads).toEqual(['2 headers favicon.svg'])
+  })
+})
+
+/** A ledger whose `gone.js`/`gone-Ab12cdef.js` were last in release `last`; the others at the given days. */
+function history(days: number[], last: string, extra: Partial<Ledger> = {}): Ledger {
+  const releases: Release[] = days.map((d, i) => ({ id: `r${i + 1}`, time: at(d).toISOString(), files: 1, bytes: 1 }))
+  const entry = { sha256: 'x', size: 1, contentType: 'text/javascript; charset=utf-8', cacheControl: 'public, max-age=300', release: last }
+  return { version: 1, releases, files: { 'gone.js': { ...entry, immutable: false }, 'gone-Ab12cdef.js': { ...entry, immutable: true } }, ...extra }
+}
+
+describe('createPlan: retention (3 releases AND 7 days, counting the new release)', () => {
+  it.each([
+    { name: 'absent for 2 releases, 30 days → kept', ledger: history([0, 10], 'r1'), now: at(30), deleted: false },
+    { name: 'absent for 3 releases, 6 days → kept', ledger: history([0, 20, 22], 'r1'), now: at(26), deleted: false },
+    { name: 'absent for 3 releases, 7 days minus 1 ms → kept', ledger: history([0, 20, 22], 'r1'), now: new Date(at(27).getTime() - 1), deleted: false },
+    { name: 'absent for 3 releases, exactly 7 days → deleted', ledger: history([0, 20, 22], 'r1'), now: at(27), deleted: true },
+    { name: 'absent for 5 releases, 80 days → deleted', ledger: history([0, 20, 22, 40, 60], 'r1'), now: at(100), deleted: true },
+    { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 60], 'r0'), now: at(56), deleted: false },
+    { name: 'last release unknown, old enough → deleted', ledger: history([50, 60], 'r0'), now: at(57), deleted: true },
+    { name: 'still in the latest release → kept', ledger: history([0, 20, 22], 'r3'), now: at(90), deleted: false },
+  ])('$name', ({ ledger, now, deleted }) => {
+    const plan = createPlan([file('index.html')], ledger, options({ now }))
+    expect(plan.deletes).toEqual(deleted ? ['app/gone-Ab12cdef.js', 'app/gone.js'] : [])
+    expect(plan.retained).toEqual(deleted ? [] : ['gone-Ab12cdef.js', 'gone.js'])
+    // Only the removed mutable URL is purged; the hashed one is only asked for by old pages.
+    expect(plan.invalidate).toEqual(deleted ? ['gone.js', 'index.html'] : ['index.html'])
+    expect(plan.stats.deleteCount).toBe(plan.deletes.length)
+    for (const key of plan.deletes) expect(Object.keys(ledger.files).map((rel) => `app/${rel}`)).toContain(key)
+  })
+
+  it('never deletes a key it has no ledger entry for, even with retention off', () => {
+    const plan = createPlan([file('index.html')], undefined, options({ retain: { releases: 0, days: 0 } }))
+    expect(plan.deletes).toEqual([])
+    const owned = createPlan([], history([0], 'r1'), options({ retain: { releases: 0, days: 0 } }))
+    expect(owned.deletes).toEqual(['app/gone-Ab12cdef.js', 'app/gone.js'])
+  })
+
+  it('trims history to 100 releases but keeps the oldest one a retained file needs', () => {
+    const long = history(Array.from({ length: 150 }, (_, i) => i / 100), 'r1')
+    const kept = createPlan([file('index.html')], long, options({ now: at(5) })).ledger.releases
+    expect(kept[0]!.id).toBe('r1') // gone.js absent < 7 days: its release stays
+    expect(kept).toHaveLength(151)
+    const expired = createPlan([file('index.html')], long, options({ now: at(30) })).ledger.releases
+    expect(expired.map((r) => r.id)).toEqual([...Array.from({ length: 99 }, (_, i) => `r${i + 52}`), 'r-next'])
+  })
+})
+
+describe('createPlan: ledger, stats and contracts', () => {
+  it('carries pending invalidations (deduped) and appends the release', () => {
+    const ledger = { ...deployed(V1), pendingInvalidations: ['old/page.html', 'robots.txt'] }
+    const plan = createPlan(replace('robots.txt', file('robots.txt', 'x')), ledger, options({ commit: 'abc123' }))
+    expect(plan.invalidate).toEqual(['old/page.html', 'robots.txt'])
+    expect(plan.ledger.pendingInvalidations).toEqual(['old/page.html', 'robots.txt'])
+    const bytes = V1.reduce((sum, f) => sum + f.size, 0) - V1[3]!.size + 1
+    expect(plan.ledger.releases.at(-1)).toEqual({ id: 'r-next', time: at(100).toISOString(), commit: 'abc123', files: 6, bytes })
+    expect(plan.ledger.releases.map((r) => r.id)).toEqual(['r1', 'r-next'])
+  })
+
+  it('estimates requests: ledger GET + PUTs (multipart in 16 MiB parts) + delete batches + commit + clear + lock', () => {
+    const big = file('video.mp4', 'v', 2 * MULTIPART_PART_SIZE + 1) // 3 parts + create + complete
+    const plan = createPlan([file('a.js'), big], history([0], 'r1'), options({ retain: { releases: 0, days: 0 } }))
+    expect(plan.stats).toEqual({ uploadCount: 2, uploadBytes: big.size + file('a.js').size, skipCount: 0, deleteCount: 2, requests: 1 + 1 + 5 + 1 + 1 + 1 + 2 })
+    expect(createPlan(V1, deployed(V1), options()).stats.requests).toBe(4) // no-op: GET, commit, lock×2
+  })
+
+  it('is deterministic and pure: same input → deep-equal plan, inputs untouched', () => {
+    const ledger = { ...deployed(V1), pendingInvalidations: ['x.html'] }
+    const local = [...replace('robots.txt', file('robots.txt', 'x')), file('new-Qw12erty.css')].reverse()
+    const before = structuredClone({ local, ledger })
+    const deepFreeze = (value: unknown): void => {
+      if (!value || typeof value !== 'object') return
+      Object.values(value).forEach(deepFreeze)
+      Object.freeze(value)
+    }
+    deepFreeze(local)
+    deepFreeze(ledger)
+    const first = createPlan(local, ledger, options())
+    expect(createPlan(structuredClone(local).reverse(), structuredClone(ledger), options())).toStrictEqual(first)
+    expect({ local, ledger }).toStrictEqual(before)
+    first.ledger.releases[0]!.files = -1 // the plan shares no objects with its input
+    expect(ledger.releases[0]!.files).toBe(6)
+  })
+
+  it('gives a repeated release id a unique suffix', () => {
+    const ledger = deployed(V1)
+    expect(createPlan(V1, ledger, options({ release: 'r1' })).release).toBe('r1-r2')
+  })
+
+  it('handles names that are also Object.prototype keys', () => {
+    const local = [file('__proto__'), file('constructor')]
+    const plan = createPlan(local, undefined, options())
+    expect(plan.uploads.map((u) => u.reason)).toEqual(['new', 'new'])
+    expect(Object.keys(plan.ledger.files)).toEqual(['__proto__', 'constructor'])
+    expect(createPlan(local, plan.ledger, options({ release: 'r3' })).skips).toEqual(['__proto__', 'constructor'])
+  })
+
+  it('normalizes the prefix', () => {
+    expect(createPlan([file('a.js')], undefined, options({ prefix: '/app' })).uploads[0]!.key).toBe('app/a.js')
+  })
+
+  it.each([
+    { name: 'an escaping path', local: [file('../x.js')], ledger: undefined, message: /refusing "..\/x.js"/ },
+    { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /holds the deploy ledger/ },
+    { name: 'a duplicate', local: [file('a.js'), file('a.js')], ledger: undefined, message: /listed twice/ },
+    { name: 'a newer ledger', local: [], ledger: { ...deployed(V1), version: 2 } as unknown as Ledger, message: /version 2/ },
+  ])('refuses $name', ({ local, ledger, message }) => {
+    const run = () => createPlan(local, ledger, options())
+    expect(run).toThrow(CdnDeployError)
+    expect(run).toThrow(message)
+  })
+})
