@@ -18,7 +18,7 @@ import type { PluginState } from './state.js'
 type HookContext = { environment?: { config: { consumer?: string } } }
 
 /** Enabled, resolved, and building for the browser (not an SSR environment). */
-function isActive(state: PluginState, ctx: unknown): boolean {
+export function isActive(state: PluginState, ctx: unknown): boolean {
   const consumer = (ctx as HookContext).environment?.config.consumer
   return state.active && !!state.config && (consumer === undefined || consumer === 'client')
 }
@@ -119,6 +119,7 @@ export function buildPlugin(state: PluginState): Plugin {
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')
         state.manifest = manifest
+        state.outDir = outDir
         state.written = true
         state.info(`[cdn-deploy] ${Object.keys(manifest.files).length} files for ${config.publicBase} (release ${manifest.release}); manifest: ${MANIFEST_PATH}`)
       },

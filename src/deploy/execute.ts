@@ -1,0 +1,124 @@
+/**
+ * Runs a plan in the order that never breaks a live site:
+ *   1 immutable files → 2 other mutable files → 3 HTML and entry documents
+ *   → 4 ledger commit (the release exists from here) → 5 invalidation → 6 prune.
+ * A failure before 4 leaves the previous release whole: nothing was deleted or
+ * invalidated and the ledger is unchanged. What did go up is recorded in the
+ * journal, so the re-run uploads only what is missing.
+ */
+import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
+import type { Storage } from '../storage/index.js'
+import type { Journal } from './journal.js'
+import { runPool } from './pool.js'
+import type { DeployReporter } from './progress.js'
+
+const STEP_NAMES: Record<Phase, string> = {
+  1: 'uploading immutable (content-hashed) files',
+  2: 'uploading other files',
+  3: 'uploading HTML and entry documents',
+}
+
+/** Journal writes at most this often while uploading (plus once per phase and on failure). */
+const JOURNAL_INTERVAL_MS = 5_000
+
+export interface Invalidator {
+  readonly name: string
+  /** Purge these file paths (relative to the prefix); returns the provider's ids. */
+  invalidate(rels: string[], release: string): Promise<{ ids: string[]; paths: string[] }>
+}
+
+export interface ExecuteOptions {
+  storage: Storage
+  plan: DeployPlan
+  concurrency: number
+  reporter: DeployReporter
+  journal: Journal
+  invalidator?: Invalidator
+  signal?: AbortSignal
+}
+
+export interface ExecuteResult {
+  committed: boolean
+  invalidation: { ids: string[]; paths: string[]; pending: string[] }
+  /** Set when the purge failed: the release is live, the paths stay pending for the next deploy. */
+  invalidationError?: unknown
+  deleted: string[]
+  warnings: string[]
+}
+
+const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
+  sha256: u.sha256,
+  size: u.size,
+  contentType: u.contentType,
+  cacheControl: u.cacheControl,
+  immutable: u.immutable,
+  release,
+})
+
+export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
+  const { storage, plan, reporter, journal } = options
+  const warnings: string[] = []
+  reporter.start?.(plan)
+
+  let lastJournal = Date.now()
+  const record = async (force: boolean): Promise<void> => {
+    if (!journal.dirty || (!force && Date.now() - lastJournal < JOURNAL_INTERVAL_MS)) return
+    lastJournal = Date.now()
+    await journal.save()
+  }
+  try {
+    for (const phase of [1, 2, 3] as const) {
+      const uploads = plan.uploads.filter((u) => u.phase === phase)
+      if (uploads.length === 0) continue
+      reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
+      await runPool(uploads, options.concurrency, async (upload) => {
+        await storage.putFile(upload)
+        journal.add(upload.rel, entryOf(upload, 'journal'))
+        reporter.bytes?.(upload.size)
+        reporter.uploaded?.(upload)
+        await record(false)
+      }, options.signal)
+      await record(true)
+    }
+  } catch (error) {
+    // Best effort: the server may be the thing that failed.
+    await journal.save().catch(() => {})
+    throw error
+  }
+
+  // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
+  const ledger = structuredClone(plan.ledger)
+  if (!options.invalidator) ledger.pendingInvalidations = []
+  reporter.step?.(`committing release ${plan.release}`)
+  await storage.writeLedger(ledger)
+  await journal.clear().catch((error: Error) => warnings.push(`could not remove the upload journal: ${error.message}`))
+
+  // 5: invalidate changed mutable URLs. A failure fails the deploy loudly, but the release stands.
+  const invalidation = { ids: [] as string[], paths: [] as string[], pending: [] as string[] }
+  let invalidationError: unknown
+  if (options.invalidator && plan.invalidate.length > 0) {
+    reporter.step?.(`invalidating ${plan.invalidate.length} changed paths (${options.invalidator.name})`)
+    try {
+      const result = await options.invalidator.invalidate(plan.invalidate, plan.release)
+      Object.assign(invalidation, result)
+      const release = ledger.releases.find((r) => r.id === plan.release)
+      if (release) release.invalidations = result.ids
+      ledger.pendingInvalidations = []
+      await storage.writeLedger(ledger)
+    } catch (error) {
+      // The committed ledger keeps the paths pending: the next deploy purges them.
+      invalidationError = error
+      invalidation.pending = [...plan.invalidate]
+    }
+  }
+
+  // 6: prune what has been absent past the retention window (owned keys only).
+  let deleted: string[] = []
+  if (plan.deletes.length > 0) {
+    reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
+    const result = await storage.deleteKeys(plan.deletes)
+    deleted = result.deleted
+    for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
+  }
+  return { committed: true, invalidation, invalidationError, deleted, warnings }
+}

@@ -1,0 +1,212 @@
+/**
+ * `deploy()`: the programmatic API the plugin calls after a build and the CLI
+ * calls on any directory. scan → ledger → plan → lock → execute → report.
+ *
+ * A no-op deploy reads the ledger once and stops: no lock, no write. Anything
+ * else takes the lock, reads the ledger again under it (another deploy may have
+ * committed meanwhile), plans again, and executes.
+ */
+import { execFile } from 'node:child_process'
+import { hostname } from 'node:os'
+import { join } from 'node:path'
+import { promisify } from 'node:util'
+import { MANIFEST_PATH, type CdnManifest } from '../build/manifest.js'
+import { releaseId } from '../build/hash.js'
+import { loadConfigFile } from '../config/load.js'
+import { resolveConfig } from '../config/resolve.js'
+import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
+import { CdnDeployError } from '../errors.js'
+import { createPlan } from '../plan/plan.js'
+import { emptyLedger, type DeployPlan, type Ledger, type LocalFile } from '../plan/types.js'
+import { createStorage, type Storage, type StorageFactoryOptions } from '../storage/index.js'
+import { bootstrapLedger } from './bootstrap.js'
+import { executePlan, type Invalidator } from './execute.js'
+import { noJournal, openJournal, withJournal } from './journal.js'
+import { silentReporter, type DeployReporter } from './progress.js'
+import { appendStepSummary, reportFromPlan, writeJsonReport, type DeployReport } from './report.js'
+import { scanDir } from './scan.js'
+
+export interface DeployOptions {
+  /** The directory to deploy (Vite's outDir). */
+  dir: string
+  /** A resolved config; without it the config is loaded like the plugin does (root, configFile, mode, options). */
+  config?: ResolvedCdnConfig
+  /** Where to look for `cdn.config.*`. @default process.cwd() */
+  root?: string
+  configFile?: string | false
+  /** Picks `environments[mode]`; an unknown mode is an error here. @default process.env.CDN_ENV */
+  mode?: string
+  /** Inline options over the file. */
+  options?: CdnPluginOptions
+  /** The build's manifest (says which files are content-hashed); read from `<dir>/.vite/` when absent. */
+  manifest?: CdnManifest
+  /** Plan only: read the bucket, write nothing. @default false */
+  dryRun?: boolean
+  /** Cross-check the ledger against a listing of the bucket. @default false */
+  repair?: boolean
+  /** Upload `.vite/` too. @default false */
+  includeVite?: boolean
+  reporter?: DeployReporter
+  /** Write the JSON report here. */
+  reportFile?: string
+  /** Git commit recorded on the release. @default $GITHUB_SHA, else `git rev-parse HEAD` in root */
+  commit?: string
+  /** The purge step (the providers plug in here). */
+  invalidator?: Invalidator
+  /** Lock lifetime; a crashed deploy's lock is taken over after it. @default 30 minutes */
+  lockTtlMs?: number
+  /** Storage tuning (multipart threshold, part size, retries…), mostly for tests and benchmarks. */
+  storage?: Partial<StorageFactoryOptions>
+  env?: Record<string, string | undefined>
+  now?: () => Date
+  signal?: AbortSignal
+}
+
+async function resolveFor(options: DeployOptions): Promise<ResolvedCdnConfig> {
+  if (options.config) return options.config
+  const root = options.root ?? process.cwd()
+  const env = options.env ?? process.env
+  const file = await loadConfigFile(root, options.configFile ?? options.options?.configFile)
+  const mode = options.mode ?? env.CDN_ENV
+  return resolveConfig({ file: file.config, inline: options.options, mode, strictMode: !!mode, env, source: file.path })
+}
+
+async function gitCommit(root: string, env: Record<string, string | undefined>): Promise<string | undefined> {
+  if (env.GITHUB_SHA) return env.GITHUB_SHA
+  try {
+    const { stdout } = await promisify(execFile)('git', ['rev-parse', 'HEAD'], { cwd: root, timeout: 5_000 })
+    return stdout.trim() || undefined
+  } catch {
+    return undefined
+  }
+}
+
+function planFor(local: LocalFile[], ledger: Ledger | undefined, config: ResolvedCdnConfig, release: string, now: Date, commit?: string): DeployPlan {
+  return createPlan(local, ledger, { prefix: config.prefix, cacheControl: config.cacheControl, retain: config.retain, release, now, ...(commit ? { commit } : {}) })
+}
+
+const isNoop = (plan: DeployPlan): boolean =>
+  plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
+
+export async function deploy(options: DeployOptions): Promise<DeployReport> {
+  const started = Date.now()
+  const env = options.env ?? process.env
+  const now = options.now ?? (() => new Date())
+  const config = await resolveFor(options)
+  const bucket = config.storage.bucket
+  if (!bucket) throw new CdnDeployError('config', 'storage.bucket: required to deploy (set it, or CDN_BUCKET)')
+  const reporter = options.reporter ?? silentReporter
+  const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
+  if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
+  const release = options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256]))
+  const commit = options.commit ?? (await gitCommit(options.root ?? process.cwd(), env))
+  const storage = createStorage({ ...options.storage, ...config.storage, bucket, prefix: config.prefix, concurrency: config.concurrency })
+  const base = { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun }
+  try {
+    let ledger = await storage.readLedger()
+    let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
+    let plan = planFor(local, ledger, config, release, now(), commit)
+    if (!options.repair && ledger && isNoop(plan)) {
+      return await finish(reportFromPlan(plan, { ...base, ledger: ledgerState }), options, started, env)
+    }
+    if (options.dryRun) {
+      if (!ledger || options.repair) {
+        const boot = await bootstrapLedger(storage, local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
+        plan = planFor(local, boot.ledger, config, release, now(), commit)
+        ledgerState = ledger ? 'read' : 'bootstrapped'
+      }
+      return await finish(reportFromPlan(plan, { ...base, ledger: ledgerState }), options, started, env)
+    }
+    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base })
+  } finally {
+    storage.destroy()
+  }
+}
+
+interface LockedContext {
+  options: DeployOptions
+  config: ResolvedCdnConfig
+  local: LocalFile[]
+  release: string
+  commit: string | undefined
+  now: () => Date
+  reporter: DeployReporter
+  started: number
+  env: Record<string, string | undefined>
+  base: { bucket: string; publicBase: string; dryRun: boolean }
+}
+
+async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployReport> {
+  const owner = c.env.GITHUB_ACTIONS ? `github-actions ${c.env.GITHUB_REPOSITORY ?? ''}#${c.env.GITHUB_RUN_ID ?? ''}`.trim() : `${c.env.USER ?? 'deploy'}@${hostname()}`
+  const lock = await storage.acquireLock(owner, c.options.lockTtlMs ?? 30 * 60_000)
+  const warnings: string[] = []
+  if (!lock.conditionalWrites) warnings.push('this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time')
+  if (lock.tookOver) warnings.push(`took over an expired lock held by ${lock.tookOver.owner} (expired ${lock.tookOver.expires})`)
+  for (const w of warnings) c.reporter.warn?.(w)
+  try {
+    const { journal, previous } = await openJournal(storage)
+    let ledger = await storage.readLedger()
+    let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
+    if (!ledger || c.options.repair) {
+      const boot = await bootstrapLedger(storage, c.local, { prefix: c.config.prefix, cacheControl: c.config.cacheControl, concurrency: c.config.concurrency, ...(ledger ? { ledger } : {}) })
+      if (!ledger) ledgerState = boot.listed > 0 ? 'bootstrapped' : 'new'
+      if (boot.adopted || boot.dropped) c.reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
+      ledger = boot.ledger
+    }
+    const base = ledger ?? emptyLedger()
+    const plan = planFor(c.local, withJournal(base, previous), c.config, c.release, c.now(), c.commit)
+    addJournalInvalidations(plan, base, previous?.files ?? {})
+    const report = reportFromPlan(plan, { ...c.base, ledger: ledgerState })
+    report.warnings.push(...warnings)
+    if (isNoop(plan) && ledgerState === 'read' && !c.options.repair) {
+      await journal.clear()
+      return await finish(report, c.options, c.started, c.env)
+    }
+    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal: c.options.dryRun ? noJournal : journal, ...(c.options.invalidator ? { invalidator: c.options.invalidator } : {}), ...(c.options.signal ? { signal: c.options.signal } : {}) })
+    report.committed = result.committed
+    report.deleted = result.deleted
+    report.warnings.push(...result.warnings)
+    report.invalidation = { provider: c.options.invalidator?.name ?? 'none', ...result.invalidation }
+    await finish(report, c.options, c.started, c.env)
+    if (result.invalidationError) {
+      const cause = result.invalidationError
+      throw new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${(cause as Error).message ?? cause}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate\`)`, { cause })
+    }
+    return report
+  } finally {
+    await storage.releaseLock(lock).catch(() => false)
+  }
+}
+
+/**
+ * A journalled mutable file replaced bytes the CDN may still serve: the plan
+ * sees it as unchanged (the journal says it is up already), so add its purge.
+ */
+function addJournalInvalidations(plan: DeployPlan, ledger: Ledger, journalled: Record<string, { sha256: string; cacheControl: string; immutable: boolean }>): void {
+  const extra = Object.entries(journalled)
+    .filter(([rel, entry]) => {
+      const old = ledger.files[rel]
+      return old && !entry.immutable && (old.sha256 !== entry.sha256 || old.cacheControl !== entry.cacheControl)
+    })
+    .map(([rel]) => rel)
+  if (extra.length === 0) return
+  plan.invalidate = [...new Set([...plan.invalidate, ...extra])].sort()
+  plan.ledger.pendingInvalidations = plan.invalidate
+}
+
+async function finish(report: DeployReport, options: DeployOptions, started: number, env: Record<string, string | undefined>): Promise<DeployReport> {
+  report.durationMs = Date.now() - started
+  if (options.reportFile) await writeJsonReport(options.reportFile, report)
+  await appendStepSummary(report, env)
+  return report
+}
+
+/** Read `<dir>/.vite/cdn-manifest.json` if the directory was built with the plugin. */
+export async function readBuildManifest(dir: string): Promise<CdnManifest | undefined> {
+  const { readFile } = await import('node:fs/promises')
+  try {
+    return JSON.parse(await readFile(join(dir, MANIFEST_PATH), 'utf8')) as CdnManifest
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * What a deploy did, as data (the JSON report), as a short summary for a
+ * terminal, and as Markdown for `$GITHUB_STEP_SUMMARY`. No secret is ever part
+ * of it: only keys, counts, ids and timings.
+ */
+import { appendFile, mkdir, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import type { DeployPlan } from '../plan/types.js'
+import { formatBytes, formatDuration } from './progress.js'
+
+export interface DeployReport {
+  release: string
+  bucket: string
+  prefix: string
+  publicBase: string
+  dryRun: boolean
+  /** Whether the ledger was committed (the release exists). */
+  committed: boolean
+  uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number }> }
+  skipped: number
+  deleted: string[]
+  retained: number
+  invalidation: { provider: string; paths: string[]; ids: string[]; pending: string[] }
+  warnings: string[]
+  durationMs: number
+  /** How the ledger was found: read, bootstrapped from a listing, or new. */
+  ledger: 'read' | 'bootstrapped' | 'new'
+}
+
+export function reportFromPlan(plan: DeployPlan, base: Pick<DeployReport, 'bucket' | 'publicBase' | 'dryRun' | 'ledger'>): DeployReport {
+  return {
+    release: plan.release,
+    prefix: plan.prefix,
+    committed: false,
+    uploaded: {
+      count: plan.stats.uploadCount,
+      bytes: plan.stats.uploadBytes,
+      files: plan.uploads.map((u) => ({ rel: u.rel, reason: u.reason, phase: u.phase, size: u.size })),
+    },
+    skipped: plan.stats.skipCount,
+    deleted: base.dryRun ? plan.deletes : [],
+    retained: plan.retained.length,
+    invalidation: { provider: 'none', paths: [], ids: [], pending: [] },
+    warnings: [],
+    durationMs: 0,
+    ...base,
+  }
+}
+
+/** A few lines for the end of a build or CLI run. */
+export function summaryText(report: DeployReport): string {
+  const verb = report.dryRun ? 'would upload' : 'uploaded'
+  const lines = [
+    `[cdn-deploy] ${report.dryRun ? 'plan for' : 'deployed'} release ${report.release} to s3://${report.bucket}/${report.prefix} (${report.publicBase})`,
+    `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
+      `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
+  ]
+  const inv = report.invalidation
+  if (inv.provider === 'none') lines.push('  invalidation: none (provider "none")')
+  else lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
+  if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
+  for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
+  return lines.join('\n')
+}
+
+const escapeMd = (text: string) => text.replace(/[|`*_<>[\]]/g, (c) => `\\${c}`)
+
+export function summaryMarkdown(report: DeployReport): string {
+  const rows = [
+    ['Release', `\`${report.release}\``],
+    ['Target', `\`s3://${report.bucket}/${report.prefix}\` → ${report.publicBase}`],
+    ['Uploaded', `${report.uploaded.count} files, ${formatBytes(report.uploaded.bytes)}`],
+    ['Skipped (unchanged)', String(report.skipped)],
+    ['Deleted', String(report.deleted.length)],
+    ['Kept from earlier releases', String(report.retained)],
+    ['Invalidated', `${report.invalidation.paths.length} paths (${report.invalidation.provider})`],
+    ['Time', formatDuration(report.durationMs)],
+  ]
+  const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
+  if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`))
+  return `${out.join('\n')}\n`
+}
+
+export async function writeJsonReport(path: string, report: DeployReport): Promise<void> {
+  await mkdir(dirname(path), { recursive: true })
+  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`)
+}
+
+/** Append to `$GITHUB_STEP_SUMMARY` when running in GitHub Actions. */
+export async function appendStepSummary(report: DeployReport, env: Record<string, string | undefined> = process.env): Promise<boolean> {
+  const path = env.GITHUB_STEP_SUMMARY
+  if (!path) return false
+  await appendFile(path, summaryMarkdown(report))
+  return true
+}

@@ -1,0 +1,346 @@
+/**
+ * What to invalidate after a deploy, pure: the URL paths of changed or removed
+ * mutable files (with their directory aliases), collapsed into a few `/dir/*`
+ * wildcards above a threshold, and each CDN's encoding of them.
+ *
+ * Paths here are *decoded* URL paths (`/app/docs/é t.html`), so the dry-run
+ * plan reads like the file tree. A `*` is always a wildcard, and only ever the
+ * last character. Each provider encodes them its own way at the last moment.
+ */
+
+/** CloudFront's documented limits and prices for invalidation. */
+export const CLOUDFRONT_LIMITS = Object.freeze({
+  /** Individual paths in progress at once per distribution. */
+  pathsInFlight: 3000,
+  /** Wildcard paths in progress at once per distribution (independent of the above). */
+  wildcardsInFlight: 15,
+  /** Longest path accepted. */
+  maxPathLength: 4000,
+  /** Free paths per month, per AWS account. */
+  freePathsPerMonth: 1000,
+  /** USD per path beyond the free ones. */
+  usdPerPath: 0.005,
+})
+
+/**
+ * Default `invalidate.maxPaths` per provider: above it, paths are collapsed into
+ * wildcards. CloudFront: ~20 deploys a month stay within its 1,000 free paths.
+ * Cloudflare: purges are free but rate limited (5 calls a minute on Free), so
+ * five calls of 100. Generic: leave the webhook the whole list.
+ */
+export const DEFAULT_MAX_PATHS = Object.freeze({ cloudfront: 50, cloudflare: 500, generic: 1000 } as const)
+
+const INDEX = 'index.html'
+
+const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+
+/** The decoded path part of a public base URL, ending in `/` (`https://cdn.x/app/` → `/app/`). */
+export function basePathOf(publicBase: string): string {
+  const path = new URL(publicBase).pathname.replace(/\/*$/, '/')
+  return path.split('/').map(safeDecode).join('/')
+}
+
+function safeDecode(segment: string): string {
+  try {
+    return decodeURIComponent(segment)
+  } catch {
+    return segment // a stray `%` in a user-written domain path: keep it as written
+  }
+}
+
+/**
+ * A literal `*` in a file name cannot be told from a wildcard by any CDN, and
+ * CloudFront rejects one inside a path: cut the path there and let the wildcard
+ * cover the file (`/a*b.js` → `/a*`), which over-covers a little but never misses.
+ */
+function starSafe(path: string): string {
+  const star = path.indexOf('*')
+  return star === -1 ? path : path.slice(0, star + 1)
+}
+
+/**
+ * The URL paths (decoded, sorted, unique) to invalidate for the given output
+ * files, under the public base (which may differ from the bucket prefix).
+ * `x/index.html` also yields `x/` and `x`, and the root `index.html` yields the
+ * base itself (`/` for a root base): every URL a viewer may have cached it under.
+ */
+export function invalidationPaths(rels: readonly string[], publicBase: string): string[] {
+  const base = basePathOf(publicBase)
+  const out = new Set<string>()
+  for (const rel of rels) {
+    const full = base + rel.replace(/^\/+/, '')
+    out.add(starSafe(full))
+    if (rel === INDEX || rel.endsWith(`/${INDEX}`)) {
+      const dir = full.slice(0, -INDEX.length)
+      out.add(starSafe(dir))
+      if (dir !== '/') out.add(starSafe(dir.slice(0, -1)))
+    }
+  }
+  return [...out].sort(compare)
+}
+
+/** Whether a path is a wildcard (ends with `*`). */
+export const isWildcard = (path: string) => path.endsWith('*')
+
+/** The directories (ending in `/`) that contain a path, shallowest first, `/` excluded. */
+function ancestorDirs(path: string): string[] {
+  const s = isWildcard(path) ? path.slice(0, -1) : path
+  const dirs: string[] = []
+  for (let i = s.indexOf('/', 1); i !== -1; i = s.indexOf('/', i + 1)) dirs.push(s.slice(0, i + 1))
+  return dirs
+}
+
+export interface CollapseOptions {
+  /** At most this many wildcard paths in the result (CloudFront: 15 in flight). @default Infinity */
+  maxWildcards?: number
+  /**
+   * Every file path (decoded) known to be served under the base: this build plus
+   * the ledger. With it, a wildcard's cost is the unchanged files it would also
+   * purge; without it, the deepest directories are chosen first.
+   */
+  universe?: readonly string[]
+  /** Never collapse above this directory (the base path). `/` itself is never used. @default '/' */
+  floor?: string
+}
+
+/**
+ * Fewest wildcards that bring `paths` within `maxPaths` (and `maxWildcards`),
+ * choosing the directories whose wildcard covers the fewest unchanged files per
+ * path saved. `dir/*` never replaces the alias `dir` (no slash), which stays
+ * exact. Stops when no directory helps (everything at the base level): the
+ * result may then still exceed the limit, and never becomes `/*` on its own.
+ */
+export function collapsePaths(paths: readonly string[], maxPaths: number, options: CollapseOptions = {}): string[] {
+  const limit = Math.max(1, Math.floor(maxPaths))
+  const maxWildcards = Math.max(1, options.maxWildcards ?? Infinity)
+  const floor = options.floor ?? '/'
+  const current = new Set(paths)
+  const changed = new Set(paths)
+  const known = options.universe !== undefined
+  // Unchanged files under each directory: what a wildcard there would purge besides.
+  const collateral = new Map<string, number>()
+  for (const file of options.universe ?? []) {
+    if (changed.has(file)) continue
+    for (const dir of ancestorDirs(file)) collateral.set(dir, (collateral.get(dir) ?? 0) + 1)
+  }
+  // Collateral already paid by wildcards this function made (to count only the extra).
+  const paid = new Map<string, number>()
+  const wildcards = () => [...current].filter(isWildcard).length
+
+  for (;;) {
+    const overCount = current.size > limit
+    if (!overCount && wildcards() <= maxWildcards) break
+    const stats = new Map<string, { n: number; wild: number; paid: number }>()
+    for (const path of current) {
+      for (const dir of ancestorDirs(path)) {
+        if (!dir.startsWith(floor)) continue
+        const s = stats.get(dir) ?? { n: 0, wild: 0, paid: 0 }
+        s.n++
+        if (isWildcard(path)) s.wild++
+        s.paid += paid.get(path) ?? 0
+        stats.set(dir, s)
+      }
+    }
+    let best: { dir: string; gain: number; cost: number; depth: number } | undefined
+    for (const [dir, s] of stats) {
+      const gain = overCount ? s.n - 1 : s.wild - 1
+      if (gain <= 0) continue
+      const cost = ((collateral.get(dir) ?? 0) - s.paid) / gain
+      const depth = dir.split('/').length
+      const candidate = { dir, gain, cost, depth }
+      if (!best || better(candidate, best, known)) best = candidate
+    }
+    if (!best) break
+    const wildcard = `${best.dir}*`
+    for (const path of [...current]) {
+      if (path.startsWith(best.dir)) {
+        current.delete(path)
+        paid.delete(path)
+      }
+    }
+    current.add(wildcard)
+    paid.set(wildcard, collateral.get(best.dir) ?? 0)
+  }
+  return [...current].sort(compare)
+}
+
+type Candidate = { dir: string; gain: number; cost: number; depth: number }
+function better(a: Candidate, b: Candidate, known: boolean): boolean {
+  if (a.cost !== b.cost) return a.cost < b.cost
+  // With the file list known, equal cost means "covers nothing else": take the
+  // biggest saving. Unknown, the smaller scope is the safer guess.
+  if (known && a.gain !== b.gain) return a.gain > b.gain
+  if (a.depth !== b.depth) return a.depth > b.depth
+  if (a.gain !== b.gain) return a.gain > b.gain
+  return a.dir < b.dir
+}
+
+export interface InvalidationPlanOptions {
+  /** Collapse above this many paths. See DEFAULT_MAX_PATHS. */
+  maxPaths: number
+  /** @default Infinity (CloudFront: pass CLOUDFRONT_LIMITS.wildcardsInFlight) */
+  maxWildcards?: number
+  /** Purge everything under the base (`<base>*`) instead of the changed paths. @default false */
+  purgeEverything?: boolean
+  /** Every file (rel) served under the base: this build plus the ledger, to judge wildcards. */
+  universe?: readonly string[]
+}
+
+export interface InvalidationPlan {
+  /** Paths to submit (decoded; a trailing `*` is a wildcard). Empty: no call at all. */
+  paths: string[]
+  /** Paths before collapsing. */
+  exact: number
+  wildcards: number
+  /** Some paths were replaced by wildcards. */
+  collapsed: boolean
+  purgeEverything: boolean
+  /** Still above maxPaths (or maxWildcards) after collapsing as far as the base allows. */
+  overLimit: boolean
+}
+
+/** The whole decision for one deploy: paths, aliases, wildcards. Empty rels: nothing. */
+export function planInvalidation(rels: readonly string[], publicBase: string, options: InvalidationPlanOptions): InvalidationPlan {
+  const exact = invalidationPaths(rels, publicBase)
+  const base = basePathOf(publicBase)
+  if (exact.length === 0) return { paths: [], exact: 0, wildcards: 0, collapsed: false, purgeEverything: false, overLimit: false }
+  if (options.purgeEverything) {
+    return { paths: [`${base}*`], exact: exact.length, wildcards: 1, collapsed: true, purgeEverything: true, overLimit: false }
+  }
+  const universe = options.universe ? options.universe.map((rel) => base + rel) : undefined
+  const paths = collapsePaths(exact, options.maxPaths, { maxWildcards: options.maxWildcards, universe, floor: base })
+  const wildcards = paths.filter(isWildcard).length
+  return {
+    paths,
+    exact: exact.length,
+    wildcards,
+    collapsed: paths.length !== exact.length || wildcards > exact.filter(isWildcard).length,
+    purgeEverything: false,
+    overLimit: paths.length > Math.max(1, options.maxPaths) || wildcards > (options.maxWildcards ?? Infinity),
+  }
+}
+
+export interface CostEstimate {
+  paths: number
+  /** Paths beyond the month's free allowance. */
+  billablePaths: number
+  usd: number
+}
+
+/**
+ * CloudFront's price for submitting `paths`: 0.005 USD per path beyond the free
+ * 1,000 a month (per account); a wildcard counts as one path whatever it covers.
+ * `usedThisMonth` is what the account already submitted, when known.
+ */
+export function estimateCloudFrontCost(paths: readonly string[], freePerMonth: number = CLOUDFRONT_LIMITS.freePathsPerMonth, usedThisMonth = 0): CostEstimate {
+  const before = Math.max(0, usedThisMonth - freePerMonth)
+  const after = Math.max(0, usedThisMonth + paths.length - freePerMonth)
+  const billablePaths = after - before
+  return { paths: paths.length, billablePaths, usd: Math.round(billablePaths * CLOUDFRONT_LIMITS.usdPerPath * 1000) / 1000 }
+}
+
+// ---- encodings ------------------------------------------------------------
+
+const utf8 = new TextEncoder()
+const hex = (byte: number) => `%${byte.toString(16).toUpperCase().padStart(2, '0')}`
+
+/** Percent-encodes non-ASCII characters (as UTF-8) and the ASCII ones in `unsafe`; leaves the rest. */
+function encodeWith(path: string, unsafe: string): string {
+  let out = ''
+  for (const ch of path) {
+    const code = ch.codePointAt(0)!
+    if (code < 0x20 || code === 0x7f || unsafe.includes(ch)) out += hex(code)
+    else if (code < 0x80) out += ch
+    else for (const byte of utf8.encode(ch)) out += hex(byte)
+  }
+  return out
+}
+
+/**
+ * RFC 1738's unsafe characters (space < > " # % { } | \ ^ ~ [ ] `) plus `?`,
+ * which would start a query string: a file literally named with one is only
+ * ever requested as `%3F`.
+ */
+const CLOUDFRONT_UNSAFE = ' <>"#%{}|\\^~[]`?'
+
+/**
+ * A path as CloudFront's CreateInvalidation expects it: starts with `/`, `*`
+ * only at the end, non-ASCII and RFC 1738 unsafe characters percent-encoded and
+ * nothing else (CloudFront: "Do not URL-encode any other characters in the path,
+ * or CloudFront will not invalidate the old version").
+ * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/invalidation-specifying-objects.html
+ */
+export function encodeCloudFrontPath(path: string): string {
+  const wildcard = isWildcard(path)
+  const body = wildcard ? path.slice(0, -1) : path
+  if (body.includes('*')) throw new Error(`invalid invalidation path "${path}": "*" is only allowed at the end`)
+  const encoded = encodeWith(body.startsWith('/') ? body : `/${body}`, CLOUDFRONT_UNSAFE) + (wildcard ? '*' : '')
+  if (encoded.length > CLOUDFRONT_LIMITS.maxPathLength) {
+    throw new Error(`invalidation path longer than ${CLOUDFRONT_LIMITS.maxPathLength} characters once encoded: "${encoded.slice(0, 80)}…"`)
+  }
+  return encoded
+}
+
+/**
+ * A path as a browser sends it for a link written with the raw file name (the
+ * WHATWG path percent-encode set), plus `%`, `\` (`/` otherwise) and `?`/`#`
+ * that belong to the name: what a CDN keyed on the request URL has cached.
+ */
+const BROWSER_UNSAFE = ' "#<>?`{}%\\'
+
+/** Full URL of a decoded path at the origin of `publicBase`, as a browser requests it. */
+export function browserUrl(path: string, publicBase: string): string {
+  return new URL(publicBase).origin + encodeWith(path, BROWSER_UNSAFE)
+}
+
+/**
+ * Full URL of a decoded path with every segment through encodeURIComponent: the
+ * form `urlFor` (and so the manifest) writes, which differs from the browser
+ * form for names with `@ + , ; = $ & :`.
+ */
+export function componentUrl(path: string, publicBase: string): string {
+  return new URL(publicBase).origin + path.split('/').map(encodeURIComponent).join('/')
+}
+
+/** Every distinct URL form a viewer may have requested a decoded path under. */
+export function urlVariants(path: string, publicBase: string): string[] {
+  const a = browserUrl(path, publicBase)
+  const b = componentUrl(path, publicBase)
+  return a === b ? [a] : [a, b]
+}
+
+/**
+ * A wildcard path as a Cloudflare purge prefix: host plus the directory part,
+ * no scheme, no trailing `/` or `*` (`/app/docs/*` → `cdn.example.com/app/docs`).
+ * Cloudflare matches prefixes at path separators, so a wildcard inside a name
+ * (`/app/a*`) widens to its directory.
+ * https://developers.cloudflare.com/cache/how-to/purge-cache/purge_by_prefix/
+ */
+export function cloudflarePrefix(wildcard: string, publicBase: string): string {
+  const body = wildcard.replace(/\*$/, '')
+  const dir = body.slice(0, body.lastIndexOf('/') + 1).replace(/\/+$/, '')
+  return new URL(publicBase).host + encodeWith(dir, BROWSER_UNSAFE)
+}
+
+/**
+ * CloudFront batches, in order: each within 3,000 paths and 15 wildcards (its
+ * in-flight limits per distribution), so one batch alone never exceeds them.
+ * The same input always gives the same batches (CallerReference depends on it).
+ */
+export function cloudFrontBatches(paths: readonly string[], limits = { paths: CLOUDFRONT_LIMITS.pathsInFlight, wildcards: CLOUDFRONT_LIMITS.wildcardsInFlight }): string[][] {
+  const batches: string[][] = []
+  let batch: string[] = []
+  let wild = 0
+  for (const path of paths) {
+    const w = isWildcard(path)
+    if (batch.length + 1 > limits.paths || (w && wild + 1 > limits.wildcards)) {
+      batches.push(batch)
+      batch = []
+      wild = 0
+    }
+    batch.push(path)
+    if (w) wild++
+  }
+  if (batch.length > 0) batches.push(batch)
+  return batches
+}

@@ -1,0 +1,214 @@
+/**
+ * Amazon CloudFront. Paths are encoded as CreateInvalidation expects, split into
+ * batches within the in-flight limits, and submitted under a CallerReference
+ * derived from the release, the batch index and the batch's paths: submitting
+ * the same batch for the same release again returns the first invalidation
+ * instead of creating (and billing) a second one.
+ */
+import { createHash } from 'node:crypto'
+import {
+  CloudFrontClient,
+  CreateInvalidationCommand,
+  GetDistributionCommand,
+  GetInvalidationCommand,
+  ListInvalidationsCommand,
+} from '@aws-sdk/client-cloudfront'
+import type { ResolvedProvider } from '../config/types.js'
+import { CdnDeployError } from '../errors.js'
+import { CLOUDFRONT_LIMITS, cloudFrontBatches, encodeCloudFrontPath } from '../plan/invalidation.js'
+import { backoff, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationStatus, type InvalidationTarget, type ProviderTuning } from './types.js'
+
+export type CloudFrontConfig = Extract<ResolvedProvider, { type: 'cloudfront' }>
+
+export interface CloudFrontTuning extends ProviderTuning {
+  /** A client to use instead of a new one (tests). */
+  client?: Pick<CloudFrontClient, 'send'>
+  /** How far back to look for this release's earlier invalidations. @default 86_400_000 (a day) */
+  lookbackMs?: number
+  /** At most this many recent invalidations are read (one GetInvalidation each). @default 20 */
+  lookupLimit?: number
+}
+
+/** Seconds waited by `wait: true`. */
+export const DEFAULT_WAIT_SECONDS = 600
+
+/** `provider.wait` in milliseconds, or undefined when off. */
+export function waitTimeoutMs(wait: boolean | number | undefined): number | undefined {
+  if (wait === true) return DEFAULT_WAIT_SECONDS * 1000
+  return typeof wait === 'number' && wait > 0 ? wait * 1000 : undefined
+}
+
+/** Same release, batch and paths → same reference; anything else → a new one. */
+export function callerReference(release: string, index: number, paths: readonly string[]): string {
+  const digest = createHash('sha256').update(paths.join('\n')).digest('hex').slice(0, 16)
+  return `cdn-deploy:${release.slice(0, 96)}:${index}:${digest}`
+}
+
+/** Emulators differ in case (`COMPLETED`, `Completed`): normalise the two known states. */
+export function normalizeStatus(status: string | undefined): InvalidationStatus {
+  const s = (status ?? 'unknown').toLowerCase()
+  return s === 'completed' ? 'Completed' : s === 'inprogress' ? 'InProgress' : (status ?? 'unknown')
+}
+
+const errorName = (err: unknown) => (err as { name?: string } | undefined)?.name ?? ''
+
+export function createCloudFrontProvider(config: CloudFrontConfig, _target: InvalidationTarget, tuning: CloudFrontTuning = {}): CdnProvider {
+  const id = config.distributionId
+  if (!id) throw new CdnDeployError('cloudfront', 'no distribution id: set provider.distributionId or CDN_DISTRIBUTION_ID')
+  // CloudFront is global and signs with us-east-1 whatever AWS_REGION says. With no
+  // endpoint here, the SDK's own AWS_ENDPOINT_URL_CLOUDFRONT keeps working.
+  const client = tuning.client ?? new CloudFrontClient({ region: 'us-east-1', ...(config.endpoint ? { endpoint: config.endpoint } : {}) })
+  const busyBase = tuning.retryBaseDelayMs ?? 10_000
+  const busyTimeout = tuning.busyTimeoutMs ?? 900_000
+  const pollMs = tuning.pollIntervalMs ?? 5000
+  const lookbackMs = tuning.lookbackMs ?? 86_400_000
+  const lookupLimit = tuning.lookupLimit ?? 20
+
+  const fail = (action: string, err: unknown): CdnDeployError => {
+    const name = errorName(err)
+    const message = err instanceof Error ? err.message : String(err)
+    const where = `distribution ${id}`
+    if (name === 'NoSuchDistribution') return new CdnDeployError('cloudfront', `${where} not found (check provider.distributionId${config.endpoint ? ' and provider.endpoint' : ''})`, { cause: err })
+    if (name === 'AccessDenied' || name === 'AccessDeniedException') {
+      return new CdnDeployError('cloudfront', `access denied for ${action} on ${where}: the credentials need cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations (and cloudfront:GetDistribution for "status") on arn:aws:cloudfront::<account>:distribution/${id}`, { cause: err })
+    }
+    if (name === 'CredentialsProviderError') {
+      return new CdnDeployError('cloudfront', 'no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), SSO, or OIDC web identity in CI', { cause: err })
+    }
+    if (['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException'].includes(name)) {
+      return new CdnDeployError('cloudfront', `AWS rejected the credentials (${name}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile, and that a session token has not expired`, { cause: err })
+    }
+    if (name === 'InvalidArgument') return new CdnDeployError('cloudfront', `CloudFront rejected the ${action} request for ${where}: ${message}`, { cause: err })
+    return new CdnDeployError('cloudfront', `${action} on ${where} failed: ${name ? `${name}: ` : ''}${message}`, { cause: err })
+  }
+
+  /**
+   * Real CloudFront answers a repeated CallerReference with the first
+   * invalidation; emulators (moto) create a second. Looking at the recent ones
+   * first makes the retry safe everywhere, and costs no invalidation path.
+   */
+  async function recentReferences(signal?: AbortSignal): Promise<Map<string, string>> {
+    const found = new Map<string, string>()
+    let items
+    try {
+      // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListInvalidations.html
+      const out = await client.send(new ListInvalidationsCommand({ DistributionId: id, MaxItems: 100 }), { abortSignal: signal })
+      items = out.InvalidationList?.Items ?? []
+    } catch (err) {
+      if (errorName(err) === 'NoSuchDistribution') throw fail('ListInvalidations', err)
+      return found // no permission to list: CloudFront's own CallerReference check still applies
+    }
+    const since = Date.now() - lookbackMs
+    const recent = items
+      .filter((item) => item.Id && (!item.CreateTime || item.CreateTime.getTime() >= since))
+      .sort((a, b) => (b.CreateTime?.getTime() ?? 0) - (a.CreateTime?.getTime() ?? 0))
+      .slice(0, lookupLimit)
+    for (const item of recent) {
+      try {
+        // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetInvalidation.html
+        const out = await client.send(new GetInvalidationCommand({ DistributionId: id, Id: item.Id }), { abortSignal: signal })
+        const ref = out.Invalidation?.InvalidationBatch?.CallerReference
+        if (ref && !found.has(ref)) found.set(ref, item.Id!)
+      } catch {
+        // one unreadable entry does not stop the deploy
+      }
+    }
+    return found
+  }
+
+  async function create(batch: string[], ref: string, signal?: AbortSignal): Promise<string> {
+    const started = Date.now()
+    for (let attempt = 1; ; attempt++) {
+      try {
+        // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateInvalidation.html
+        const out = await client.send(
+          new CreateInvalidationCommand({ DistributionId: id, InvalidationBatch: { CallerReference: ref, Paths: { Quantity: batch.length, Items: batch } } }),
+          { abortSignal: signal },
+        )
+        const invalidationId = out.Invalidation?.Id
+        if (!invalidationId) throw new CdnDeployError('cloudfront', `CreateInvalidation on distribution ${id} returned no invalidation id`)
+        return invalidationId
+      } catch (err) {
+        if (err instanceof CdnDeployError) throw err
+        if (errorName(err) === 'TooManyInvalidationsInProgress') {
+          // Other invalidations hold the distribution's in-flight quota; they finish in minutes.
+          const delay = backoff(attempt, busyBase, 60_000)
+          if (Date.now() - started + delay > busyTimeout) {
+            throw new CdnDeployError('cloudfront', `too many invalidations still in progress on distribution ${id} after ${Math.round((Date.now() - started) / 1000)} s (CloudFront allows ${CLOUDFRONT_LIMITS.pathsInFlight} paths and ${CLOUDFRONT_LIMITS.wildcardsInFlight} wildcards in flight); the paths stay pending and the next deploy retries them`, { cause: err })
+          }
+          await sleep(delay, signal)
+          continue
+        }
+        if (errorName(err) === 'InvalidationBatchAlreadyExists') {
+          throw new CdnDeployError('cloudfront', `CallerReference ${ref} was already used with other paths on distribution ${id}`, { cause: err })
+        }
+        throw fail('CreateInvalidation', err)
+      }
+    }
+  }
+
+  async function status(invalidationId: string, signal?: AbortSignal): Promise<InvalidationStatus> {
+    try {
+      // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetInvalidation.html
+      const out = await client.send(new GetInvalidationCommand({ DistributionId: id, Id: invalidationId }), { abortSignal: signal })
+      return normalizeStatus(out.Invalidation?.Status)
+    } catch (err) {
+      if (errorName(err) === 'NoSuchInvalidation') throw new CdnDeployError('cloudfront', `invalidation ${invalidationId} not found on distribution ${id}`, { cause: err })
+      throw fail('GetInvalidation', err)
+    }
+  }
+
+  return {
+    name: 'cloudfront',
+
+    async invalidate(paths: readonly string[], ctx: InvalidateContext): Promise<InvalidationResult> {
+      if (paths.length === 0) return { ids: [], paths: [], requests: 0 }
+      let encoded: string[]
+      try {
+        encoded = [...new Set(paths.map(encodeCloudFrontPath))]
+      } catch (err) {
+        throw new CdnDeployError('cloudfront', (err as Error).message, { cause: err })
+      }
+      const batches = cloudFrontBatches(encoded)
+      const earlier = await recentReferences(ctx.signal)
+      const ids: string[] = []
+      let requests = 0
+      for (const [index, batch] of batches.entries()) {
+        const ref = callerReference(ctx.release, index, batch)
+        const existing = earlier.get(ref)
+        if (existing) {
+          ids.push(existing)
+          continue
+        }
+        ids.push(await create(batch, ref, ctx.signal))
+        requests++
+      }
+      return { ids, paths: encoded, requests }
+    },
+
+    status: (invalidationId) => status(invalidationId),
+
+    async wait(ids: readonly string[], timeoutMs: number, signal?: AbortSignal): Promise<void> {
+      const deadline = Date.now() + timeoutMs
+      let pending = [...ids]
+      for (;;) {
+        const states = await Promise.all(pending.map(async (i) => [i, await status(i, signal)] as const))
+        pending = states.filter(([, s]) => s.toLowerCase() !== 'completed').map(([i]) => i)
+        if (pending.length === 0) return
+        if (Date.now() + pollMs > deadline) {
+          throw new CdnDeployError('cloudfront', `invalidation ${pending.join(', ')} on distribution ${id} still in progress after ${Math.round(timeoutMs / 1000)} s (CloudFront keeps going; check it with "cdn-deploy status")`)
+        }
+        await sleep(pollMs, signal)
+      }
+    },
+
+    async check(): Promise<void> {
+      try {
+        // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetDistribution.html
+        await client.send(new GetDistributionCommand({ Id: id }))
+      } catch (err) {
+        throw fail('GetDistribution', err)
+      }
+    },
+  }
+}

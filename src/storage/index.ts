@@ -1,0 +1,101 @@
+/**
+ * The storage layer of the deploy engine: everything the deploy does in the
+ * bucket goes through the object `createStorage` returns. Library code: it
+ * throws scoped errors (`[cdn-deploy] [s3] …`, `[cdn-deploy] [lock] …`) and never prints.
+ */
+import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { Ledger, PlannedUpload } from '../plan/types.js'
+import { createS3Client, resolveSettings, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import { mapS3Error } from './errors.js'
+import { readJson, readLedger, writeJson, writeLedger } from './ledger.js'
+import { acquireLock, releaseLock, type LockHandle } from './lock.js'
+import {
+  deleteKeys,
+  headObject,
+  listObjects,
+  putFile,
+  type DeleteResult,
+  type ListedObject,
+  type ObjectHead,
+  type PutFileOptions,
+  type PutFileResult,
+} from './objects.js'
+
+export type { StorageFactoryOptions, StorageSettings } from './client.js'
+export { STORAGE_DEFAULTS } from './client.js'
+export type { LockHandle, LockInfo } from './lock.js'
+export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
+export { mapS3Error } from './errors.js'
+export { ledgerKey, ledgerProblems } from './ledger.js'
+export { lockKey } from './lock.js'
+
+export interface Storage {
+  readonly bucket: string
+  readonly prefix: string
+  readonly settings: StorageSettings
+  /** The SDK client (for callers needing an operation not wrapped here). */
+  readonly client: S3Client
+  /** HeadBucket: the bucket exists, is in the configured region, and the credentials reach it. */
+  checkBucket(): Promise<void>
+  /** One GET of `<prefix>.cdn-deploy/ledger.json`; undefined on a first deploy. */
+  readLedger(): Promise<Ledger | undefined>
+  /** Commit the ledger (`Cache-Control: no-store`). */
+  writeLedger(ledger: Ledger): Promise<void>
+  /** Parsed JSON of a full key (the tool's own objects, e.g. a journal); undefined when missing. */
+  readJson(key: string): Promise<unknown>
+  /** Write JSON to a full key, `Cache-Control: no-store`, never public. */
+  writeJson(key: string, value: unknown): Promise<void>
+  /** Stream a planned file up (multipart above the threshold), headers and `x-amz-meta-sha256` set. */
+  putFile(upload: PlannedUpload, opts?: PutFileOptions): Promise<PutFileResult>
+  /** HEAD of a full key; undefined when missing. */
+  head(key: string): Promise<ObjectHead | undefined>
+  /** Every object under the prefix, paginated. */
+  list(): AsyncIterable<ListedObject>
+  /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
+  deleteKeys(keys: readonly string[]): Promise<DeleteResult>
+  /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
+  acquireLock(owner: string, ttlMs: number): Promise<LockHandle>
+  /** Release our lock; false if it was gone or taken over. */
+  releaseLock(lock: LockHandle | string): Promise<boolean>
+  /** Close the keep-alive sockets. */
+  destroy(): void
+}
+
+export function createStorage(options: StorageFactoryOptions): Storage {
+  const settings = resolveSettings(options)
+  const client = createS3Client(options, settings)
+  const ctx: StorageContext = {
+    client,
+    bucket: options.bucket,
+    prefix: options.prefix,
+    acl: options.acl,
+    settings,
+    fail: (err, action, key) =>
+      mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
+  }
+  return {
+    bucket: options.bucket,
+    prefix: options.prefix,
+    settings,
+    client,
+    async checkBucket() {
+      try {
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
+        await client.send(new HeadBucketCommand({ Bucket: options.bucket }))
+      } catch (err) {
+        throw ctx.fail(err, 'HeadBucket')
+      }
+    },
+    readLedger: () => readLedger(ctx),
+    writeLedger: (ledger) => writeLedger(ctx, ledger),
+    readJson: (key) => readJson(ctx, key),
+    writeJson: (key, value) => writeJson(ctx, key, value),
+    putFile: (upload, opts) => putFile(ctx, upload, opts),
+    head: (key) => headObject(ctx, key),
+    list: () => listObjects(ctx),
+    deleteKeys: (keys) => deleteKeys(ctx, keys),
+    acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
+    releaseLock: (lock) => releaseLock(ctx, lock),
+    destroy: () => client.destroy(),
+  }
+}
