@@ -7,6 +7,7 @@ import type { z } from 'zod'
 import { DISTRIBUTION_ID, ZONE_ID, formatIssues, optionsShape, userConfigSchema } from './schema.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
+import { isCustomProvider, type CustomProvider } from '../providers/types.js'
 
 export interface ResolveInput {
   /** Parsed `cdn.config.*` default export, if a file was found. */
@@ -50,22 +51,51 @@ export function resolveConfig(input: ResolveInput): ResolvedCdnConfig {
 
 type Validated = CdnOptions & { environments?: Record<string, CdnOptions> }
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
+
+/**
+ * Custom adapter objects hold functions (and may be class instances): they are
+ * taken out before schema validation and put back untouched, never cloned or merged.
+ */
+function takeCustomProviders(raw: unknown, found: Map<string, CustomProvider>): unknown {
+  if (!isRecord(raw)) return raw
+  const strip = (level: string, options: unknown): unknown => {
+    if (!isRecord(options) || !isCustomProvider(options.provider)) return options
+    found.set(level, options.provider)
+    const { provider: _adapter, ...rest } = options
+    return rest
+  }
+  const out = strip('', raw) as Record<string, unknown>
+  if (isRecord(out.environments)) {
+    out.environments = Object.fromEntries(Object.entries(out.environments).map(([mode, o]) => [mode, strip(mode, o)]))
+  }
+  return out
+}
+
 function validate(raw: unknown, problems: string[]): Validated {
-  const parsed = userConfigSchema.safeParse(raw)
+  const customs = new Map<string, CustomProvider>()
+  const stripped = takeCustomProviders(raw, customs)
+  const parsed = userConfigSchema.safeParse(stripped)
   if (!parsed.success) {
-    problems.push(...formatIssues(parsed.error, '', raw))
+    problems.push(...formatIssues(parsed.error, '', stripped))
     return {}
+  }
+  const data = parsed.data as Validated
+  for (const [level, adapter] of customs) {
+    if (level === '') data.provider = adapter
+    else if (data.environments?.[level]) data.environments[level].provider = adapter
   }
   const levels: Array<[string, CdnOptions]> = [['', parsed.data], ...Object.entries(parsed.data.environments ?? {}).map(([mode, o]): [string, CdnOptions] => [`environments.${mode}.`, o])]
   for (const [at, options] of levels) {
-    const headers = options.provider?.type === 'generic' ? options.provider.headers : undefined
+    const provider = options.provider
+    const headers = provider && !isCustomProvider(provider) && provider.type === 'generic' ? provider.headers : undefined
     for (const [name, value] of Object.entries(headers ?? {})) {
       if (/auth|token|key|secret|password/i.test(name) && !value.includes('${')) {
         problems.push(`${at}provider.headers.${name}: secrets do not belong in the config file: write "\${MY_ENV_VAR}" and set the variable in the environment`)
       }
     }
   }
-  return parsed.data as Validated
+  return data
 }
 
 function stripPluginKeys(options: CdnPluginOptions): CdnPluginOptions {
@@ -78,8 +108,11 @@ export function mergeOptions<T extends CdnOptions>(base: T, over: CdnOptions): T
   const out: CdnOptions = { ...base, ...over }
   if (base.storage || over.storage) out.storage = { ...base.storage, ...over.storage }
   if (base.retain || over.retain) out.retain = { ...base.retain, ...over.retain }
+  if (base.invalidate || over.invalidate) out.invalidate = { ...base.invalidate, ...over.invalidate }
   if (typeof base.minify === 'object' && typeof over.minify === 'object') out.minify = { ...base.minify, ...over.minify }
-  if (base.provider && over.provider && base.provider.type === over.provider.type) {
+  const builtIn = (p: CdnOptions['provider']) => (p && !isCustomProvider(p) ? p : undefined)
+  const [baseP, overP] = [builtIn(base.provider), builtIn(over.provider)]
+  if (baseP && overP && baseP.type === overP.type) {
     out.provider = { ...base.provider, ...over.provider } as CdnOptions['provider']
   }
   if (base.cacheControl && over.cacheControl) out.cacheControl = { ...over.cacheControl, ...base.cacheControl, ...over.cacheControl }
@@ -120,13 +153,15 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
     problems.push(`CLOUDFLARE_ZONE_ID: "${env.CLOUDFLARE_ZONE_ID}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`)
   }
   if (distributionId) {
-    if (out.provider && out.provider.type !== 'cloudfront' && out.provider.type !== 'none') {
+    if (out.provider && isCustomProvider(out.provider)) {
+      problems.push('CDN_DISTRIBUTION_ID is set but provider is a custom adapter (unset one of them)')
+    } else if (out.provider && out.provider.type !== 'cloudfront' && out.provider.type !== 'none') {
       problems.push(`CDN_DISTRIBUTION_ID is set but provider.type is "${out.provider.type}" (unset one of them)`)
     } else {
       out.provider = { ...(out.provider?.type === 'cloudfront' ? out.provider : {}), type: 'cloudfront', distributionId }
     }
   }
-  if (env.CLOUDFLARE_ZONE_ID && out.provider?.type === 'cloudflare') {
+  if (env.CLOUDFLARE_ZONE_ID && out.provider && !isCustomProvider(out.provider) && out.provider.type === 'cloudflare') {
     out.provider = { ...out.provider, zoneId: env.CLOUDFLARE_ZONE_ID }
   }
   return out
@@ -150,6 +185,7 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
     publicBase: o.domain ? publicBaseFor(o.domain, prefix) : '/',
     storage: { ...o.storage, forcePathStyle: o.storage?.forcePathStyle ?? false, accelerate: o.storage?.accelerate ?? false },
     provider,
+    invalidate: { ...(o.invalidate?.maxPaths ? { maxPaths: o.invalidate.maxPaths } : {}), purgeEverything: o.invalidate?.purgeEverything ?? false },
     cacheControl: Object.entries(o.cacheControl ?? {}),
     minify,
     sri: o.sri ?? DEFAULTS.sri,
@@ -161,7 +197,8 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
   }
 }
 
-function resolveProvider(p: NonNullable<CdnOptions['provider']>, deploy: boolean, env: Record<string, string | undefined>, problems: string[]): ResolvedProvider {
+function resolveProvider(p: NonNullable<CdnOptions['provider']>, deploy: boolean, env: Record<string, string | undefined>, problems: string[]): ResolvedProvider | CustomProvider {
+  if (isCustomProvider(p)) return p
   const need = (ok: unknown, message: string) => {
     if (deploy && !ok) problems.push(message)
   }

@@ -115,6 +115,12 @@ const minify = z.union([
   z.strictObject({ js: z.boolean().optional(), css: z.boolean().optional(), public: z.boolean().optional() }),
 ], { error: 'must be true, false, or { js, css, public } booleans' })
 
+const invalidate = z.strictObject({
+  maxPaths: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
+    .min(1, { error: 'must be at least 1' }).max(3000, { error: 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)' }).optional(),
+  purgeEverything: z.boolean({ error: 'must be true or false' }).optional(),
+}, { error: 'must be an object such as { maxPaths: 50, purgeEverything: false }' })
+
 const count = (what: string, max: number) =>
   z.number({ error: `must be a number (${what})` }).int({ error: `must be a whole number (${what})` })
     .min(0, { error: `must be 0 or more (${what})` }).max(max, { error: `must be at most ${max} (${what})` })
@@ -125,6 +131,7 @@ export const optionsShape = {
   prefix: prefix.optional(),
   storage: storage.optional(),
   provider: provider.optional(),
+  invalidate: invalidate.optional(),
   cacheControl: cacheControl.optional(),
   minify: minify.optional(),
   sri: z.boolean({ error: 'must be true or false' }).optional(),
@@ -151,6 +158,14 @@ const NESTED: Record<string, string> = {
   bucket: 'storage.bucket', region: 'storage.region', endpoint: 'storage.endpoint', distributionId: 'provider.distributionId', zoneId: 'provider.zoneId',
 }
 const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', ...Object.keys(NESTED)]
+/** Option names one level down, so "did you mean" suggests a name from the right level. */
+const LEVEL_KEYS: Record<string, string[]> = {
+  storage: ['bucket', 'region', 'endpoint', 'forcePathStyle', 'accelerate', 'acl'],
+  provider: ['type', 'distributionId', 'endpoint', 'wait', 'zoneId', 'baseURL', 'batchSize', 'url', 'method', 'headers'],
+  retain: ['releases', 'days'],
+  minify: ['js', 'css', 'public'],
+  invalidate: ['maxPaths', 'purgeEverything'],
+}
 
 /** Turn zod issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
 export function formatIssues(error: z.ZodError, root = '', input?: unknown): string[] {
@@ -172,7 +187,7 @@ function unknownKey(at: string, key: string, ownerType?: unknown): string {
   const field = at ? `${at}.${key}` : key
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
   if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
-  let guess = closest(key, KNOWN)
+  let guess = closest(key, LEVEL_KEYS[at.slice(at.lastIndexOf('.') + 1)] ?? KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.
   if (guess && NESTED[guess] && (!at || /^environments\.[^.]+$/.test(at))) guess = NESTED[guess]
   return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`

@@ -1,3 +1,5 @@
+import type { CustomProvider, InvalidateOptions } from '../providers/types.js'
+
 /**
  * The public configuration of vite-plugin-cdn-deploy: what users write in
  * `cdn.config.ts` (or pass inline to the plugin), and what the rest of the code
@@ -138,10 +140,18 @@ export interface CdnOptions {
   /** The bucket. */
   storage?: StorageOptions
   /**
-   * The CDN to invalidate after a deploy.
+   * The CDN to invalidate after a deploy: a built-in provider's options, or
+   * your own adapter object (`{ name, invalidate(paths, ctx), check() }`).
    * @default { type: 'none' }
    */
-  provider?: ProviderOptions
+  provider?: ProviderOptions | CustomProvider
+  /**
+   * What to purge: `maxPaths` (above it, changed paths collapse into a few
+   * wildcards; default per provider: CloudFront 50, Cloudflare 500, generic 1000)
+   * and `purgeEverything` (purge the whole base instead of the changed paths).
+   * @default { purgeEverything: false }
+   */
+  invalidate?: InvalidateOptions
   /**
    * Cache-Control by glob (matched against the key relative to the prefix),
    * first match wins, over the defaults (hashed files immutable for a year,
@@ -218,7 +228,8 @@ export interface ResolvedCdnConfig {
   publicBase: string
   storage: Required<Pick<StorageOptions, 'forcePathStyle' | 'accelerate'>> &
     Omit<StorageOptions, 'forcePathStyle' | 'accelerate'>
-  provider: ResolvedProvider
+  provider: ResolvedProvider | CustomProvider
+  invalidate: { maxPaths?: number; purgeEverything: boolean }
   cacheControl: Array<[glob: string, value: string]>
   minify: Required<MinifyOptions>
   sri: boolean

@@ -23,8 +23,11 @@ const JOURNAL_INTERVAL_MS = 5_000
 
 export interface Invalidator {
   readonly name: string
-  /** Purge these file paths (relative to the prefix); returns the provider's ids. */
-  invalidate(rels: string[], release: string): Promise<{ ids: string[]; paths: string[] }>
+  /**
+   * Purge these file paths (relative to the prefix); returns the provider's ids.
+   * `universe` (every file the ledger knows) lets collapsing spare unchanged directories.
+   */
+  invalidate(rels: string[], release: string, universe?: readonly string[]): Promise<{ ids: string[]; paths: string[]; waitError?: string }>
 }
 
 export interface ExecuteOptions {
@@ -99,8 +102,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   if (options.invalidator && plan.invalidate.length > 0) {
     reporter.step?.(`invalidating ${plan.invalidate.length} changed paths (${options.invalidator.name})`)
     try {
-      const result = await options.invalidator.invalidate(plan.invalidate, plan.release)
-      Object.assign(invalidation, result)
+      const result = await options.invalidator.invalidate(plan.invalidate, plan.release, Object.keys(ledger.files))
+      invalidation.ids = result.ids
+      invalidation.paths = result.paths
+      if (result.waitError) warnings.push(`invalidation submitted but not confirmed complete: ${result.waitError}`)
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []

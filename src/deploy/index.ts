@@ -18,10 +18,13 @@ import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { createPlan } from '../plan/plan.js'
 import { emptyLedger, type DeployPlan, type Ledger, type LocalFile } from '../plan/types.js'
+import { estimateCloudFrontCost } from '../plan/invalidation.js'
+import { createInvalidator, loadProvider, planInvalidationFor } from '../providers/index.js'
+import { isCustomProvider } from '../providers/types.js'
 import { createStorage, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
-import { noJournal, openJournal, withJournal } from './journal.js'
+import { openJournal, withJournal } from './journal.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { appendStepSummary, reportFromPlan, writeJsonReport, type DeployReport } from './report.js'
 import { scanDir } from './scan.js'
@@ -85,6 +88,30 @@ function planFor(local: LocalFile[], ledger: Ledger | undefined, config: Resolve
   return createPlan(local, ledger, { prefix: config.prefix, cacheControl: config.cacheControl, retain: config.retain, release, now, ...(commit ? { commit } : {}) })
 }
 
+/** The purge step for the configured provider, loading only that provider's SDK. */
+export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSignal): Promise<Invalidator | undefined> {
+  const p = config.provider
+  if (!isCustomProvider(p) && p.type === 'none') return undefined
+  const provider = await loadProvider(p, { publicBase: config.publicBase })
+  if (!provider) return undefined
+  const wait = !isCustomProvider(p) && p.type === 'cloudfront' ? p.wait : undefined
+  const waitMs = wait === true ? 600_000 : typeof wait === 'number' ? wait * 1000 : undefined
+  return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
+}
+
+const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
+
+/** The dry run's view of step 5: the exact paths, and for CloudFront what they may cost. */
+function previewInvalidation(report: DeployReport, plan: DeployPlan, config: ResolvedCdnConfig): void {
+  const name = providerName(config)
+  report.invalidation.provider = name
+  if (name === 'none' || plan.invalidate.length === 0) return
+  const preview = planInvalidationFor(name, plan.invalidate, { publicBase: config.publicBase, ...config.invalidate }, Object.keys(plan.ledger.files))
+  report.invalidation.paths = preview.paths
+  // Worst case: the month's free paths already used, so every path is billed.
+  if (name === 'cloudfront') report.invalidation.estimate = estimateCloudFrontCost(preview.paths, undefined, 1000)
+}
+
 const isNoop = (plan: DeployPlan): boolean =>
   plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
 
@@ -107,7 +134,9 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
     let plan = planFor(local, ledger, config, release, now(), commit)
     if (!options.repair && ledger && isNoop(plan)) {
-      return await finish(reportFromPlan(plan, { ...base, ledger: ledgerState }), options, started, env)
+      const report = reportFromPlan(plan, { ...base, ledger: ledgerState })
+      report.invalidation.provider = providerName(config)
+      return await finish(report, options, started, env)
     }
     if (options.dryRun) {
       if (!ledger || options.repair) {
@@ -115,9 +144,12 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
         plan = planFor(local, boot.ledger, config, release, now(), commit)
         ledgerState = ledger ? 'read' : 'bootstrapped'
       }
-      return await finish(reportFromPlan(plan, { ...base, ledger: ledgerState }), options, started, env)
+      const report = reportFromPlan(plan, { ...base, ledger: ledgerState })
+      previewInvalidation(report, plan, config)
+      return await finish(report, options, started, env)
     }
-    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base })
+    const invalidator = options.invalidator ?? (await invalidatorFor(config, options.signal))
+    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base, invalidator })
   } finally {
     storage.destroy()
   }
@@ -134,6 +166,7 @@ interface LockedContext {
   started: number
   env: Record<string, string | undefined>
   base: { bucket: string; publicBase: string; dryRun: boolean }
+  invalidator: Invalidator | undefined
 }
 
 async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployReport> {
@@ -162,11 +195,11 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
       await journal.clear()
       return await finish(report, c.options, c.started, c.env)
     }
-    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal: c.options.dryRun ? noJournal : journal, ...(c.options.invalidator ? { invalidator: c.options.invalidator } : {}), ...(c.options.signal ? { signal: c.options.signal } : {}) })
+    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, ...(c.invalidator ? { invalidator: c.invalidator } : {}), ...(c.options.signal ? { signal: c.options.signal } : {}) })
     report.committed = result.committed
     report.deleted = result.deleted
     report.warnings.push(...result.warnings)
-    report.invalidation = { provider: c.options.invalidator?.name ?? 'none', ...result.invalidation }
+    report.invalidation = { provider: c.invalidator?.name ?? 'none', ...result.invalidation }
     await finish(report, c.options, c.started, c.env)
     if (result.invalidationError) {
       const cause = result.invalidationError

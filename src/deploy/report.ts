@@ -20,7 +20,16 @@ export interface DeployReport {
   skipped: number
   deleted: string[]
   retained: number
-  invalidation: { provider: string; paths: string[]; ids: string[]; pending: string[] }
+  invalidation: {
+    provider: string
+    /** Paths submitted (or, in a dry run, that would be). */
+    paths: string[]
+    ids: string[]
+    /** Paths whose purge failed; the next deploy retries them. */
+    pending: string[]
+    /** CloudFront dry run: paths beyond the 1,000 free a month cost USD 0.005 each. */
+    estimate?: { paths: number; billablePaths: number; usd: number }
+  }
   warnings: string[]
   durationMs: number
   /** How the ledger was found: read, bootstrapped from a listing, or new. */
@@ -57,7 +66,11 @@ export function summaryText(report: DeployReport): string {
   ]
   const inv = report.invalidation
   if (inv.provider === 'none') lines.push('  invalidation: none (provider "none")')
-  else lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
+  else {
+    const cost = inv.estimate ? ` (at most USD ${inv.estimate.usd.toFixed(3)} if the month's 1,000 free paths are used up)` : ''
+    lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${cost}${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
+    if (report.dryRun) for (const path of inv.paths.slice(0, 20)) lines.push(`    ${path}`)
+  }
   if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
   return lines.join('\n')

@@ -64,14 +64,19 @@ export interface InvalidatorResult {
  * collapsing per provider limits) → submit → optionally wait. `universe` (every
  * rel the ledger knows) lets collapsing spare directories of unchanged files.
  */
-export function createInvalidator(provider: CdnProvider, options: InvalidatorOptions) {
+/** What a provider named `name` would be asked to purge (pure: the dry run uses it without loading the adapter). */
+export function planInvalidationFor(name: string, rels: readonly string[], options: InvalidateOptions & { publicBase: string }, universe?: readonly string[]): InvalidationPlan {
   const defaults = DEFAULT_MAX_PATHS as Record<string, number>
-  const maxPaths = options.maxPaths ?? defaults[provider.name] ?? DEFAULT_MAX_PATHS.generic
-  const maxWildcards = provider.name === 'cloudfront' ? CLOUDFRONT_LIMITS.wildcardsInFlight : undefined
+  const maxPaths = options.maxPaths ?? defaults[name] ?? DEFAULT_MAX_PATHS.generic
+  const maxWildcards = name === 'cloudfront' ? CLOUDFRONT_LIMITS.wildcardsInFlight : undefined
+  return planInvalidation(rels, options.publicBase, { maxPaths, maxWildcards, purgeEverything: options.purgeEverything, universe })
+}
+
+export function createInvalidator(provider: CdnProvider, options: InvalidatorOptions) {
   return {
     name: provider.name,
     plan(rels: readonly string[], universe?: readonly string[]): InvalidationPlan {
-      return planInvalidation(rels, options.publicBase, { maxPaths, maxWildcards, purgeEverything: options.purgeEverything, universe })
+      return planInvalidationFor(provider.name, rels, options, universe)
     },
     async invalidate(rels: string[], release: string, universe?: readonly string[]): Promise<InvalidatorResult> {
       const plan = this.plan(rels, universe)

@@ -245,6 +245,7 @@ describe('resolveConfig: resolution', () => {
       publicBase: 'https://cdn.example.com/',
       storage: { bucket: BUCKET, forcePathStyle: false, accelerate: false },
       provider: { type: 'none' },
+      invalidate: { purgeEverything: false },
       cacheControl: [],
       minify: { ...DEFAULTS.minify },
       sri: DEFAULTS.sri,
@@ -403,8 +404,8 @@ describe('resolveConfig: resolution', () => {
     it('CDN_DISTRIBUTION_ID switches provider none to cloudfront', () => {
       expect(resolveConfig({ file: OK, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }).provider)
         .toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234' })
-      expect(resolveConfig({ file: { ...OK, provider: { type: 'none' } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }).provider.type)
-        .toBe('cloudfront')
+      expect(resolveConfig({ file: { ...OK, provider: { type: 'none' } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }).provider)
+        .toMatchObject({ type: 'cloudfront' })
       const kept = resolveConfig({ file: { ...OK, provider: { type: 'cloudfront', distributionId: 'E1OLD0000', wait: 60 } }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } })
       expect(kept.provider).toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: 60 })
     })
@@ -454,5 +455,44 @@ describe('resolveConfig: resolution', () => {
       expect(config.prefix).toBe(prefixOut)
       expect(config.publicBase).toBe(publicBase)
     })
+  })
+})
+
+describe('custom provider adapters and invalidate options', () => {
+  const BASE = { domain: 'https://cdn.example.com', storage: { bucket: 'example-assets' } }
+  class Fastly {
+    readonly name = 'fastly'
+    async invalidate() { return { ids: [], paths: [], requests: 0 } }
+    async check() {}
+  }
+
+  it('passes a custom adapter through untouched (same instance), also from an environment', () => {
+    const adapter = new Fastly()
+    expect(resolveConfig({ file: { ...BASE, provider: adapter }, env: {} }).provider).toBe(adapter)
+    const staging = new Fastly()
+    const resolved = resolveConfig({ file: { ...BASE, provider: adapter, environments: { staging: { provider: staging } } }, mode: 'staging', env: {} })
+    expect(resolved.provider).toBe(staging)
+  })
+
+  it('refuses CDN_DISTRIBUTION_ID next to a custom adapter', () => {
+    expect(() => resolveConfig({ file: { ...BASE, provider: new Fastly() }, env: { CDN_DISTRIBUTION_ID: 'E2EXAMPLE1234' } }))
+      .toThrow('CDN_DISTRIBUTION_ID is set but provider is a custom adapter')
+  })
+
+  it.each([
+    [{}, { purgeEverything: false }],
+    [{ invalidate: { maxPaths: 20 } }, { maxPaths: 20, purgeEverything: false }],
+    [{ invalidate: { purgeEverything: true } }, { purgeEverything: true }],
+  ])('resolves invalidate %j', (extra, expected) => {
+    expect(resolveConfig({ file: { ...BASE, deploy: false, ...extra }, env: {} }).invalidate).toEqual(expected)
+  })
+
+  it.each([
+    [{ maxPaths: 0 }, 'invalidate.maxPaths: must be at least 1'],
+    [{ maxPaths: 5000 }, 'invalidate.maxPaths: must be at most 3000'],
+    [{ purgeEverything: 'yes' }, 'invalidate.purgeEverything: must be true or false'],
+    [{ maxpaths: 3 }, 'invalidate.maxpaths: unknown option (did you mean "maxPaths"?)'],
+  ])('rejects invalidate %j', (invalidate, message) => {
+    expect(() => resolveConfig({ file: { ...BASE, deploy: false, invalidate }, env: {} })).toThrow(message)
   })
 })
