@@ -7,6 +7,7 @@
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
 import { contentTypeFor } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
+import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from '../plan/compress.js'
 import { releaseId, sha256Hex, sri } from './hash.js'
 
 export const MANIFEST_PATH = '.vite/cdn-manifest.json'
@@ -29,6 +30,10 @@ export interface ManifestFile {
   source: 'bundle' | 'public'
   /** For a hashed copy of a public file (`hashPublic`): its original path. */
   original?: string
+  /** `precompress.gzip`: stored gzip-encoded (served with `Content-Encoding: gzip`). */
+  contentEncoding?: 'gzip'
+  /** `precompress.brotli`: the sibling object holding the brotli-encoded bytes. */
+  variants?: { br: string }
 }
 
 export interface ManifestEntry {
@@ -81,6 +86,7 @@ export interface CreateManifestInput {
   chunks: ChunkInput[]
   publicBase: string
   cacheControl: readonly CacheRule[]
+  precompress?: PrecompressOptions
   now?: Date
 }
 
@@ -90,6 +96,8 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
   const cacheControlFor = compileCacheRules(input.cacheControl)
   const files: Record<string, ManifestFile> = {}
   const publicMap: Record<string, string> = {}
+  const precompress = input.precompress ?? NO_PRECOMPRESS
+  const rels = new Set(input.files.map((f) => f.rel))
   for (const file of [...input.files].sort((a, b) => (a.rel < b.rel ? -1 : 1))) {
     const entry: ManifestFile = {
       url: urlFor(file.rel, input.publicBase),
@@ -101,6 +109,10 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
       source: file.source,
     }
     if (SRI_TYPES.test(file.rel)) entry.integrity = sri(file.bytes)
+    const encoding = encodingFor(entry.contentType, entry.size, precompress)
+    if (encoding) entry.contentEncoding = encoding
+    const sibling = brotliSiblingFor(file.rel, entry.contentType, entry.size, precompress, rels)
+    if (sibling) entry.variants = { br: sibling }
     if (file.original) {
       entry.original = file.original
       publicMap[file.original] = file.rel

@@ -110,6 +110,7 @@ export function mergeOptions<T extends CdnOptions>(base: T, over: CdnOptions): T
   if (base.retain || over.retain) out.retain = { ...base.retain, ...over.retain }
   if (base.invalidate || over.invalidate) out.invalidate = { ...base.invalidate, ...over.invalidate }
   if (typeof base.minify === 'object' && typeof over.minify === 'object') out.minify = { ...base.minify, ...over.minify }
+  if (typeof base.precompress === 'object' && typeof over.precompress === 'object') out.precompress = { ...base.precompress, ...over.precompress }
   const builtIn = (p: CdnOptions['provider']) => (p && !isCustomProvider(p) ? p : undefined)
   const [baseP, overP] = [builtIn(base.provider), builtIn(over.provider)]
   if (baseP && overP && baseP.type === overP.type) {
@@ -192,6 +193,9 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
     hashPublic: o.hashPublic ?? DEFAULTS.hashPublic,
     htmlAtOrigin: o.htmlAtOrigin ?? DEFAULTS.htmlAtOrigin,
     retain: { ...DEFAULTS.retain, ...o.retain },
+    precompress: o.precompress === true ? { gzip: true, brotli: false }
+      : !o.precompress ? { gzip: false, brotli: false }
+      : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     deploy,
   }

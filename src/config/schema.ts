@@ -115,6 +115,11 @@ const minify = z.union([
   z.strictObject({ js: z.boolean().optional(), css: z.boolean().optional(), public: z.boolean().optional() }),
 ], { error: 'must be true, false, or { js, css, public } booleans' })
 
+const precompress = z.union([
+  z.boolean(),
+  z.strictObject({ gzip: z.boolean().optional(), brotli: z.boolean().optional() }),
+], { error: 'must be true, false, or { gzip, brotli } booleans' })
+
 const invalidate = z.strictObject({
   maxPaths: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
     .min(1, { error: 'must be at least 1' }).max(3000, { error: 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)' }).optional(),
@@ -132,6 +137,7 @@ export const optionsShape = {
   storage: storage.optional(),
   provider: provider.optional(),
   invalidate: invalidate.optional(),
+  precompress: precompress.optional(),
   cacheControl: cacheControl.optional(),
   minify: minify.optional(),
   sri: z.boolean({ error: 'must be true or false' }).optional(),
@@ -165,6 +171,7 @@ const LEVEL_KEYS: Record<string, string[]> = {
   retain: ['releases', 'days'],
   minify: ['js', 'css', 'public'],
   invalidate: ['maxPaths', 'purgeEverything'],
+  precompress: ['gzip', 'brotli'],
 }
 
 /** Turn zod issues into one readable line each; `input` (the parsed value) sharpens secret hints. */

@@ -181,6 +181,16 @@ export interface CdnOptions {
    * @default false
    */
   htmlAtOrigin?: boolean
+  /**
+   * Store text files precompressed, for setups where nothing between the bucket
+   * and the browser compresses. `gzip`: compressible files (≥ 1 KiB) are stored
+   * gzip-encoded under their own key with `Content-Encoding: gzip`. `brotli`: a
+   * sibling `<key>.br` for an edge that picks it by Accept-Encoding (the
+   * original stays). `true` means `{ gzip: true }`. Leave it off behind a CDN
+   * that compresses (CloudFront, Cloudflare): it would only cost upload time.
+   * @default false
+   */
+  precompress?: boolean | { gzip?: boolean; brotli?: boolean }
   /** Retention of files dropped from the build. @default { releases: 3, days: 7 } */
   retain?: RetainOptions
   /**
@@ -236,6 +246,7 @@ export interface ResolvedCdnConfig {
   hashPublic: boolean
   htmlAtOrigin: boolean
   retain: Required<RetainOptions>
+  precompress: { gzip: boolean; brotli: boolean }
   concurrency: number
   deploy: boolean
 }

@@ -8,6 +8,7 @@
  */
 import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
+import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { runPool } from './pool.js'
 import type { DeployReporter } from './progress.js'
@@ -54,6 +55,7 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
   size: u.size,
   contentType: u.contentType,
   cacheControl: u.cacheControl,
+  ...(u.contentEncoding ? { contentEncoding: u.contentEncoding } : {}),
   immutable: u.immutable,
   release,
 })
@@ -75,7 +77,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (uploads.length === 0) continue
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
-        await storage.putFile(upload)
+        await withEncodedBody(upload, (stored) => storage.putFile(stored, stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}))
         journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)

@@ -85,7 +85,7 @@ async function gitCommit(root: string, env: Record<string, string | undefined>):
 }
 
 function planFor(local: LocalFile[], ledger: Ledger | undefined, config: ResolvedCdnConfig, release: string, now: Date, commit?: string): DeployPlan {
-  return createPlan(local, ledger, { prefix: config.prefix, cacheControl: config.cacheControl, retain: config.retain, release, now, ...(commit ? { commit } : {}) })
+  return createPlan(local, ledger, { prefix: config.prefix, cacheControl: config.cacheControl, retain: config.retain, precompress: config.precompress, release, now, ...(commit ? { commit } : {}) })
 }
 
 /** The purge step for the configured provider, loading only that provider's SDK. */

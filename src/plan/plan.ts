@@ -9,6 +9,7 @@ import { CdnDeployError } from '../errors.js'
 import { isHtml } from './content-type.js'
 import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
+import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { LEDGER_DIR, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
 
@@ -33,6 +34,8 @@ export interface PlanOptions {
   /** Time of the deploy: the release time and the retention clock. */
   now: Date
   commit?: string
+  /** Store text gzip-encoded and/or with brotli siblings. @default none */
+  precompress?: PrecompressOptions
 }
 
 /**
@@ -70,25 +73,32 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const files = new Map<string, LedgerEntry>()
   let bytes = 0
 
-  for (const file of [...local].sort((a, b) => compare(a.rel, b.rel))) {
-    bytes += file.size
+  const precompress = options.precompress ?? NO_PRECOMPRESS
+  const localRels = new Set(local.map((f) => f.rel))
+  // Brotli siblings (`x.js.br`) are planned like files of their own, built from their source.
+  const variants: Array<{ file: LocalFile; rel: string; encoding?: 'gzip' | 'br' }> = []
+  for (const file of local) {
+    variants.push({ file, rel: file.rel, encoding: encodingFor(file.contentType, file.size, precompress) })
+    const sibling = brotliSiblingFor(file.rel, file.contentType, file.size, precompress, localRels)
+    if (sibling) variants.push({ file, rel: sibling, encoding: 'br' })
+  }
+
+  for (const { file, rel, encoding } of variants.sort((a, b) => compare(a.rel, b.rel))) {
+    if (rel === file.rel) bytes += file.size
     const cacheControl = cacheControlFor(file.rel, file.immutable)
-    const old = oldFiles.get(file.rel)
-    const reason = uploadReason(file, cacheControl, old)
-    files.set(file.rel, {
-      sha256: file.sha256,
-      size: file.size,
-      contentType: file.contentType,
-      cacheControl,
-      immutable: file.immutable,
-      release,
-    })
+    const old = oldFiles.get(rel)
+    const reason = uploadReason(file, cacheControl, encoding, old)
+    const entry: LedgerEntry = { sha256: file.sha256, size: file.size, contentType: file.contentType, cacheControl, immutable: file.immutable, release }
+    if (encoding) entry.contentEncoding = encoding
+    files.set(rel, entry)
     if (!reason) {
-      skips.push(file.rel)
+      skips.push(rel)
       continue
     }
-    const { rel, path, size, sha256, contentType, immutable } = file
-    uploads.push({ rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(rel, immutable), reason })
+    const { path, size, sha256, contentType, immutable } = file
+    const upload: PlannedUpload = { rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(file.rel, immutable), reason }
+    if (encoding) upload.contentEncoding = encoding
+    uploads.push(upload)
     // A new hashed name was never requested, so no cache holds it. Every other
     // upload replaces something a cache may hold:
     // - a new mutable URL may sit in the CDN as a cached 404 (CloudFront caches
@@ -154,11 +164,11 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   }
 }
 
-function uploadReason(file: LocalFile, cacheControl: string, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
+function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
   if (!old) return 'new'
   if (old.sha256 !== file.sha256 || old.size !== file.size) return 'changed'
-  // We never set Content-Encoding on these uploads, so an old one must be cleared.
-  if (old.cacheControl !== cacheControl || old.contentType !== file.contentType || old.contentEncoding !== undefined) return 'headers'
+  // Turning precompression on or off changes the stored bytes and their Content-Encoding.
+  if (old.cacheControl !== cacheControl || old.contentType !== file.contentType || old.contentEncoding !== encoding) return 'headers'
   return undefined
 }
 

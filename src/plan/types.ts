@@ -84,6 +84,11 @@ export interface PlannedUpload {
   phase: Phase
   /** Why it goes up: new key, new bytes, or same bytes with new headers. */
   reason: 'new' | 'changed' | 'headers'
+  /**
+   * Stored compressed (precompress): the bytes at `path` are encoded this way on
+   * the way up. `sha256` and `size` stay those of the original bytes.
+   */
+  contentEncoding?: 'gzip' | 'br'
 }
 
 export interface DeployPlan {

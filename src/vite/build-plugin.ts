@@ -114,7 +114,7 @@ export function buildPlugin(state: PluginState): Plugin {
           }
           publicFiles.push({ rel, bytes, immutable: false, source: 'public' })
         }
-        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl })
+        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl, precompress: config.precompress })
         const target = join(outDir, MANIFEST_PATH)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')

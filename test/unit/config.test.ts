@@ -246,6 +246,7 @@ describe('resolveConfig: resolution', () => {
       storage: { bucket: BUCKET, forcePathStyle: false, accelerate: false },
       provider: { type: 'none' },
       invalidate: { purgeEverything: false },
+      precompress: { gzip: false, brotli: false },
       cacheControl: [],
       minify: { ...DEFAULTS.minify },
       sri: DEFAULTS.sri,
@@ -494,5 +495,24 @@ describe('custom provider adapters and invalidate options', () => {
     [{ maxpaths: 3 }, 'invalidate.maxpaths: unknown option (did you mean "maxPaths"?)'],
   ])('rejects invalidate %j', (invalidate, message) => {
     expect(() => resolveConfig({ file: { ...BASE, deploy: false, invalidate }, env: {} })).toThrow(message)
+  })
+})
+
+describe('precompress', () => {
+  const BASE = { domain: 'https://cdn.example.com', deploy: false }
+  it.each([
+    [undefined, { gzip: false, brotli: false }],
+    [false, { gzip: false, brotli: false }],
+    [true, { gzip: true, brotli: false }],
+    [{ brotli: true }, { gzip: false, brotli: true }],
+    [{ gzip: true, brotli: true }, { gzip: true, brotli: true }],
+  ])('resolves %j', (precompress, expected) => {
+    expect(resolveConfig({ file: { ...BASE, ...(precompress === undefined ? {} : { precompress }) }, env: {} }).precompress).toEqual(expected)
+  })
+  it.each([
+    ['gzip', 'precompress: must be true, false, or { gzip, brotli } booleans'],
+    [{ zstd: true }, 'precompress.zstd: unknown option'],
+  ])('rejects %j', (precompress, message) => {
+    expect(() => resolveConfig({ file: { ...BASE, precompress }, env: {} })).toThrow(message)
   })
 })

@@ -203,3 +203,40 @@ describe('createPlan: ledger, stats and contracts', () => {
     expect(run).toThrow(message)
   })
 })
+
+describe('createPlan: precompression', () => {
+  const big = (rel: string) => file(rel, `/* ${rel} */\n${'x'.repeat(2000)}`)
+  const FILES = [big('index.html'), big(JS), file(PNG), file('robots.txt'), big('assets/app-Ab12Cd34.css')]
+  const gzip = { gzip: true, brotli: false }
+  const both = { gzip: true, brotli: true }
+
+  it.each([
+    ['nothing by default', undefined, {}],
+    ['gzip: compressible files of 1 KiB or more, under their own key', gzip, { 'index.html': 'gzip', [JS]: 'gzip', 'assets/app-Ab12Cd34.css': 'gzip' }],
+    ['brotli: a .br sibling as well', both, { 'index.html': 'gzip', 'index.html.br': 'br', [JS]: 'gzip', [`${JS}.br`]: 'br', 'assets/app-Ab12Cd34.css': 'gzip', 'assets/app-Ab12Cd34.css.br': 'br' }],
+  ])('%s', (_name, precompress, expected) => {
+    const plan = createPlan(FILES, undefined, options(precompress ? { precompress } : {}))
+    const encoded = Object.fromEntries(plan.uploads.filter((u) => u.contentEncoding).map((u) => [u.rel, u.contentEncoding]))
+    expect(encoded).toEqual(expected)
+    // Every variant keeps its source's type, cache policy and phase, and the source's sha256.
+    for (const upload of plan.uploads.filter((u) => u.rel.endsWith('.br'))) {
+      const source = plan.uploads.find((u) => u.rel === upload.rel.slice(0, -3))!
+      expect(upload).toMatchObject({ contentType: source.contentType, cacheControl: source.cacheControl, phase: source.phase, sha256: source.sha256, path: source.path })
+      expect(plan.ledger.files[upload.rel]).toMatchObject({ contentEncoding: 'br', sha256: source.sha256 })
+    }
+  })
+
+  it('turning gzip on re-uploads the compressible files with reason headers, and purges the mutable ones', () => {
+    const ledger = deployed(FILES)
+    const plan = createPlan(FILES, ledger, options({ precompress: gzip }))
+    expect(plan.uploads.map((u) => [u.rel, u.reason])).toEqual([['assets/app-Ab12Cd34.css', 'headers'], [JS, 'headers'], ['index.html', 'headers']])
+    expect(plan.invalidate).toContain('index.html')
+    const again = createPlan(FILES, plan.ledger, options({ precompress: gzip, release: 'r3', now: at(101) }))
+    expect(again.uploads).toEqual([])
+  })
+
+  it('does not shadow a .br file the build emits itself', () => {
+    const plan = createPlan([big(JS), file(`${JS}.br`, 'brotli bytes from a build plugin')], undefined, options({ precompress: both }))
+    expect(plan.uploads.find((u) => u.rel === `${JS}.br`)).not.toHaveProperty('contentEncoding')
+  })
+})
