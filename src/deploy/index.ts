@@ -180,10 +180,13 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
     const { journal, previous } = await openJournal(storage)
     let ledger = await storage.readLedger()
     let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
+    /** Repair changed the ledger (dropped or adopted entries): that needs a commit even with no upload. */
+    let repaired = false
     if (!ledger || c.options.repair) {
       const boot = await bootstrapLedger(storage, c.local, { prefix: c.config.prefix, cacheControl: c.config.cacheControl, concurrency: c.config.concurrency, ...(ledger ? { ledger } : {}) })
       if (!ledger) ledgerState = boot.listed > 0 ? 'bootstrapped' : 'new'
       if (boot.adopted || boot.dropped) c.reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
+      repaired = !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger)
       ledger = boot.ledger
     }
     const base = ledger ?? emptyLedger()
@@ -191,7 +194,9 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
     addJournalInvalidations(plan, base, previous?.files ?? {})
     const report = reportFromPlan(plan, { ...c.base, ledger: ledgerState })
     report.warnings.push(...warnings)
-    if (isNoop(plan) && ledgerState === 'read' && !c.options.repair) {
+    // A repair that found nothing to fix is a no-op too: a release with no change
+    // would only advance the retention count of files dropped earlier.
+    if (isNoop(plan) && ledgerState === 'read' && !repaired) {
       await journal.clear()
       return await finish(report, c.options, c.started, c.env)
     }
