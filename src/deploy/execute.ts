@@ -92,6 +92,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   }
 
   // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
+  // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
+  options.signal?.throwIfAborted()
   const ledger = structuredClone(plan.ledger)
   if (!options.invalidator) ledger.pendingInvalidations = []
   reporter.step?.(`committing release ${plan.release}`)

@@ -56,7 +56,11 @@ export interface DeployOptions {
   commit?: string
   /** The purge step (the providers plug in here). */
   invalidator?: Invalidator
-  /** Lock lifetime; a crashed deploy's lock is taken over after it. @default 30 minutes */
+  /**
+   * Lock lifetime. A running deploy renews its lock every third of it, so this is
+   * how long a deploy that died (or lost its server) blocks the next one.
+   * @default 120000 (2 minutes)
+   */
   lockTtlMs?: number
   /** Storage tuning (multipart threshold, part size, retries…), mostly for tests and benchmarks. */
   storage?: Partial<StorageFactoryOptions>
@@ -171,7 +175,9 @@ interface LockedContext {
 
 async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployReport> {
   const owner = c.env.GITHUB_ACTIONS ? `github-actions ${c.env.GITHUB_REPOSITORY ?? ''}#${c.env.GITHUB_RUN_ID ?? ''}`.trim() : `${c.env.USER ?? 'deploy'}@${hostname()}`
-  const lock = await storage.acquireLock(owner, c.options.lockTtlMs ?? 30 * 60_000)
+  const ttl = c.options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
+  const lock = await storage.acquireLock(owner, ttl)
+  const heartbeat = startHeartbeat(storage, lock, ttl, c.options.signal)
   const warnings: string[] = []
   if (!lock.conditionalWrites) warnings.push('this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time')
   if (lock.tookOver) warnings.push(`took over an expired lock held by ${lock.tookOver.owner} (expired ${lock.tookOver.expires})`)
@@ -200,7 +206,7 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
       await journal.clear()
       return await finish(report, c.options, c.started, c.env)
     }
-    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, ...(c.invalidator ? { invalidator: c.invalidator } : {}), ...(c.options.signal ? { signal: c.options.signal } : {}) })
+    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, signal: heartbeat.signal, ...(c.invalidator ? { invalidator: c.invalidator } : {}) })
     report.committed = result.committed
     report.deleted = result.deleted
     report.warnings.push(...result.warnings)
@@ -212,7 +218,42 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
     }
     return report
   } finally {
+    heartbeat.stop()
     await storage.releaseLock(lock).catch(() => false)
+  }
+}
+
+export const DEFAULT_LOCK_TTL_MS = 120_000
+
+/**
+ * Renew the lock every third of its lifetime. If it turns out to be someone
+ * else's (taken over after a stall), abort: this deploy must not commit over
+ * theirs. A failed renewal for any other reason (a network blip) is retried by
+ * the next beat; the lock still has two thirds of its life.
+ */
+function startHeartbeat(storage: Storage, lock: Parameters<Storage['renewLock']>[0], ttl: number, outer?: AbortSignal) {
+  const controller = new AbortController()
+  const onAbort = () => controller.abort(outer?.reason)
+  outer?.addEventListener('abort', onAbort, { once: true })
+  let busy = false
+  const timer = setInterval(() => {
+    if (busy) return
+    busy = true
+    storage.renewLock(lock, ttl).then(
+      () => (busy = false),
+      (error: unknown) => {
+        busy = false
+        if (error instanceof CdnDeployError && error.scope === 'lock') controller.abort(error)
+      },
+    )
+  }, Math.max(250, Math.floor(ttl / 3)))
+  timer.unref()
+  return {
+    signal: controller.signal,
+    stop() {
+      clearInterval(timer)
+      outer?.removeEventListener('abort', onAbort)
+    },
   }
 }
 

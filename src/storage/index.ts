@@ -8,7 +8,7 @@ import type { Ledger, PlannedUpload } from '../plan/types.js'
 import { createS3Client, resolveSettings, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, writeJson, writeLedger } from './ledger.js'
-import { acquireLock, releaseLock, type LockHandle } from './lock.js'
+import { acquireLock, releaseLock, renewLock, type LockHandle } from './lock.js'
 import {
   deleteKeys,
   headObject,
@@ -55,6 +55,8 @@ export interface Storage {
   deleteKeys(keys: readonly string[]): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
   acquireLock(owner: string, ttlMs: number): Promise<LockHandle>
+  /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
+  renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
   releaseLock(lock: LockHandle | string): Promise<boolean>
   /** Close the keep-alive sockets. */
@@ -95,6 +97,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     list: () => listObjects(ctx),
     deleteKeys: (keys) => deleteKeys(ctx, keys),
     acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
+    renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),
     destroy: () => client.destroy(),
   }

@@ -37,6 +37,7 @@ export interface LockInfo {
 export interface LockHandle {
   key: string
   token: string
+  /** The lock's contents as last written (renewLock moves `expires`). */
   info: LockInfo
   /**
    * False when the store ignored a conditional write: the lock then cannot stop
@@ -179,4 +180,38 @@ export async function releaseLock(ctx: StorageContext, lock: LockHandle | string
   if (!current || parseLock(current.body)?.token !== token) return false
   await deleteLockObject(ctx, key)
   return true
+}
+
+/**
+ * Extend our lock while the deploy runs (a heartbeat), so the lock can be short
+ * (a dead deploy blocks others for minutes, not half an hour) without expiring
+ * under a long upload. Throws `[lock]` if the lock is no longer ours: another
+ * deploy took it over, and this one must not commit.
+ */
+export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: number): Promise<void> {
+  const key = lockKey(ctx.prefix)
+  const current = await getText(ctx, key)
+  const held = current ? parseLock(current.body) : undefined
+  if (!current || held?.token !== lock.token) {
+    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${held.owner} on ${held.host}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
+  }
+  const info: LockInfo = { ...lock.info, expires: new Date(Date.now() + ttlMs).toISOString() }
+  try {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (If-Match: only over our own lock)
+    await ctx.client.send(
+      new PutObjectCommand({
+        Bucket: ctx.bucket,
+        Key: key,
+        Body: `${JSON.stringify(info, null, 2)}\n`,
+        ContentType: 'application/json; charset=utf-8',
+        CacheControl: 'no-store',
+        ...internalAcl(ctx),
+        ...(lock.conditionalWrites && current.etag ? { IfMatch: current.etag } : {}),
+      }),
+    )
+  } catch (err) {
+    if (lostRace(err, true)) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
+    throw ctx.fail(err, 'PutObject', key)
+  }
+  lock.info = info
 }

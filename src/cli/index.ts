@@ -1,0 +1,122 @@
+#!/usr/bin/env node
+/**
+ * `cdn-deploy`: the command line. The one place in the package that prints and
+ * exits. Each command lives in its own file and is imported only when run, so
+ * `cdn-deploy --help` loads neither the AWS SDK nor a provider.
+ *
+ * Exit codes: 0 success (for `plan`: nothing would change), 1 failure or a
+ * failed check, 2 `plan` found changes to deploy.
+ */
+import { readFileSync } from 'node:fs'
+import { cac, type CAC } from 'cac'
+import { EXIT, failureExit, type GlobalFlags } from './exit.js'
+
+type Flags = GlobalFlags & Record<string, unknown>
+
+/** Each command's module is imported only when that command runs. */
+const COMMANDS: Record<string, (args: unknown[], flags: Flags) => Promise<number>> = {
+  plan: async ([dir], f) => (await import('./plan.js')).planCommand(dir as string | undefined, f),
+  deploy: async ([dir], f) => (await import('./deploy.js')).deployCommand(dir as string | undefined, f),
+  invalidate: async ([paths], f) => (await import('./invalidate.js')).invalidateCommand(paths as string[] | undefined, f),
+  status: async (_args, f) => (await import('./status.js')).statusCommand(f),
+  verify: async ([dir], f) => (await import('./verify.js')).verifyCommand(dir as string | undefined, f),
+  releases: async (_args, f) => (await import('./releases.js')).releasesCommand(f),
+}
+
+function version(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+  } catch {
+    return 'unknown'
+  }
+}
+
+function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => void): void {
+  // cac calls an action with the positional arguments, then the parsed options.
+  const on = (name: string) => (...all: unknown[]) => run(name, all.slice(0, -1), all.at(-1) as Flags)
+  // `cdn-deploy <command> --help` prints the usage line, not the description: put both there.
+  const command = (raw: string, summary: string, details = '') => cli.command(raw, summary).usage(`${raw}\n\n${summary}${details ? `\n${details}` : ''}`)
+
+  command('plan [dir]', 'Show what a deploy of dir (default: dist) would do; writes nothing', 'Exit code: 0 nothing would change, 2 a deploy would change something, 1 error.')
+    .option('--repair', 'Cross-check the ledger against a listing of the bucket')
+    .option('--include-vite', 'Also plan the upload of <dir>/.vite/ (the manifests)')
+    .example('cdn-deploy plan dist --mode staging')
+    .action(on('plan'))
+
+  command('deploy [dir]', 'Upload dir (default: dist) to the bucket, commit the release, invalidate what changed', 'Reads <dir>/.vite/cdn-manifest.json when present. Exit code: 0 deployed, 1 failed.')
+    .option('--dry-run', 'Plan only: read the bucket, write nothing (like `plan`, but exit 0)')
+    .option('--repair', 'Cross-check the ledger against a listing of the bucket (adopts or drops keys)')
+    .option('--report <file>', 'Write the JSON deploy report to this file')
+    .option('--include-vite', 'Also upload <dir>/.vite/ (the manifests, for servers that read them from the CDN)')
+    .option('--commit <sha>', 'Git commit recorded on the release (default: $GITHUB_SHA, else git rev-parse HEAD)')
+    .example('cdn-deploy deploy dist --report deploy-report.json')
+    .action(on('deploy'))
+
+  command('invalidate [...paths]', 'Purge paths relative to the public base (index.html, docs/, assets/*) through the configured provider', 'index.html also purges its directory URL; a trailing * is a wildcard.')
+    .option('--all', 'Purge everything under the public base')
+    .option('--wait [seconds]', 'Wait for completion (CloudFront), at most this long (default 600)')
+    .example('cdn-deploy invalidate index.html docs/')
+    .example('cdn-deploy invalidate --all')
+    .action(on('invalidate'))
+
+  command('status', 'Check config, credentials, bucket, CORS, provider, the last releases and invalidations in progress', 'Exit code: 0 every check passed (warnings allowed), 1 a check failed (the message says how to fix it).')
+    .option('--origin <url>', 'Origin the HTML is served from (checks that the bucket CORS allows it)')
+    .option('--releases <n>', 'How many recent releases to show', { default: 3 })
+    .action(on('status'))
+
+  command('verify [dir]', 'Fetch every file of the current release through its public URL and check status, headers and bytes', 'Checks HTTP status, Content-Type, Cache-Control, Content-Encoding, sha256 (and SRI with a manifest). Exit code: 0 all match, 1 a mismatch.')
+    .option('--manifest <file>', 'Build manifest (.vite/cdn-manifest.json) to check SRI against; default: <dir>/.vite/cdn-manifest.json')
+    .option('--concurrency <n>', 'Parallel requests', { default: 8 })
+    .option('--timeout <seconds>', 'Timeout per request', { default: 30 })
+    .option('--verbose', 'List every file, not only the failures')
+    .action(on('verify'))
+
+  command('releases', 'The release history, newest first')
+    .option('--limit <n>', 'Show at most this many releases')
+    .action(on('releases'))
+}
+
+async function main(argv: string[]): Promise<number> {
+  const cli = cac('cdn-deploy')
+  cli.option('--config <file>', 'Config file (default: cdn.config.{ts,mts,js,mjs} in the current directory)')
+  cli.option('--mode <env>', 'Environment of the config to use (default: $CDN_ENV); an unknown one is an error')
+  cli.option('--json', 'Machine-readable JSON on stdout, nothing else there')
+  cli.option('--quiet', 'Print only errors')
+  cli.option('--debug', 'Print stack traces and error causes')
+  cli.help()
+  cli.version(version())
+
+  let pending: Promise<number> | undefined
+  define(cli, (name, args, flags) => {
+    pending = COMMANDS[name]!(args, flags)
+  })
+  let flags: GlobalFlags = {}
+  try {
+    const parsed = cli.parse(argv, { run: false })
+    flags = parsed.options as GlobalFlags
+    if (parsed.options.help) return EXIT.ok
+    if (parsed.options.version) {
+      // cac prints the version only without a command; `cdn-deploy plan --version` must not plan.
+      if (cli.matchedCommand) cli.outputVersion()
+      return EXIT.ok
+    }
+    if (!cli.matchedCommand) {
+      const first = parsed.args[0]
+      if (first === undefined) {
+        cli.outputHelp()
+        return EXIT.ok
+      }
+      process.stderr.write(`[cdn-deploy] [cli] unknown command "${first}" (run cdn-deploy --help for the list)\n`)
+      return EXIT.failure
+    }
+    await cli.runMatchedCommand()
+    return await (pending ?? Promise.resolve(EXIT.ok))
+  } catch (error) {
+    return failureExit(error, flags)
+  }
+}
+
+const code = await main(process.argv)
+process.exitCode = code
+// Let stdout drain and the process end on its own; a stray keep-alive socket must not hold it open.
+setTimeout(() => process.exit(code), 2_000).unref()

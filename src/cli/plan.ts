@@ -1,0 +1,72 @@
+/**
+ * `cdn-deploy plan [dir]`: the deploy as a value, nothing written. The exit code
+ * answers "would a deploy change anything?" for CI gates and scripts:
+ * 0 nothing would change, 2 something would, 1 an error.
+ */
+import type { DeployReport } from '../deploy/report.js'
+import { summaryText } from '../deploy/report.js'
+import { formatBytes } from '../deploy/progress.js'
+import { EXIT, output, type GlobalFlags } from './context.js'
+import { runDeploy } from './deploy.js'
+
+export interface PlanFlags extends GlobalFlags {
+  repair?: boolean
+  includeVite?: boolean
+}
+
+const PHASES = [
+  [1, 'immutable (content-hashed) files'],
+  [2, 'other files'],
+  [3, 'HTML and entry documents'],
+] as const
+
+/** Files listed per phase before "… and N more". */
+const LIST_LIMIT = 30
+
+const MARK: Record<string, string> = { new: '+', changed: '~', headers: '^' }
+
+/**
+ * Whether a deploy would write anything: uploads, deletes, purges, or a ledger
+ * to create. The same test as the engine's no-op check, read from the report.
+ */
+export function hasChanges(report: DeployReport): boolean {
+  return report.uploaded.count > 0 || report.deleted.length > 0 || report.invalidation.paths.length > 0 || report.ledger !== 'read'
+}
+
+export function planText(report: DeployReport, dir: string): string {
+  const lines = [summaryText(report)]
+  const files = report.uploaded.files
+  if (files.length > 0) {
+    lines.push('  uploads by phase (+ new, ~ changed bytes, ^ changed headers):')
+    for (const [phase, name] of PHASES) {
+      const inPhase = files.filter((f) => f.phase === phase)
+      if (inPhase.length === 0) continue
+      const bytes = inPhase.reduce((sum, f) => sum + f.size, 0)
+      lines.push(`    ${phase} ${name}: ${inPhase.length} (${formatBytes(bytes)})`)
+      for (const f of inPhase.slice(0, LIST_LIMIT)) lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
+      if (inPhase.length > LIST_LIMIT) lines.push(`      … and ${inPhase.length - LIST_LIMIT} more (--json lists all)`)
+    }
+  }
+  if (report.deleted.length > 0) {
+    lines.push(`  would delete (absent past retention):`)
+    for (const key of report.deleted.slice(0, LIST_LIMIT)) lines.push(`    - ${key}`)
+    if (report.deleted.length > LIST_LIMIT) lines.push(`    … and ${report.deleted.length - LIST_LIMIT} more (--json lists all)`)
+  }
+  if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
+  lines.push(
+    hasChanges(report)
+      ? `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`
+      : '[cdn-deploy] nothing would change: the bucket already serves this build',
+  )
+  return lines.join('\n')
+}
+
+export async function planCommand(dir: string | undefined, flags: PlanFlags): Promise<number> {
+  const o = output(flags)
+  const target = dir ?? 'dist'
+  const report = await runDeploy(target, { ...flags, dryRun: true })
+  const changes = hasChanges(report)
+  o.json({ ...report, changes })
+  o.out(planText(report, target))
+  return changes ? EXIT.changes : EXIT.ok
+}
