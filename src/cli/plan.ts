@@ -30,7 +30,7 @@ const MARK: Record<string, string> = { new: '+', changed: '~', headers: '^' }
  * to create. The same test as the engine's no-op check, read from the report.
  */
 export function hasChanges(report: DeployReport): boolean {
-  return report.uploaded.count > 0 || report.deleted.length > 0 || report.invalidation.paths.length > 0 || report.ledger !== 'read'
+  return report.changed
 }
 
 export function planText(report: DeployReport, dir: string): string {

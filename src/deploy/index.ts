@@ -143,12 +143,16 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
       return await finish(report, options, started, env)
     }
     if (options.dryRun) {
+      let repaired = false
       if (!ledger || options.repair) {
         const boot = await bootstrapLedger(storage, local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
+        repaired = !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger)
         plan = planFor(local, boot.ledger, config, release, now(), commit)
         ledgerState = ledger ? 'read' : 'bootstrapped'
       }
       const report = reportFromPlan(plan, { ...base, ledger: ledgerState })
+      // A first deploy always commits a release, even of files already in place.
+      report.changed ||= repaired || !ledger
       previewInvalidation(report, plan, config)
       return await finish(report, options, started, env)
     }
@@ -199,6 +203,7 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
     const plan = planFor(c.local, withJournal(base, previous), c.config, c.release, c.now(), c.commit)
     addJournalInvalidations(plan, base, previous?.files ?? {})
     const report = reportFromPlan(plan, { ...c.base, ledger: ledgerState })
+    report.changed ||= repaired || ledgerState !== 'read'
     report.warnings.push(...warnings)
     // A repair that found nothing to fix is a no-op too: a release with no change
     // would only advance the retention count of files dropped earlier.

@@ -16,6 +16,11 @@ export interface DeployReport {
   dryRun: boolean
   /** Whether the ledger was committed (the release exists). */
   committed: boolean
+  /**
+   * Whether this deploy changes (or, in a dry run, would change) anything in the
+   * bucket: uploads, deletes, purges, pending purges, or a repaired ledger.
+   */
+  changed: boolean
   uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number }> }
   skipped: number
   deleted: string[]
@@ -41,6 +46,7 @@ export function reportFromPlan(plan: DeployPlan, base: Pick<DeployReport, 'bucke
     release: plan.release,
     prefix: plan.prefix,
     committed: false,
+    changed: plan.uploads.length > 0 || plan.deletes.length > 0 || plan.invalidate.length > 0,
     uploaded: {
       count: plan.stats.uploadCount,
       bytes: plan.stats.uploadBytes,
