@@ -1,48 +1,12 @@
 /**
- * The manifest as the runtime reads it. The same shape as `CdnManifest` in
- * src/build/manifest.ts (a unit test keeps the two identical), declared again here
- * because that module hashes with Node's crypto and the runtime must stay Node-free.
+ * The manifest as the runtime reads it: the build's own declarations (types
+ * only, Node-free), under the names the runtime has always exported.
  */
-
-export interface RuntimeManifestFile {
-  url: string
-  size: number
-  contentType: string
-  cacheControl: string
-  immutable: boolean
-  sha256: string
-  integrity?: string
-  source: 'bundle' | 'public'
-  original?: string
-  /** Stored gzip-encoded (served with `Content-Encoding: gzip`). */
-  contentEncoding?: 'gzip'
-  /** A sibling object with brotli-encoded bytes. */
-  variants?: { br: string }
-}
-
-export interface RuntimeManifestEntry {
-  file: string
-  url: string
-  integrity: string
-  src?: string
-  name?: string
-  isEntry?: boolean
-  isDynamicEntry?: boolean
-  css: string[]
-  assets: string[]
-  imports: string[]
-  dynamicImports: string[]
-}
-
-export interface RuntimeManifest {
-  version: 1
-  release: string
-  base: string
-  generatedAt: string
-  entries: Record<string, RuntimeManifestEntry>
-  files: Record<string, RuntimeManifestFile>
-  public: Record<string, string>
-}
+export type {
+  CdnManifest as RuntimeManifest,
+  ManifestEntry as RuntimeManifestEntry,
+  ManifestFile as RuntimeManifestFile,
+} from '../build/manifest-types.js'
 
 /** The value of a `crossorigin` attribute, or `false` to leave it out. */
 export type CrossOrigin = 'anonymous' | 'use-credentials' | false

@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 /**
  * The promise that matters most, in a real browser: a tab opened before a deploy
  * keeps working after it. The embedded S3 server is the bucket and the "CDN";
