@@ -165,16 +165,7 @@ interface S3rverInstance {
 }
 
 /** A plain SDK client for a loopback server, independent of src/storage. */
-export function plainClient(endpoint: string): S3Client {
-  return new S3Client({
-    endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
-  })
-}
+export { testClient as plainClient } from './s3-servers.js'
 
 export interface PersistentS3rver {
   endpoint: string

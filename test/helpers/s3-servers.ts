@@ -47,7 +47,8 @@ export function s3Options(server: S3TestServer, overrides: Partial<StorageFactor
   }
 }
 
-function testClient(endpoint: string): S3Client {
+/** A plain SDK client for a loopback server (dummy credentials), independent of src/storage. */
+export function testClient(endpoint: string): S3Client {
   return new S3Client({
     endpoint,
     region: 'us-east-1',

@@ -6,12 +6,13 @@
  * what the CLI prints.
  */
 import { join } from 'node:path'
-import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront'
+import { CloudFrontClient, GetInvalidationCommand } from '@aws-sdk/client-cloudfront'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DeployReport, Release } from '../../src/index.js'
 import { tempDir } from '../helpers/build.js'
 import { assertBuilt, baseEnv, DUMMY_SECRET, parseJson, runCli, SITE, transcript, writeConfig, writeSite } from '../helpers/cli.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
+import { createTestDistribution } from '../helpers/cloudfront.js'
 
 const BUCKET = 'cli-cf-site'
 const BASE = 'https://cdn.example.com/app/'
@@ -33,26 +34,7 @@ async function submitted(id: string): Promise<string[]> {
 beforeAll(async () => {
   assertBuilt()
   moto = await startMoto(BUCKET)
-  cf = new CloudFrontClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
-  // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html
-  const out = await cf.send(
-    new CreateDistributionCommand({
-      DistributionConfig: {
-        CallerReference: `cli-test-${Date.now()}`,
-        Comment: 'cdn-deploy CLI tests',
-        Enabled: true,
-        Origins: { Quantity: 1, Items: [{ Id: 'bucket', DomainName: `${BUCKET}.s3.amazonaws.com`, S3OriginConfig: { OriginAccessIdentity: '' } }] },
-        DefaultCacheBehavior: {
-          TargetOriginId: 'bucket',
-          ViewerProtocolPolicy: 'redirect-to-https',
-          MinTTL: 0,
-          ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
-          TrustedSigners: { Enabled: false, Quantity: 0 },
-        },
-      },
-    }),
-  )
-  distributionId = out.Distribution!.Id!
+  ;({ cf, distributionId } = await createTestDistribution(moto.endpoint, BUCKET, 'cli-test'))
   cwd = await tempDir('cli-cloudfront')
   await writeSite(join(cwd, 'dist'), SITE)
   const cloudfront = (id: string) => ({ type: 'cloudfront', distributionId: id, endpoint: moto.endpoint })

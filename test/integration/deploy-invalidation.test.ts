@@ -5,12 +5,13 @@
  * fails the deploy loudly while the release stands and the paths stay pending
  * in the ledger for the next deploy to purge.
  */
-import { CloudFrontClient, CreateDistributionCommand, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront'
+import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy } from '../../src/deploy/index.js'
 import { CdnDeployError } from '../../src/errors.js'
 import { at, fixture, getObject, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
+import { createTestDistribution } from '../helpers/cloudfront.js'
 
 describe('invalidation during a deploy (CloudFront on moto_server)', () => {
   let moto: S3TestServer
@@ -19,26 +20,7 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
 
   beforeAll(async () => {
     moto = await startMoto('cf-site')
-    cf = new CloudFrontClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
-    // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html
-    const out = await cf.send(
-      new CreateDistributionCommand({
-        DistributionConfig: {
-          CallerReference: `deploy-test-${Date.now()}`,
-          Comment: 'vite-plugin-cdn-deploy deploy tests',
-          Enabled: true,
-          Origins: { Quantity: 1, Items: [{ Id: 'bucket', DomainName: 'cf-site.s3.amazonaws.com', S3OriginConfig: { OriginAccessIdentity: '' } }] },
-          DefaultCacheBehavior: {
-            TargetOriginId: 'bucket',
-            ViewerProtocolPolicy: 'redirect-to-https',
-            MinTTL: 0,
-            ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
-            TrustedSigners: { Enabled: false, Quantity: 0 },
-          },
-        },
-      }),
-    )
-    distributionId = out.Distribution!.Id!
+    ;({ cf, distributionId } = await createTestDistribution(moto.endpoint, 'cf-site', 'deploy-test'))
   })
   afterAll(async () => {
     cf?.destroy()

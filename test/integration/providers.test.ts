@@ -9,7 +9,6 @@ import { readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import {
   CloudFrontClient,
-  CreateDistributionCommand,
   GetInvalidationCommand,
   ListInvalidationsCommand,
 } from '@aws-sdk/client-cloudfront'
@@ -25,6 +24,7 @@ import { createInvalidator, loadProvider } from '../../src/providers/index.js'
 import type { CdnProvider } from '../../src/providers/types.js'
 import { startFakeCloudflare, startRecordingServer, type FakeCloudflare, type RecordingServer } from '../helpers/fake-cloudflare.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
+import { createTestDistribution } from '../helpers/cloudfront.js'
 
 const PUBLIC_BASE = 'https://cdn.example.com/app/'
 const plan = (rels: string[], maxPaths = 50, universe?: string[]) =>
@@ -59,26 +59,7 @@ describe('CloudFront against moto_server', () => {
 
   beforeAll(async () => {
     moto = await startMoto('cf-origin-bucket')
-    cf = new CloudFrontClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } })
-    // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_CreateDistribution.html
-    const out = await cf.send(
-      new CreateDistributionCommand({
-        DistributionConfig: {
-          CallerReference: `providers-test-${Date.now()}`,
-          Comment: 'vite-plugin-cdn-deploy provider tests',
-          Enabled: true,
-          Origins: { Quantity: 1, Items: [{ Id: 'bucket', DomainName: 'cf-origin-bucket.s3.amazonaws.com', S3OriginConfig: { OriginAccessIdentity: '' } }] },
-          DefaultCacheBehavior: {
-            TargetOriginId: 'bucket',
-            ViewerProtocolPolicy: 'redirect-to-https',
-            MinTTL: 0,
-            ForwardedValues: { QueryString: false, Cookies: { Forward: 'none' } },
-            TrustedSigners: { Enabled: false, Quantity: 0 },
-          },
-        },
-      }),
-    )
-    distributionId = out.Distribution!.Id!
+    ;({ cf, distributionId } = await createTestDistribution(moto.endpoint, 'cf-origin-bucket', 'providers-test'))
     provider = (await loadProvider({ type: 'cloudfront', distributionId, endpoint: moto.endpoint }, { publicBase: PUBLIC_BASE }))!
   })
   afterAll(async () => {
