@@ -8,7 +8,8 @@
 import Cloudflare, { APIConnectionError, APIError, APIUserAbortError } from 'cloudflare'
 import type { ResolvedProvider } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { cloudflarePrefix, isWildcard, urlVariants } from '../plan/invalidation.js'
+import { isWildcard } from '../plan/invalidation.js'
+import { cloudflarePrefix, urlVariants } from '../plan/invalidation-encoding.js'
 import { backoff, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
 
 export type CloudflareConfig = Extract<ResolvedProvider, { type: 'cloudflare' }>

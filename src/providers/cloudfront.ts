@@ -15,7 +15,8 @@ import {
 } from '@aws-sdk/client-cloudfront'
 import type { ResolvedProvider } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { CLOUDFRONT_LIMITS, cloudFrontBatches, encodeCloudFrontPath } from '../plan/invalidation.js'
+import { CLOUDFRONT_LIMITS } from '../plan/invalidation.js'
+import { cloudFrontBatches, encodeCloudFrontPath } from '../plan/invalidation-encoding.js'
 import { backoff, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationStatus, type InvalidationTarget, type ProviderTuning } from './types.js'
 
 export type CloudFrontConfig = Extract<ResolvedProvider, { type: 'cloudfront' }>

@@ -6,7 +6,7 @@
  */
 import type { ResolvedProvider } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { browserUrl } from '../plan/invalidation.js'
+import { browserUrl } from '../plan/invalidation-encoding.js'
 import { backoff, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
 
 export type GenericConfig = Extract<ResolvedProvider, { type: 'generic' }>

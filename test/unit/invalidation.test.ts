@@ -6,17 +6,13 @@
 import { describe, expect, it } from 'vitest'
 import {
   basePathOf,
-  browserUrl,
-  cloudflarePrefix,
-  cloudFrontBatches,
   collapsePaths,
-  encodeCloudFrontPath,
   estimateCloudFrontCost,
   invalidationPaths,
   isWildcard,
   planInvalidation,
-  urlVariants,
 } from '../../src/plan/invalidation.js'
+import { browserUrl, cloudflarePrefix, cloudFrontBatches, encodeCloudFrontPath, urlVariants } from '../../src/plan/invalidation-encoding.js'
 import { callerReference, normalizeStatus, waitTimeoutMs } from '../../src/providers/cloudfront.js'
 import { resolveHeaders } from '../../src/providers/generic.js'
 import { isCustomProvider, retryAfterMs } from '../../src/providers/types.js'
