@@ -1,0 +1,167 @@
+#!/usr/bin/env node
+/**
+ * `npm run bench`: our deploy side by side with the tools users would pick
+ * instead, on one moto_server (loopback, free port), the same seeded inputs, in
+ * one run, the tools alternating, medians of several repetitions. See
+ * bench/RESULTS.md for what each scenario measures and the last full run.
+ *
+ * Environment knobs:
+ * - BENCH_REPS (default 3), BENCH_BIG_REPS (default 2);
+ * - BENCH_ONLY=build,first,noop,changed,big: a subset (RESULTS.md is then left alone);
+ * - BENCH_FIRST_TOOLS (default ours,raw,aws,s3sync,rclone; `raw-signed` adds the raw
+ *   client signing and streaming; `ours@8` runs ours at concurrency 8);
+ * - BENCH_BIG_TOOLS (default ours,raw; add aws,s3sync,rclone);
+ * - BENCH_PROFILE=1: one extra `--cpu-prof` run of ours in first and noop, summarized;
+ * - BENCH_WRITE=0: do not update bench/RESULTS.md; BENCH_KEEP=1: keep the temp dir.
+ */
+import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os'
+import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { killRunning, runTool, toolEnv } from './lib/measure.mjs'
+import { startMoto } from './lib/moto.mjs'
+import { detailsTable, markdownTable } from './lib/report.mjs'
+import { availableTools, label, TOOLS } from './lib/tools.mjs'
+import { SCENARIOS, targetRows, phaseTable } from './lib/scenarios.mjs'
+
+const env = process.env
+const options = {
+  reps: Math.max(1, Number(env.BENCH_REPS ?? 3)),
+  bigReps: Math.max(1, Number(env.BENCH_BIG_REPS ?? 2)),
+  only: (env.BENCH_ONLY ?? 'build,first,noop,changed,big').split(',').map((s) => s.trim()).filter(Boolean),
+  bigTools: (env.BENCH_BIG_TOOLS ?? 'ours,raw').split(','),
+  firstTools: (env.BENCH_FIRST_TOOLS ?? 'ours,raw,aws,s3sync,rclone').split(','),
+  profile: env.BENCH_PROFILE === '1',
+}
+const log = (line) => process.stderr.write(`[bench] ${line}\n`)
+const started = Date.now()
+const root = fileURLToPath(new URL('..', import.meta.url))
+
+let moto
+let tmp
+let cleaning = false
+async function cleanup() {
+  if (cleaning) return
+  cleaning = true
+  killRunning()
+  await moto?.stop().catch(() => moto.kill())
+  if (tmp && env.BENCH_KEEP !== '1') await rm(tmp, { recursive: true, force: true }).catch(() => {})
+}
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.once(signal, () => {
+    log(`${signal}: stopping children and moto, removing ${tmp ?? 'nothing'}`)
+    cleanup().finally(() => process.exit(130))
+  })
+}
+process.once('exit', () => {
+  killRunning()
+  moto?.kill()
+})
+
+const machine = {
+  date: new Date().toISOString(),
+  nproc: cpus().length,
+  cpu: cpus()[0]?.model ?? 'unknown',
+  memGiB: (totalmem() / 2 ** 30).toFixed(1),
+  freeGiB: (freemem() / 2 ** 30).toFixed(1),
+  node: process.version,
+  loadBefore: loadavg().map((x) => x.toFixed(2)).join(' '),
+}
+
+try {
+  tmp = await mkdtemp(join(tmpdir(), 'cdn-deploy-bench-'))
+  const tools = await availableTools(log)
+  const { 'raw-signed': _same, ...versions } = tools
+  versions.moto = (await runTool({ cmd: 'python3', args: ['-c', 'import moto; print(moto.__version__)'], tmp }).catch(() => ({ stdout: '?' }))).stdout.trim()
+  if (versions.s3sync) versions.s3sync = JSON.parse(await readFile(join(root, 'node_modules/s3-sync-client/package.json'), 'utf8')).version
+  versions.vite = JSON.parse(await readFile(join(root, 'node_modules/vite/package.json'), 'utf8')).version
+  log(`tools: ${Object.entries(versions).map(([k, v]) => `${k}=${v}`).join(', ')}`)
+  log(`machine: ${machine.nproc} cpus (${machine.cpu}), ${machine.memGiB} GiB, node ${machine.node}, load ${machine.loadBefore}`)
+  await readdir(join(root, 'dist')).catch(() => {
+    throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)')
+  })
+
+  const runs = []
+  const needsMoto = options.only.some((s) => s !== 'build')
+  if (needsMoto) {
+    moto = await startMoto()
+    log(`moto_server on ${moto.endpoint} (pid ${moto.pid})`)
+  }
+  const ctx = { moto, tmp, tools, options, runs, log, run: runOne }
+
+  /** One measured run of `tool`, with the server-side request count around it. */
+  async function runOne(scenario, tool, target, rep) {
+    // `tool@N`: the same tool at concurrency N (ours and the raw clients), for exploring the default.
+    const [base, concurrency] = tool.split('@')
+    const local = tool.startsWith('vite')
+    const spec = local ? target : TOOLS[base]({ endpoint: moto.endpoint, ...target, ...(concurrency ? { extra: { concurrency: Number(concurrency) } } : {}) })
+    const before = moto && !local ? await moto.mark() : undefined
+    const result = await runTool({ cmd: spec.cmd, args: spec.args, env: spec.env ?? toolEnv(), cwd: root, tmp, label: `${scenario}/${tool}` })
+    const record = { scenario, tool, rep, wallMs: result.wallMs, cpuMs: result.cpuMs, maxRss: result.maxRss, json: result.json }
+    if (moto && before !== undefined) {
+      const after = await moto.mark()
+      const count = moto.countBetween(before, after)
+      record.requests = count.total
+      record.byMethod = count.byMethod
+      record.objectPuts = count.objectPuts
+      record.requestLines = count.total <= 40 ? count.requests : undefined
+    }
+    runs.push(record)
+    const extra = record.requests !== undefined ? `, ${record.requests} requests (${Object.entries(record.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')})` : ''
+    log(`${scenario} #${rep + 1} ${label(tool)}: ${(record.wallMs / 1000).toFixed(2)} s, cpu ${record.cpuMs === undefined ? '?' : (record.cpuMs / 1000).toFixed(2) + ' s'}, rss ${record.maxRss ? Math.round(record.maxRss / 2 ** 20) + ' MB' : '?'}${extra}`)
+    return record
+  }
+
+  for (const name of options.only) {
+    const scenario = SCENARIOS[name]
+    if (!scenario) throw new Error(`unknown scenario ${name} (known: ${Object.keys(SCENARIOS).join(', ')})`)
+    const t0 = Date.now()
+    log(`== ${scenario.title}`)
+    await scenario.run(ctx)
+    log(`== ${scenario.title}: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
+  }
+
+  machine.loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ')
+  const elapsed = (Date.now() - started) / 1000
+  const rows = targetRows(runs)
+  const table = markdownTable(rows)
+  const details = detailsTable(runs, label)
+  const phases = phaseTable(runs)
+  const knobs = Object.entries(env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('')
+  const command = `${knobs}npm run bench`
+  const header = [
+    `Run of ${machine.date} — \`${command}\`, ${elapsed.toFixed(0)} s in all; ${options.reps} repetitions (${options.bigReps} for the 1 GiB file), tools alternating.`,
+    `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memGiB} GiB RAM, Node ${machine.node}, load average ${machine.loadBefore} before / ${machine.loadAfter} after.`,
+    `Tools: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+  ].join('\n')
+  const text = `${header}\n\n${table}\n\n#### Details (medians)\n\n${details}\n\n#### Where ours spends its wall time (medians, ms)\n\n${phases}\n`
+  process.stdout.write(`\n${text}\n`)
+  await writeFile(join(tmp, 'runs.json'), JSON.stringify({ machine, versions, runs }, null, 2))
+  // Only a full default run goes into RESULTS.md.
+  const full = !env.BENCH_ONLY && !env.BENCH_FIRST_TOOLS && !env.BENCH_BIG_TOOLS && !env.BENCH_REPS && !env.BENCH_BIG_REPS
+  if (env.BENCH_WRITE !== '0' && full) await updateResults(text, runs)
+  else log(`not a full default run: ${join(tmp, 'runs.json')} has every run${env.BENCH_KEEP === '1' ? '' : ' (BENCH_KEEP=1 keeps it)'}; bench/RESULTS.md left alone`)
+} catch (error) {
+  // After Ctrl-C the killed child's exit lands here too: that is not a failure to report.
+  if (!cleaning) {
+    log(`failed: ${error.stack ?? error}`)
+    if (moto) log(`moto output tail:\n${moto.tail()}`)
+  }
+  process.exitCode = 1
+} finally {
+  await cleanup()
+}
+
+/** Replace the generated block of bench/RESULTS.md (between the markers), keep the rest. */
+async function updateResults(text, runs) {
+  const file = join(root, 'bench/RESULTS.md')
+  const begin = '<!-- bench:begin (generated by npm run bench; edits inside are overwritten) -->'
+  const end = '<!-- bench:end -->'
+  let current = await readFile(file, 'utf8').catch(() => '')
+  if (!current.includes(begin)) current = `# Benchmark results\n\n${begin}\n${end}\n`
+  const [head, rest] = current.split(begin)
+  const tail = rest.split(end)[1] ?? ''
+  const json = `<details><summary>every run (JSON)</summary>\n\n\`\`\`json\n${JSON.stringify(runs.map(({ json, requestLines, ...r }) => ({ ...r, wallMs: Math.round(r.wallMs), cpuMs: r.cpuMs && Math.round(r.cpuMs), ...(requestLines ? { requestLines } : {}) })))}\n\`\`\`\n</details>\n`
+  await writeFile(file, `${head}${begin}\n${text}\n${json}${end}${tail}`)
+  log(`updated ${file}`)
+}
