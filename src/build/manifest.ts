@@ -2,8 +2,11 @@
  * The CDN manifest (`<outDir>/.vite/cdn-manifest.json`): a public contract read by
  * server-side renderers in any language. It extends the shape of Vite's
  * `build.manifest` (entries keyed by source path, `css`/`imports` lists) with
- * CDN URLs, SRI, sizes and headers. Building it is pure: bytes in, JSON out.
+ * CDN URLs, SRI, sizes and headers. Building it is pure: bytes in, JSON out;
+ * `readBuildManifest` at the end is the one reader, for the deploy and the CLI.
  */
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
 import { contentTypeFor } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
@@ -79,5 +82,14 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
     entries,
     files,
     public: publicMap,
+  }
+}
+
+/** Read `<dir>/.vite/cdn-manifest.json` if the directory was built with the plugin. */
+export async function readBuildManifest(dir: string): Promise<CdnManifest | undefined> {
+  try {
+    return JSON.parse(await readFile(join(dir, MANIFEST_PATH), 'utf8')) as CdnManifest
+  } catch {
+    return undefined
   }
 }

@@ -8,9 +8,8 @@
  */
 import { execFile } from 'node:child_process'
 import { hostname } from 'node:os'
-import { join } from 'node:path'
 import { promisify } from 'node:util'
-import { MANIFEST_PATH, type CdnManifest } from '../build/manifest.js'
+import type { CdnManifest } from '../build/manifest.js'
 import { releaseId } from '../build/hash.js'
 import { loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
@@ -285,12 +284,4 @@ async function finish(report: DeployReport, options: DeployOptions, started: num
   return report
 }
 
-/** Read `<dir>/.vite/cdn-manifest.json` if the directory was built with the plugin. */
-export async function readBuildManifest(dir: string): Promise<CdnManifest | undefined> {
-  const { readFile } = await import('node:fs/promises')
-  try {
-    return JSON.parse(await readFile(join(dir, MANIFEST_PATH), 'utf8')) as CdnManifest
-  } catch {
-    return undefined
-  }
-}
+export { readBuildManifest } from '../build/manifest.js'

@@ -9,7 +9,7 @@
  * rebuilds are never deployed.
  */
 import type { Plugin } from 'vite'
-import { deploy } from '../deploy/index.js'
+import { deploy } from '../deploy/lazy.js'
 import { createConsoleReporter } from '../deploy/progress.js'
 import { summaryText } from '../deploy/report.js'
 import { isActive } from './build-plugin.js'
