@@ -150,6 +150,15 @@ describe('scanDir', () => {
     await expect(scanDir(dir)).rejects.toThrow(message)
   })
 
+  it('hashes files on both sides of the small-file threshold (256 KiB, read synchronously) alike', async () => {
+    const K = 256 * 1024
+    const sizes = [0, 1, K - 1, K, K + 1, 2 * K + 3]
+    const dir = await tree(Object.fromEntries(sizes.map((n) => [`f${n}.bin`, randomBytes(n)])))
+    const files = await scanDir(dir)
+    expect(files.map((f) => f.size).sort((a, b) => a - b)).toEqual(sizes)
+    for (const f of files) expect(f.sha256).toBe(sha256(await readFile(f.path)))
+  })
+
   it('fails clearly on a missing directory', async () => {
     await expect(scanDir(join(tmpdir(), 'cdn-deploy-scan-does-not-exist'))).rejects.toThrow(/\[scan\] output directory .* cannot be read/)
   })
