@@ -14,13 +14,15 @@ import { compileCacheRules, type CacheRule } from './rules.js'
 import { LEDGER_DIR, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
 
 /**
- * Part size the request estimate assumes for multipart uploads: a file larger
- * than one part costs Create + one UploadPart per 16 MiB + Complete. With S3's
- * 10,000-part limit that still covers objects up to ~156 GiB (far past anything a
- * build emits) while each part stays small enough to retry cheaply. The storage
- * layer should use the same value, or the estimate drifts.
+ * Files of at least this size go up as a multipart upload, in parts of
+ * MULTIPART_PART_SIZE (Create + one UploadPart per part + Complete): parts small
+ * enough to retry cheaply and to keep `partConcurrency` of them in memory, with
+ * S3's 10,000-part limit still covering ~78 GiB before parts have to grow. The
+ * storage layer's defaults are these values, so the plan's request estimate and
+ * the uploads agree.
  */
-export const MULTIPART_PART_SIZE = 16 * 1024 * 1024
+export const MULTIPART_THRESHOLD = 16 * 1024 * 1024
+export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
 /** Keys per DeleteObjects request (the S3 maximum). */
 export const DELETE_BATCH_SIZE = 1000
 
@@ -53,7 +55,7 @@ export function phaseFor(rel: string, immutable: boolean): Phase {
 
 /** S3 requests to upload one file of `size` bytes. */
 export function uploadRequests(size: number): number {
-  return size <= MULTIPART_PART_SIZE ? 1 : Math.ceil(size / MULTIPART_PART_SIZE) + 2
+  return size < MULTIPART_THRESHOLD ? 1 : Math.ceil(size / MULTIPART_PART_SIZE) + 2
 }
 
 export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefined, options: PlanOptions): DeployPlan {

@@ -8,6 +8,7 @@ import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
+import { MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from '../plan/plan.js'
 import type { CdnDeployError } from '../errors.js'
 
 export const MiB = 1024 * 1024
@@ -47,8 +48,8 @@ export type StorageSettings = Required<
 >
 
 export const STORAGE_DEFAULTS = Object.freeze({
-  multipartThreshold: 16 * MiB,
-  partSize: 8 * MiB,
+  multipartThreshold: MULTIPART_THRESHOLD,
+  partSize: MULTIPART_PART_SIZE,
   partConcurrency: 4,
   listPageSize: 1000,
   deleteBatchSize: 1000,
