@@ -3,7 +3,7 @@
  * and small text objects (ledger, lock). Keys are full bucket keys (prefix included).
  */
 import { createReadStream } from 'node:fs'
-import { stat } from 'node:fs/promises'
+import { readFile, stat } from 'node:fs/promises'
 import {
   DeleteObjectsCommand,
   GetObjectCommand,
@@ -47,18 +47,37 @@ function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: PutFile
   return headers
 }
 
-/** Upload a file from disk as a stream: one PutObject below the multipart threshold, parts above. */
+/**
+ * Files up to this size are read whole and sent as a buffer: one read instead of
+ * stat + open + reads + close of a stream, and the SDK can retry a buffer itself.
+ * Nearly every file of a web build is this small; `concurrency` of them in
+ * memory is at most a few MiB.
+ */
+const BUFFERED_MAX = 1024 * 1024
+
+/** Upload a file from disk: one PutObject (buffered or streamed) below the multipart threshold, parts above. */
 export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions = {}): Promise<PutFileResult> {
+  const headers = objectHeaders(ctx, upload, opts)
+  if (upload.size <= BUFFERED_MAX) {
+    const body = await readFile(upload.path).catch((err: unknown) => {
+      throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
+    })
+    if (body.length !== upload.size) throw changedOnDisk(upload, body.length)
+    try {
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+      const out = await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }))
+      return { key: upload.key, etag: out.ETag, parts: 0 }
+    } catch (err) {
+      throw ctx.fail(err, 'PutObject', upload.key)
+    }
+  }
   const size = await stat(upload.path).then(
     (s) => s.size,
     (err: unknown) => {
       throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
     },
   )
-  if (size !== upload.size) {
-    throw new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)
-  }
-  const headers = objectHeaders(ctx, upload, opts)
+  if (size !== upload.size) throw changedOnDisk(upload, size)
   if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers)
 
   const { settings } = ctx
@@ -68,7 +87,6 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
         // A fresh stream per attempt: a consumed stream cannot be sent again.
         const body = createReadStream(upload.path)
         try {
-          // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
           return await ctx.client.send(
             new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: size, ...headers }),
           )
@@ -83,6 +101,9 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
     throw ctx.fail(err, 'PutObject', upload.key)
   }
 }
+
+const changedOnDisk = (upload: PlannedUpload, size: number) =>
+  new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)
 
 export interface ObjectHead {
   key: string
