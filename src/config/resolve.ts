@@ -3,8 +3,8 @@
  * env vars → defaults, validated into one list of problems before any build work.
  */
 import { configError } from '../errors.js'
-import type { z } from 'zod'
-import { DISTRIBUTION_ID, ZONE_ID, formatIssues, optionsShape, userConfigSchema } from './schema.js'
+import { DISTRIBUTION_ID, ZONE_ID, envChecks, formatIssues, userConfigSchema } from './schema.js'
+import { safeParse, type Schema } from './validate.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
 import { isCustomProvider, type CustomProvider } from '../providers/types.js'
@@ -75,9 +75,9 @@ function takeCustomProviders(raw: unknown, found: Map<string, CustomProvider>): 
 function validate(raw: unknown, problems: string[]): Validated {
   const customs = new Map<string, CustomProvider>()
   const stripped = takeCustomProviders(raw, customs)
-  const parsed = userConfigSchema.safeParse(stripped)
+  const parsed = safeParse(userConfigSchema, stripped)
   if (!parsed.success) {
-    problems.push(...formatIssues(parsed.error, '', stripped))
+    problems.push(...formatIssues(parsed.issues, '', stripped))
     return {}
   }
   const data = parsed.data as Validated
@@ -131,18 +131,18 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
     if (value === undefined) problems.push(`${name}: "${raw}" is not a boolean (use 1/0, true/false)`)
     return value
   }
-  const str = (name: string, check: z.ZodType | undefined): string | undefined => {
+  const str = (name: string, check: Schema<string>): string | undefined => {
     const raw = env[name]
     if (raw === undefined || raw === '') return undefined
-    const parsed = check?.safeParse(raw)
-    if (parsed && !parsed.success) problems.push(...formatIssues(parsed.error, name))
+    const parsed = safeParse(check, raw)
+    if (!parsed.success) problems.push(...formatIssues(parsed.issues, name))
     return raw
   }
   out.enabled = bool('CDN_ENABLED') ?? out.enabled
   out.deploy = bool('CDN_DEPLOY') ?? out.deploy
-  out.domain = str('CDN_DOMAIN', optionsShape.domain) ?? out.domain
-  out.prefix = str('CDN_PREFIX', optionsShape.prefix) ?? out.prefix
-  const bucket = str('CDN_BUCKET', optionsShape.storage.unwrap().shape.bucket)
+  out.domain = str('CDN_DOMAIN', envChecks.domain) ?? out.domain
+  out.prefix = str('CDN_PREFIX', envChecks.prefix) ?? out.prefix
+  const bucket = str('CDN_BUCKET', envChecks.bucket)
   if (bucket) out.storage!.bucket = bucket
   out.storage!.accelerate = bool('AWS_S3_USE_ACCELERATE') ?? out.storage!.accelerate
 

@@ -1,8 +1,12 @@
 /**
- * The config schema (zod) and the translation of its issues into one clear line
- * per problem: which field, what was wrong, what would be right. Pure.
+ * The config schema (on our own small validator, ./validate.ts) and the translation
+ * of its issues into one clear line per problem: which field, what was wrong, what
+ * would be right. Pure.
  */
-import { z } from 'zod'
+import {
+  boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
+  type Issue, type Refine,
+} from './validate.js'
 
 const SECRET_HINTS: Record<string, string> = {
   aws: 'AWS credentials do not belong in the config file: use the AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY env vars, a profile, SSO, or OIDC web identity in CI)',
@@ -17,147 +21,153 @@ const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/
 /** A URL as shown in a message: any `user:password@` part masked, so no secret is echoed. */
 const shown = (value: string) => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@]*@/i, '$1***@')
 
-const httpUrl = (what: string) =>
-  z.string({ error: `must be a string: the ${what} URL` }).superRefine((value, ctx) => {
-    let url: URL
-    try {
-      // `localhost:9000` or `cdn.example.com:443` parse as a scheme; they still lack one.
-      if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme')
-      url = new URL(value)
-    } catch {
-      ctx.addIssue({ code: 'custom', message: `"${shown(value)}" is not an absolute URL (write it as "https://${shown(value).replace(/^\/+/, '')}")` })
-      return
-    }
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-      ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must use https:// (got ${url.protocol})` })
-    } else if (url.username || url.password) {
-      ctx.addIssue({ code: 'custom', message: `"${url.host}…" must not carry credentials in the URL: ${SECRET_HINTS.other}` })
-    }
-  })
+const isHttpUrl: Refine<string> = (value, fail) => {
+  let url: URL
+  try {
+    // `localhost:9000` or `cdn.example.com:443` parse as a scheme; they still lack one.
+    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme')
+    url = new URL(value)
+  } catch {
+    fail(`"${shown(value)}" is not an absolute URL (write it as "https://${shown(value).replace(/^\/+/, '')}")`)
+    return
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
+    fail(`"${shown(value)}" must use https:// (got ${url.protocol})`)
+  } else if (url.username || url.password) {
+    fail(`"${url.host}…" must not carry credentials in the URL: ${SECRET_HINTS.other}`)
+  }
+}
+const httpUrl = (what: string, ...more: Array<Refine<string>>) => string(`must be a string: the ${what} URL`, isHttpUrl, ...more)
 
 /** The public base: https (http only on loopback, for tests), no query or fragment. */
-const domain = httpUrl('CDN').superRefine((value, ctx) => {
+const domain = httpUrl('CDN', (value, fail) => {
   if (!URL.canParse(value)) return
   const url = new URL(value)
   if (url.protocol === 'http:' && !LOOPBACK.test(url.hostname)) {
-    ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must use https:// (an http asset on an https page is blocked as mixed content)` })
+    fail(`"${shown(value)}" must use https:// (an http asset on an https page is blocked as mixed content)`)
   }
   if (url.search || url.hash) {
-    ctx.addIssue({ code: 'custom', message: `"${shown(value)}" must not have a query or fragment (write the base URL only, e.g. "${url.origin}${url.pathname}")` })
+    fail(`"${shown(value)}" must not have a query or fragment (write the base URL only, e.g. "${url.origin}${url.pathname}")`)
   }
 })
 
-const prefix = z.string({ error: 'must be a string such as "app/"' }).superRefine((value, ctx) => {
+const prefix = string('must be a string such as "app/"', (value, fail) => {
   const problem =
     value.startsWith('/') ? `"${value}" must not start with "/" (bucket keys are relative: write "${value.replace(/^\/+/, '')}")`
     : value.split('/').some((s) => s === '..' || s === '.') ? `"${value}" must not contain "." or ".." segments`
     : value.includes('//') ? `"${value}" must not contain "//"`
     : value.includes('\\') ? `"${value}" must use "/" not "\\"`
     : undefined
-  if (problem) ctx.addIssue({ code: 'custom', message: problem })
+  if (problem) fail(problem)
 })
 
 const BUCKET = /^[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]$/
 export const DISTRIBUTION_ID = /^[A-Z0-9]{8,20}$/
 export const ZONE_ID = /^[a-f0-9]{32}$/
-const storage = z.strictObject({
-  bucket: z.string({ error: 'must be a string' }).regex(BUCKET, {
-    error: (iss) => `"${String(iss.input)}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens; no "s3://" and no path)`,
-  }).optional(),
-  region: z.string({ error: 'must be a string' }).regex(/^[a-z]{2}(-[a-z0-9]+){1,3}$|^auto$/, {
-    error: (iss) => `"${String(iss.input)}" is not a region name (e.g. "eu-west-1", or "auto" for R2)`,
-  }).optional(),
-  endpoint: httpUrl('S3 endpoint').optional(),
-  forcePathStyle: z.boolean({ error: 'must be true or false' }).optional(),
-  accelerate: z.boolean({ error: 'must be true or false' }).optional(),
-  acl: z.enum(['private', 'public-read', 'bucket-owner-full-control'], {
-    error: 'must be "private", "public-read" or "bucket-owner-full-control" (or left out: modern buckets disable ACLs)',
-  }).optional(),
-}, { error: 'must be an object such as { bucket: "my-assets", region: "eu-west-1" }' })
+const TRUE_OR_FALSE = 'must be true or false'
+const flag = () => optional(boolean(TRUE_OR_FALSE))
+
+/** A bucket name; also checks `CDN_BUCKET`. */
+const bucket = string('must be a string', matches(BUCKET,
+  (value) => `"${value}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens; no "s3://" and no path)`))
+
+const storage = object({
+  bucket: optional(bucket),
+  region: optional(string('must be a string', matches(/^[a-z]{2}(-[a-z0-9]+){1,3}$|^auto$/,
+    (value) => `"${value}" is not a region name (e.g. "eu-west-1", or "auto" for R2)`))),
+  endpoint: optional(httpUrl('S3 endpoint')),
+  forcePathStyle: flag(),
+  accelerate: flag(),
+  acl: optional(oneOf(['private', 'public-read', 'bucket-owner-full-control'],
+    'must be "private", "public-read" or "bucket-owner-full-control" (or left out: modern buckets disable ACLs)')),
+}, 'must be an object such as { bucket: "my-assets", region: "eu-west-1" }')
 
 const providerTypes = ['cloudfront', 'cloudflare', 'generic', 'none'] as const
-const provider = z.discriminatedUnion('type', [
-  z.strictObject({
-    type: z.literal('cloudfront'),
-    distributionId: z.string().regex(DISTRIBUTION_ID, {
-      error: (iss) => `"${String(iss.input)}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`,
-    }).optional(),
-    endpoint: httpUrl('CloudFront endpoint').optional(),
-    wait: z.union([z.boolean(), z.number().int().positive()], { error: 'must be true, false, or a number of seconds' }).optional(),
+const provider = discriminated('type', {
+  cloudfront: object({
+    type: literal('cloudfront'),
+    distributionId: optional(string('must be a string such as "E2EXAMPLE1234"', matches(DISTRIBUTION_ID,
+      (value) => `"${value}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`))),
+    endpoint: optional(httpUrl('CloudFront endpoint')),
+    wait: optional(union([
+      boolean(TRUE_OR_FALSE),
+      integer({ type: 'must be a number', whole: 'must be a whole number of seconds', min: [1, 'must be at least 1 second (or true, or false)'] }),
+    ], 'must be true, false, or a number of seconds')),
   }),
-  z.strictObject({
-    type: z.literal('cloudflare'),
-    zoneId: z.string().regex(ZONE_ID, {
-      error: (iss) => `"${String(iss.input)}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`,
-    }).optional(),
-    baseURL: httpUrl('Cloudflare API').optional(),
-    batchSize: z.number({ error: 'must be a number' }).int().min(1, { error: 'must be at least 1' }).max(1000, { error: 'must be at most 1000' }).optional(),
+  cloudflare: object({
+    type: literal('cloudflare'),
+    zoneId: optional(string('must be a string of 32 hex characters (the zone id)', matches(ZONE_ID,
+      (value) => `"${value}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`))),
+    baseURL: optional(httpUrl('Cloudflare API')),
+    batchSize: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'], max: [1000, 'must be at most 1000'] })),
   }),
-  z.strictObject({
-    type: z.literal('generic'),
-    url: httpUrl('webhook').optional(),
-    method: z.enum(['POST', 'PUT'], { error: 'must be "POST" or "PUT"' }).optional(),
-    headers: z.record(z.string(), z.string({ error: 'header values must be strings' })).optional(),
+  generic: object({
+    type: literal('generic'),
+    url: optional(httpUrl('webhook')),
+    method: optional(oneOf(['POST', 'PUT'], 'must be "POST" or "PUT"')),
+    headers: optional(record(string('header values must be strings'), 'must be an object of header name -> value')),
   }),
-  z.strictObject({ type: z.literal('none') }),
-], { error: `must be an object whose "type" is one of ${providerTypes.map((t) => `"${t}"`).join(', ')}` })
+  none: object({ type: literal('none') }),
+}, `must be an object whose "type" is one of ${providerTypes.map((t) => `"${t}"`).join(', ')}`)
 
-const cacheControl = z.record(
-  z.string().min(1, { error: 'a glob must not be empty' }),
-  z.string({ error: 'must be a Cache-Control header value such as "public, max-age=300"' }).regex(/^[\x20-\x7e]+$/, {
-    error: 'must be a one-line ASCII header value such as "public, max-age=300"',
-  }),
-  { error: 'must be an object of glob -> header value, e.g. { "**/*.json": "public, max-age=60" }' },
+const cacheControl = record(
+  string('must be a Cache-Control header value such as "public, max-age=300"',
+    matches(/^[\x20-\x7e]+$/, 'must be a one-line ASCII header value such as "public, max-age=300"')),
+  'must be an object of glob -> header value, e.g. { "**/*.json": "public, max-age=60" }',
+  string('a glob must be a string', (glob, fail) => glob || fail('a glob must not be empty')),
 )
 
-const minify = z.union([
-  z.boolean(),
-  z.strictObject({ js: z.boolean().optional(), css: z.boolean().optional(), public: z.boolean().optional() }),
-], { error: 'must be true, false, or { js, css, public } booleans' })
+const minify = union([
+  boolean(TRUE_OR_FALSE),
+  object({ js: flag(), css: flag(), public: flag() }),
+], 'must be true, false, or { js, css, public } booleans')
 
-const precompress = z.union([
-  z.boolean(),
-  z.strictObject({ gzip: z.boolean().optional(), brotli: z.boolean().optional() }),
-], { error: 'must be true, false, or { gzip, brotli } booleans' })
+const precompress = union([
+  boolean(TRUE_OR_FALSE),
+  object({ gzip: flag(), brotli: flag() }),
+], 'must be true, false, or { gzip, brotli } booleans')
 
-const invalidate = z.strictObject({
-  maxPaths: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-    .min(1, { error: 'must be at least 1' }).max(3000, { error: 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)' }).optional(),
-  purgeEverything: z.boolean({ error: 'must be true or false' }).optional(),
-}, { error: 'must be an object such as { maxPaths: 50, purgeEverything: false }' })
+const invalidate = object({
+  maxPaths: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
+    max: [3000, 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)'] })),
+  purgeEverything: flag(),
+}, 'must be an object such as { maxPaths: 50, purgeEverything: false }')
 
-const count = (what: string, max: number) =>
-  z.number({ error: `must be a number (${what})` }).int({ error: `must be a whole number (${what})` })
-    .min(0, { error: `must be 0 or more (${what})` }).max(max, { error: `must be at most ${max} (${what})` })
+const count = (what: string, max: number) => integer({
+  type: `must be a number (${what})`, whole: `must be a whole number (${what})`,
+  min: [0, `must be 0 or more (${what})`], max: [max, `must be at most ${max} (${what})`],
+})
 
 export const optionsShape = {
-  enabled: z.boolean({ error: 'must be true or false' }).optional(),
-  domain: domain.optional(),
-  prefix: prefix.optional(),
-  storage: storage.optional(),
-  provider: provider.optional(),
-  invalidate: invalidate.optional(),
-  precompress: precompress.optional(),
-  cacheControl: cacheControl.optional(),
-  minify: minify.optional(),
-  sri: z.boolean({ error: 'must be true or false' }).optional(),
-  hashPublic: z.boolean({ error: 'must be true or false' }).optional(),
-  htmlAtOrigin: z.boolean({ error: 'must be true or false' }).optional(),
-  retain: z.strictObject({ releases: count('releases', 10_000).optional(), days: count('days', 36_500).optional() }, {
-    error: 'must be an object such as { releases: 3, days: 7 }',
-  }).optional(),
-  concurrency: z.number({ error: 'must be a number' }).int({ error: 'must be a whole number' })
-    .min(1, { error: 'must be at least 1' }).max(256, { error: 'must be at most 256 (S3 throttles beyond that)' }).optional(),
-  deploy: z.boolean({ error: 'must be true or false' }).optional(),
+  enabled: flag(),
+  domain: optional(domain),
+  prefix: optional(prefix),
+  storage: optional(storage),
+  provider: optional(provider),
+  invalidate: optional(invalidate),
+  precompress: optional(precompress),
+  cacheControl: optional(cacheControl),
+  minify: optional(minify),
+  sri: flag(),
+  hashPublic: flag(),
+  htmlAtOrigin: flag(),
+  retain: optional(object({ releases: optional(count('releases', 10_000)), days: optional(count('days', 36_500)) },
+    'must be an object such as { releases: 3, days: 7 }')),
+  concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
+    max: [256, 'must be at most 256 (S3 throttles beyond that)'] })),
+  deploy: flag(),
 }
 
-export const optionsSchema = z.strictObject(optionsShape)
-export const userConfigSchema = z.strictObject({
+/** What the env vars CDN_DOMAIN, CDN_PREFIX and CDN_BUCKET are checked with. */
+export const envChecks = { domain, prefix, bucket }
+
+export const optionsSchema = object(optionsShape, 'must be an object of options (the same ones as at the top level)')
+export const userConfigSchema = object({
   ...optionsShape,
-  environments: z.record(z.string(), optionsSchema, { error: 'must be an object of mode name -> options' }).optional(),
+  environments: optional(record(optionsSchema, 'must be an object of mode name -> options')),
   // Accepted here so inline plugin options validate in one pass; resolve() strips it.
-  configFile: z.union([z.string(), z.literal(false)]).optional(),
-}, { error: 'the config must be an object (export default defineCdnConfig({ ... }))' })
+  configFile: optional(union([string('must be a string'), literal(false)], 'must be a path string, or false')),
+}, 'the config must be an object (export default defineCdnConfig({ ... }))')
 
 /** Nested option names users often write at the top level, with where they belong. */
 const NESTED: Record<string, string> = {
@@ -174,12 +184,12 @@ const LEVEL_KEYS: Record<string, string[]> = {
   precompress: ['gzip', 'brotli'],
 }
 
-/** Turn zod issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
-export function formatIssues(error: z.ZodError, root = '', input?: unknown): string[] {
+/** Turn issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
+export function formatIssues(issues: Issue[], root = '', input?: unknown): string[] {
   const lines: string[] = []
-  for (const issue of error.issues) {
+  for (const issue of issues) {
     const at = [root, ...issue.path.map(String)].filter(Boolean).join('.')
-    if (issue.code === 'unrecognized_keys') {
+    if (issue.keys) {
       const owner = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
       const type = owner && typeof owner === 'object' ? (owner as { type?: unknown }).type : undefined
       for (const key of issue.keys) lines.push(unknownKey(at, key, type))
@@ -194,7 +204,8 @@ function unknownKey(at: string, key: string, ownerType?: unknown): string {
   const field = at ? `${at}.${key}` : key
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
   if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
-  let guess = closest(key, LEVEL_KEYS[at.slice(at.lastIndexOf('.') + 1)] ?? KNOWN)
+  const level = at.slice(at.lastIndexOf('.') + 1)
+  let guess = closest(key, Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.
   if (guess && NESTED[guess] && (!at || /^environments\.[^.]+$/.test(at))) guess = NESTED[guess]
   return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`

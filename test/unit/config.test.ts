@@ -1,6 +1,9 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { resolveConfig, type ResolveInput } from '../../src/config/resolve.js'
 import { DEFAULTS, defineCdnConfig } from '../../src/config/types.js'
+import {
+  boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, safeParse, string, union, type Issue, type Schema,
+} from '../../src/config/validate.js'
 import { CdnDeployError } from '../../src/errors.js'
 
 const DOMAIN = 'https://cdn.example.com'
@@ -148,6 +151,29 @@ describe('resolveConfig: bad configs', () => {
       ['mode "toString" names no environment']],
     ['deploy on without a bucket', { file: { domain: DOMAIN } },
       ['storage.bucket: required to deploy', 'CDN_BUCKET', 'deploy: false']],
+    // Messages zod used to leave at its defaults ("Invalid input", "Too small: expected number to be >0").
+    ['configFile of the wrong type', { file: { ...OK, configFile: 1 } },
+      ['configFile: must be a path string, or false']],
+    ['environment not an object', { file: { ...OK, environments: { staging: 'cdn-staging' } } },
+      ['environments.staging: must be an object of options']],
+    ['empty cacheControl glob', { file: { ...OK, cacheControl: { '': 'no-cache' } } },
+      ['cacheControl: a glob must not be empty']],
+    ['distributionId not a string', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 1234 } } },
+      ['provider.distributionId: must be a string such as "E2EXAMPLE1234"']],
+    ['zoneId not a string', { file: { ...OK, provider: { type: 'cloudflare', zoneId: 1234 } } },
+      ['provider.zoneId: must be a string of 32 hex characters']],
+    ['cloudfront wait of 0 seconds', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: 0 } } },
+      ['provider.wait: must be at least 1 second']],
+    ['cloudfront wait of the wrong type', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: 'soon' } } },
+      ['provider.wait: must be true, false, or a number of seconds']],
+    ['cloudflare batchSize fractional', { file: { ...OK, provider: { type: 'cloudflare', zoneId: ZONE, batchSize: 2.5 } } },
+      ['provider.batchSize: must be a whole number']],
+    ['generic headers not an object', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', headers: 'X-Trace: 1' } } },
+      ['provider.headers: must be an object of header name -> value']],
+    ['generic header value not a string', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', headers: { 'X-Trace': 1 } } } },
+      ['provider.headers.X-Trace: header values must be strings']],
+    ['unknown key in an environment named like an Object method', { file: { ...OK, environments: { constructor: { domian: DOMAIN } } } },
+      ['environments.constructor.domian: unknown option', 'did you mean "domain"?']],
   ]
 
   it('has a large table of distinct cases', () => {
@@ -514,5 +540,93 @@ describe('precompress', () => {
     [{ zstd: true }, 'precompress.zstd: unknown option'],
   ])('rejects %j', (precompress, message) => {
     expect(() => resolveConfig({ file: { ...BASE, precompress }, env: {} })).toThrow(message)
+  })
+})
+
+describe('validate: the in-house validator', () => {
+  /** The issues as `path: message` (or `path: ?key,key` for unknown keys), fatal ones marked with `!`. */
+  const issues = (schema: Schema<unknown>, value: unknown): string[] => {
+    const result = safeParse(schema, value)
+    return result.success ? [] : result.issues.map((i: Issue) => `${i.path.join('.')}:${i.fatal ? '!' : ''} ${i.keys ? `?${i.keys.join(',')}` : i.message}`)
+  }
+  const name = string('must be a string', matches(/^[a-z]+$/, (v) => `"${v}" is not lowercase`), (v, fail) => v.length > 3 && fail('too long'))
+  const count = integer({ type: 'must be a number', whole: 'must be whole', min: [1, 'too small'], max: [10, 'too big'] })
+  const point = object({ x: count, label: optional(name) }, 'must be a point')
+  const flag = boolean('must be true or false')
+
+  const cases: Array<[string, Schema<unknown>, unknown, string[]]> = [
+    ['string: passes', name, 'abc', []],
+    ['string: wrong type is one fatal issue, no refinement runs', name, 5, [':! must be a string']],
+    ['string: every failed refinement is reported', name, 'ABCD', [': "ABCD" is not lowercase', ': too long']],
+    ['boolean: wrong type', flag, 'yes', [':! must be true or false']],
+    ['integer: passes', count, 10, []],
+    ['integer: not a number', count, '3', [':! must be a number']],
+    ['integer: NaN', count, Number.NaN, [':! must be a number']],
+    ['integer: Infinity', count, Number.POSITIVE_INFINITY, [':! must be a number']],
+    ['integer: a fraction fails alone', count, 0.5, [':! must be whole']],
+    ['integer: below min', count, 0, [': too small']],
+    ['integer: above max', count, 11, [': too big']],
+    ['integer: beyond 2^53 is not whole, and still range-checked', count, 2 ** 60, [': must be whole', ': too big']],
+    ['oneOf: passes', oneOf(['a', 'b'], 'must be a or b'), 'b', []],
+    ['oneOf: fails', oneOf(['a', 'b'], 'must be a or b'), 'c', [':! must be a or b']],
+    ['literal: fails', literal(false), true, [':! must be false']],
+    ['object: passes with an optional key left out', point, { x: 1 }, []],
+    ['object: not an object', point, [1], [':! must be a point']],
+    ['object: null', point, null, [':! must be a point']],
+    ['object: a required key missing', point, {}, ['x:! must be a number']],
+    ['object: unknown keys come as one issue after the known keys', point, { y: 1, x: 0, z: 2 }, ['x: too small', ': ?y,z']],
+    ['object: nested paths', object({ p: point }), { p: { x: 'a', label: 'Q', q: 1 } },
+      ['p.x:! must be a number', 'p.label: "Q" is not lowercase', 'p: ?q']],
+    ['record: passes', record(count, 'must be a map'), { a: 1, b: 2 }, []],
+    ['record: values checked at their key', record(count, 'must be a map'), { a: 1, b: 20, c: 'x' }, ['b: too big', 'c:! must be a number']],
+    ['record: an array is not a record', record(count, 'must be a map'), [1], [':! must be a map']],
+    ['record: a class instance is not a record', record(count, 'must be a map'), new Date(0), [':! must be a map']],
+    ['record: a null-prototype object is', record(count, 'must be a map'), Object.assign(Object.create(null), { a: 1 }), []],
+    ['record: keys checked, a bad key skips its value', record(count, 'must be a map', string('', (k, fail) => k || fail('empty key'))), { '': 'x', a: 1 },
+      [': empty key']],
+    ['union: the first option that passes', union([flag, count], 'must be a flag or a count'), 3, []],
+    ['union: no option has the type', union([flag, count], 'must be a flag or a count'), 'x', [':! must be a flag or a count']],
+    ['union: the one option with the right type reports its own issues', union([flag, count], 'must be a flag or a count'), 0, [': too small']],
+    ['union: an object option with only unknown keys reports them', union([flag, point], 'must be a flag or a point'), { x: 1, y: 2 }, [': ?y']],
+    ['union: an object option with a wrong-typed value is not reported', union([flag, point], 'must be a flag or a point'), { x: 'a', y: 2 },
+      [':! must be a flag or a point']],
+  ]
+  it.each(cases)('%s', (_name, schema, value, expected) => {
+    expect(issues(schema, value)).toEqual(expected)
+  })
+
+  const shape = discriminated('type', {
+    a: object({ type: literal('a'), n: optional(count) }),
+    b: object({ type: literal('b') }),
+  }, 'must be an object with type "a" or "b"')
+  it.each([
+    [{ type: 'a', n: 2 }, []],
+    [{ type: 'a', n: 20 }, ['n: too big']],
+    [{ type: 'b', n: 2 }, [': ?n']],
+    [{ type: 'c' }, ['type:! must be an object with type "a" or "b"']],
+    [{}, ['type:! must be an object with type "a" or "b"']],
+    [{ type: 'toString' }, ['type:! must be an object with type "a" or "b"']],
+    ['a', [':! must be an object with type "a" or "b"']],
+  ])('discriminated %j', (value, expected) => {
+    expect(issues(shape, value)).toEqual(expected)
+  })
+
+  it('returns fresh objects and records, keeps an optional key given as undefined, drops absent ones', () => {
+    const schema = object({ p: optional(point), m: optional(record(count, 'must be a map')), q: optional(flag) })
+    const input = { p: { x: 1, label: undefined }, m: { a: 1 } }
+    const result = safeParse(schema, input)
+    expect(result).toEqual({ success: true, data: { p: { x: 1, label: undefined }, m: { a: 1 } } })
+    if (!result.success) return
+    expect(result.data.p).not.toBe(input.p)
+    expect(result.data.m).not.toBe(input.m)
+    expect(Object.keys(result.data)).toEqual(['p', 'm'])
+    expect(Object.keys(result.data.p!)).toEqual(['x', 'label'])
+  })
+
+  it('never copies a __proto__ key of a record', () => {
+    const input = JSON.parse('{"__proto__": {"polluted": 1}, "a": 1}') as unknown
+    const result = safeParse(record(count, 'must be a map'), input)
+    expect(result.success && Object.getPrototypeOf(result.data)).toBe(Object.prototype)
+    expect(result.success && Object.keys(result.data)).toEqual(['a'])
   })
 })
