@@ -6,8 +6,9 @@
  * invalidated and the ledger is unchanged. What did go up is recorded in the
  * journal, so the re-run uploads only what is missing.
  */
+import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Storage } from '../storage/index.js'
+import type { LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { runPool } from './pool.js'
@@ -19,7 +20,12 @@ const STEP_NAMES: Record<Phase, string> = {
   3: 'uploading HTML and entry documents',
 }
 
-/** Journal writes at most this often while uploading (plus once per phase and on failure). */
+/**
+ * Journal writes at most this often while uploading, plus once on failure. No
+ * write at the end of a phase: a deploy that takes less than this writes none,
+ * and one that dies without its failure write (killed, or its server gone) only
+ * costs the re-run those few seconds of uploads again.
+ */
 const JOURNAL_INTERVAL_MS = 5_000
 
 export interface Invalidator {
@@ -39,6 +45,12 @@ export interface ExecuteOptions {
   journal: Journal
   invalidator?: Invalidator
   signal?: AbortSignal
+  /**
+   * Commit only over the ledger version this deploy planned from (`If-Match`
+   * its ETag, or `If-None-Match: *` when there was none). Pass it only where
+   * the store honours conditional writes.
+   */
+  commitCondition?: LedgerCondition
 }
 
 export interface ExecuteResult {
@@ -66,11 +78,14 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   reporter.start?.(plan)
 
   let lastJournal = Date.now()
-  const record = async (force: boolean): Promise<void> => {
-    if (!journal.dirty || (!force && Date.now() - lastJournal < JOURNAL_INTERVAL_MS)) return
+  const record = async (): Promise<void> => {
+    if (!journal.dirty || Date.now() - lastJournal < JOURNAL_INTERVAL_MS) return
     lastJournal = Date.now()
     await journal.save()
   }
+  const ledger = structuredClone(plan.ledger)
+  if (!options.invalidator) ledger.pendingInvalidations = []
+  let etag: string | undefined
   try {
     for (const phase of [1, 2, 3] as const) {
       const uploads = plan.uploads.filter((u) => u.phase === phase)
@@ -81,23 +96,21 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)
-        await record(false)
+        await record()
       }, options.signal)
-      await record(true)
     }
+
+    // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
+    // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
+    options.signal?.throwIfAborted()
+    reporter.step?.(`committing release ${plan.release}`)
+    etag = await storage.writeLedger(ledger, options.commitCondition)
   } catch (error) {
-    // Best effort: the server may be the thing that failed.
-    await journal.save().catch(() => {})
+    // Best effort: the server may be the thing that failed. Not once the lock is
+    // lost: the journal is the lock holder's now.
+    if (!lostLock(error, options.signal)) await journal.save().catch(() => {})
     throw error
   }
-
-  // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
-  // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
-  options.signal?.throwIfAborted()
-  const ledger = structuredClone(plan.ledger)
-  if (!options.invalidator) ledger.pendingInvalidations = []
-  reporter.step?.(`committing release ${plan.release}`)
-  await storage.writeLedger(ledger)
   await journal.clear().catch((error: Error) => warnings.push(`could not remove the upload journal: ${error.message}`))
 
   // 5: invalidate changed mutable URLs. A failure fails the deploy loudly, but the release stands.
@@ -113,7 +126,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
-      await storage.writeLedger(ledger)
+      await storage.writeLedger(ledger, options.commitCondition && etag ? { ifMatch: etag } : undefined)
     } catch (error) {
       // The committed ledger keeps the paths pending: the next deploy purges them.
       invalidationError = error
@@ -130,4 +143,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
+}
+
+/** The deploy lost its lock (taken over, or the commit found another one's ledger). */
+function lostLock(error: unknown, signal: AbortSignal | undefined): boolean {
+  const isLock = (e: unknown) => e instanceof CdnDeployError && e.scope === 'lock'
+  return isLock(error) || (!!signal?.aborted && isLock(signal.reason))
 }

@@ -4,7 +4,8 @@
  *
  * A no-op deploy reads the ledger once and stops: no lock, no write. Anything
  * else takes the lock, reads the ledger again under it (another deploy may have
- * committed meanwhile), plans again, and executes.
+ * committed meanwhile; `If-None-Match` makes that a 304 when none did), plans
+ * again, and executes.
  */
 import { execFile } from 'node:child_process'
 import { hostname } from 'node:os'
@@ -16,14 +17,15 @@ import { resolveConfig } from '../config/resolve.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { createPlan } from '../plan/plan.js'
-import { emptyLedger, type DeployPlan, type Ledger, type LocalFile } from '../plan/types.js'
+import { emptyLedger, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile } from '../plan/types.js'
 import { estimateCloudFrontCost } from '../plan/invalidation.js'
 import { createInvalidator, loadProvider, planInvalidationFor } from '../providers/index.js'
 import { isCustomProvider } from '../providers/types.js'
-import { createStorage, type Storage, type StorageFactoryOptions } from '../storage/index.js'
+import { createStorage, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
-import { openJournal, withJournal } from './journal.js'
+import { dropUnknown, journalFiles, openJournal, readJournal, withJournal } from './journal.js'
+import { commitCondition, conditionalWritesHint, startHeartbeat, storeHint } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { appendStepSummary, reportFromPlan, writeJsonReport, type DeployReport } from './report.js'
 import { scanDir } from './scan.js'
@@ -133,7 +135,8 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const storage = createStorage({ ...options.storage, ...config.storage, bucket, prefix: config.prefix, concurrency: config.concurrency })
   const base = { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun }
   try {
-    let ledger = await storage.readLedger()
+    const read = await storage.readLedgerVersion()
+    let ledger = read?.ledger
     let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
     let plan = planFor(local, ledger, config, release, now(), commit)
     if (!options.repair && ledger && isNoop(plan)) {
@@ -156,7 +159,7 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
       return await finish(report, options, started, env)
     }
     const invalidator = options.invalidator ?? (await invalidatorFor(config, options.signal))
-    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base, invalidator })
+    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base, invalidator, read })
   } finally {
     storage.destroy()
   }
@@ -174,20 +177,23 @@ interface LockedContext {
   env: Record<string, string | undefined>
   base: { bucket: string; publicBase: string; dryRun: boolean }
   invalidator: Invalidator | undefined
+  /** The ledger as read before locking: its hint and its ETag save requests under the lock. */
+  read: LedgerVersion | undefined
 }
 
 async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployReport> {
   const owner = c.env.GITHUB_ACTIONS ? `github-actions ${c.env.GITHUB_REPOSITORY ?? ''}#${c.env.GITHUB_RUN_ID ?? ''}`.trim() : `${c.env.USER ?? 'deploy'}@${hostname()}`
   const ttl = c.options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
-  const lock = await storage.acquireLock(owner, ttl)
+  const lock = await storage.acquireLock(owner, ttl, { conditionalWrites: conditionalWritesHint(c.read?.ledger, storage.origin) })
   const heartbeat = startHeartbeat(storage, lock, ttl, c.options.signal)
   const warnings: string[] = []
   if (!lock.conditionalWrites) warnings.push('this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time')
   if (lock.tookOver) warnings.push(`took over an expired lock held by ${lock.tookOver.owner} (expired ${lock.tookOver.expires})`)
   for (const w of warnings) c.reporter.warn?.(w)
   try {
-    const { journal, previous } = await openJournal(storage)
-    let ledger = await storage.readLedger()
+    // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
+    const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(c.read)])
+    let ledger = read?.ledger
     let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
     /** Repair changed the ledger (dropped or adopted entries): that needs a commit even with no upload. */
     let repaired = false
@@ -199,8 +205,18 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
       ledger = boot.ledger
     }
     const base = ledger ?? emptyLedger()
-    const plan = planFor(c.local, withJournal(base, previous), c.config, c.release, c.now(), c.commit)
-    addJournalInvalidations(plan, base, previous?.files ?? {})
+    const { files: journalled, distrusted } = journalFiles(base, stored)
+    if (distrusted > 0) {
+      const w = `the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`
+      warnings.push(w)
+      c.reporter.warn?.(w)
+    }
+    const journal = openJournal(storage, stored, base, journalled)
+    const plan = planFor(c.local, withJournal(base, journalled), c.config, c.release, c.now(), c.commit)
+    addJournalInvalidations(plan, base, journalled)
+    dropUnknown(plan.ledger)
+    const hint = storeHint(storage, lock, base)
+    if (hint) plan.ledger.store = hint
     const report = reportFromPlan(plan, { ...c.base, ledger: ledgerState })
     report.changed ||= repaired || ledgerState !== 'read'
     report.warnings.push(...warnings)
@@ -210,7 +226,7 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
       await journal.clear()
       return await finish(report, c.options, c.started, c.env)
     }
-    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, signal: heartbeat.signal, ...(c.invalidator ? { invalidator: c.invalidator } : {}) })
+    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, signal: heartbeat.signal, ...(c.invalidator ? { invalidator: c.invalidator } : {}), ...commitCondition(lock, read) })
     report.committed = result.committed
     report.deleted = result.deleted
     report.warnings.push(...result.warnings)
@@ -222,7 +238,8 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
     }
     return report
   } finally {
-    heartbeat.stop()
+    // Wait for a renewal in flight: it would otherwise rewrite the lock after the release.
+    await heartbeat.stop()
     await storage.releaseLock(lock).catch(() => false)
   }
 }
@@ -230,42 +247,10 @@ async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployR
 export const DEFAULT_LOCK_TTL_MS = 120_000
 
 /**
- * Renew the lock every third of its lifetime. If it turns out to be someone
- * else's (taken over after a stall), abort: this deploy must not commit over
- * theirs. A failed renewal for any other reason (a network blip) is retried by
- * the next beat; the lock still has two thirds of its life.
- */
-function startHeartbeat(storage: Storage, lock: Parameters<Storage['renewLock']>[0], ttl: number, outer?: AbortSignal) {
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(outer?.reason)
-  outer?.addEventListener('abort', onAbort, { once: true })
-  let busy = false
-  const timer = setInterval(() => {
-    if (busy) return
-    busy = true
-    storage.renewLock(lock, ttl).then(
-      () => (busy = false),
-      (error: unknown) => {
-        busy = false
-        if (error instanceof CdnDeployError && error.scope === 'lock') controller.abort(error)
-      },
-    )
-  }, Math.max(250, Math.floor(ttl / 3)))
-  timer.unref()
-  return {
-    signal: controller.signal,
-    stop() {
-      clearInterval(timer)
-      outer?.removeEventListener('abort', onAbort)
-    },
-  }
-}
-
-/**
  * A journalled mutable file replaced bytes the CDN may still serve: the plan
  * sees it as unchanged (the journal says it is up already), so add its purge.
  */
-function addJournalInvalidations(plan: DeployPlan, ledger: Ledger, journalled: Record<string, { sha256: string; cacheControl: string; immutable: boolean }>): void {
+function addJournalInvalidations(plan: DeployPlan, ledger: Ledger, journalled: Record<string, LedgerEntry>): void {
   const extra = Object.entries(journalled)
     .filter(([rel, entry]) => {
       const old = ledger.files[rel]

@@ -2,16 +2,30 @@
  * The upload journal, `<prefix>.cdn-deploy/journal.json`: what an unfinished
  * deploy already put in the bucket. The ledger only changes at the commit, so
  * without it a deploy that failed at 90% would upload everything again. The
- * journal is saved every few seconds and on failure, read by the next deploy
- * (under the lock), and removed once a ledger commit covers it.
+ * journal is saved every few seconds while uploading and on failure (a deploy
+ * that finishes quickly never writes it), read by the next deploy (under the
+ * lock), and removed once a ledger commit covers it.
+ *
+ * A journal is only trusted over the ledger it was written against (`base`): one
+ * that outlived a commit was written by a deploy that had lost its lock, or its
+ * removal failed, and the keys it names may hold bytes that neither it nor the
+ * ledger describes. Those keys are uploaded again.
  */
 import { LEDGER_DIR, type Ledger, type LedgerEntry } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
 
 export const JOURNAL_KEY = `${LEDGER_DIR}journal.json`
 
+/** `sha256` of a journalled key whose bytes are unknown: any build differs from it, so it is uploaded again. */
+export const UNKNOWN_SHA256 = ''
+
 export interface JournalData {
   version: 1
+  /**
+   * Id of the ledger's last release when the journal was written (`''` before the
+   * first release). Absent in journals written before it existed: trusted as before.
+   */
+  base?: string
   /** Files uploaded by unfinished deploys, by path relative to the prefix. */
   files: Record<string, LedgerEntry>
 }
@@ -27,47 +41,90 @@ export interface Journal {
 /** A journal that records nothing (dry runs). */
 export const noJournal: Journal = { dirty: false, add() {}, async save() {}, async clear() {} }
 
-export async function openJournal(storage: Storage): Promise<{ journal: Journal; previous: JournalData | undefined }> {
+/** The journal as stored: `exists` even when its content is unusable (it must still be removed). */
+export interface StoredJournal {
+  data: JournalData | undefined
+  exists: boolean
+}
+
+/** One GET of the journal; call it under the lock. */
+export async function readJournal(storage: Storage): Promise<StoredJournal> {
+  const raw = (await storage.readJson(storage.prefix + JOURNAL_KEY)) as Partial<JournalData> | undefined
+  const valid = raw && raw.version === 1 && typeof raw.files === 'object' && raw.files !== null ? (raw as JournalData) : undefined
+  return { data: valid, exists: raw !== undefined }
+}
+
+const baseOf = (ledger: Ledger): string => ledger.releases.at(-1)?.id ?? ''
+
+const sameObject = (a: LedgerEntry | undefined, b: LedgerEntry): boolean =>
+  !!a && a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.contentEncoding === b.contentEncoding
+
+/**
+ * The journal's entries to fold into `ledger` for planning. A journal written
+ * against this ledger: all of them. A stale one: only the keys where it and the
+ * ledger disagree, with their bytes marked unknown (`UNKNOWN_SHA256`); where they
+ * agree, every writer put the same bytes there.
+ */
+export function journalFiles(ledger: Ledger, stored: StoredJournal): { files: Record<string, LedgerEntry>; distrusted: number } {
+  const data = stored.data
+  if (!data) return { files: {}, distrusted: 0 }
+  if (data.base === undefined || data.base === baseOf(ledger)) return { files: { ...data.files }, distrusted: 0 }
+  const files: Record<string, LedgerEntry> = {}
+  for (const [rel, entry] of Object.entries(data.files)) {
+    if (!sameObject(ledger.files[rel], entry)) files[rel] = { ...entry, sha256: UNKNOWN_SHA256 }
+  }
+  return { files, distrusted: Object.keys(files).length }
+}
+
+/**
+ * This deploy's journal over `ledger` (the one read under the lock), starting
+ * from `carried` (from `journalFiles`), so a second failure still remembers the first.
+ */
+export function openJournal(storage: Storage, stored: StoredJournal, ledger: Ledger, carried: Record<string, LedgerEntry>): Journal {
   const key = storage.prefix + JOURNAL_KEY
-  const previous = (await storage.readJson(key)) as JournalData | undefined
-  const valid = previous && previous.version === 1 && typeof previous.files === 'object' ? previous : undefined
-  const files: Record<string, LedgerEntry> = { ...valid?.files }
-  let exists = !!previous
+  const base = baseOf(ledger)
+  const files: Record<string, LedgerEntry> = { ...carried }
+  let exists = stored.exists
   let dirty = false
   return {
-    previous: valid,
-    journal: {
-      get dirty() {
-        return dirty
-      },
-      add(rel, entry) {
-        files[rel] = entry
-        dirty = true
-      },
-      async save() {
-        if (!dirty) return
-        dirty = false
-        await storage.writeJson(key, { version: 1, files } satisfies JournalData)
-        exists = true
-      },
-      async clear() {
-        if (!exists) return
-        await storage.deleteKeys([key])
-        exists = false
-      },
+    get dirty() {
+      return dirty
+    },
+    add(rel, entry) {
+      files[rel] = entry
+      dirty = true
+    },
+    async save() {
+      if (!dirty) return
+      dirty = false
+      await storage.writeJson(key, { version: 1, base, files } satisfies JournalData)
+      exists = true
+    },
+    async clear() {
+      if (!exists) return
+      await storage.deleteKeys([key])
+      exists = false
     },
   }
 }
 
 /**
- * Fold a journal into the ledger for planning: a file whose journalled bytes and
- * headers match the build is skipped, and every journalled key counts as owned
- * (the tool wrote it), so it can be pruned later like any other.
+ * Fold journalled entries into the ledger for planning: a file whose journalled
+ * bytes and headers match the build is skipped, and every journalled key counts
+ * as owned (the tool wrote it), so it can be pruned later like any other.
  */
-export function withJournal(ledger: Ledger, journal: JournalData | undefined): Ledger {
-  if (!journal || Object.keys(journal.files).length === 0) return ledger
+export function withJournal(ledger: Ledger, files: Record<string, LedgerEntry>): Ledger {
+  if (Object.keys(files).length === 0) return ledger
   const merged = structuredClone(ledger)
-  const release = merged.releases.at(-1)?.id ?? ''
-  for (const [rel, entry] of Object.entries(journal.files)) merged.files[rel] = { ...entry, release }
+  const release = baseOf(merged)
+  for (const [rel, entry] of Object.entries(files)) merged.files[rel] = { ...entry, release }
   return merged
+}
+
+/**
+ * Keys whose bytes are unknown and which this build does not replace: never
+ * commit them as owned (unowned keys are never deleted, which is the safe side).
+ */
+export function dropUnknown(ledger: Ledger): void {
+  for (const [rel, entry] of Object.entries(ledger.files)) if (entry.sha256 === UNKNOWN_SHA256) delete ledger.files[rel]
 }

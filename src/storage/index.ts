@@ -7,8 +7,8 @@ import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
 import type { Ledger, PlannedUpload } from '../plan/types.js'
 import { createS3Client, resolveSettings, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
-import { readJson, readLedger, writeJson, writeLedger } from './ledger.js'
-import { acquireLock, releaseLock, renewLock, type LockHandle } from './lock.js'
+import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
+import { acquireLock, releaseLock, renewLock, type AcquireOptions, type LockHandle } from './lock.js'
 import {
   deleteKeys,
   headObject,
@@ -23,7 +23,8 @@ import {
 
 export type { StorageFactoryOptions, StorageSettings } from './client.js'
 export { STORAGE_DEFAULTS } from './client.js'
-export type { LockHandle, LockInfo } from './lock.js'
+export type { AcquireOptions, LockHandle, LockInfo } from './lock.js'
+export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
@@ -35,12 +36,20 @@ export interface Storage {
   readonly settings: StorageSettings
   /** The SDK client (for callers needing an operation not wrapped here). */
   readonly client: S3Client
+  /**
+   * Origin (`http(s)://host[:port]`) the last request went to, as the SDK
+   * resolved it (config, `AWS_ENDPOINT_URL_S3`, profile or AWS); undefined
+   * before the first request. Names the store in the ledger's hint.
+   */
+  readonly origin: string | undefined
   /** HeadBucket: the bucket exists, is in the configured region, and the credentials reach it. */
   checkBucket(): Promise<void>
   /** One GET of `<prefix>.cdn-deploy/ledger.json`; undefined on a first deploy. */
   readLedger(): Promise<Ledger | undefined>
-  /** Commit the ledger (`Cache-Control: no-store`). */
-  writeLedger(ledger: Ledger): Promise<void>
+  /** The ledger with its ETag; given an earlier read, a 304 (unchanged) returns that read as is. */
+  readLedgerVersion(known?: LedgerVersion): Promise<LedgerVersion | undefined>
+  /** Commit the ledger (`Cache-Control: no-store`), optionally conditional; returns its ETag. */
+  writeLedger(ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined>
   /** Parsed JSON of a full key (the tool's own objects, e.g. a journal); undefined when missing. */
   readJson(key: string): Promise<unknown>
   /** Write JSON to a full key, `Cache-Control: no-store`, never public. */
@@ -54,7 +63,7 @@ export interface Storage {
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
   deleteKeys(keys: readonly string[]): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
-  acquireLock(owner: string, ttlMs: number): Promise<LockHandle>
+  acquireLock(owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
   renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
@@ -75,11 +84,25 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     fail: (err, action, key) =>
       mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
   }
+  // The SDK picks the endpoint per request (config, AWS_ENDPOINT_URL_S3, profile,
+  // or AWS for the region); the request itself is the one place that knows it.
+  let origin: string | undefined
+  client.middlewareStack.add(
+    (next) => (args) => {
+      const req = args.request as { protocol?: string; hostname?: string; port?: number } | undefined
+      if (req?.hostname) origin = `${req.protocol ?? 'https:'}//${req.hostname}${req.port ? `:${req.port}` : ''}`
+      return next(args)
+    },
+    { step: 'finalizeRequest', name: 'cdnDeployOrigin' },
+  )
   return {
     bucket: options.bucket,
     prefix: options.prefix,
     settings,
     client,
+    get origin() {
+      return origin
+    },
     async checkBucket() {
       try {
         // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
@@ -89,14 +112,15 @@ export function createStorage(options: StorageFactoryOptions): Storage {
       }
     },
     readLedger: () => readLedger(ctx),
-    writeLedger: (ledger) => writeLedger(ctx, ledger),
+    readLedgerVersion: (known) => readLedgerVersion(ctx, known),
+    writeLedger: (ledger, condition) => writeLedger(ctx, ledger, condition),
     readJson: (key) => readJson(ctx, key),
     writeJson: (key, value) => writeJson(ctx, key, value),
     putFile: (upload, opts) => putFile(ctx, upload, opts),
     head: (key) => headObject(ctx, key),
     list: () => listObjects(ctx),
     deleteKeys: (keys) => deleteKeys(ctx, keys),
-    acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
+    acquireLock: (owner, ttlMs, lockOptions) => acquireLock(ctx, owner, ttlMs, lockOptions),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),
     destroy: () => client.destroy(),

@@ -2,12 +2,16 @@
  * The ledger object, `<prefix>.cdn-deploy/ledger.json`: read with one GET (no
  * listing), checked lightly so a hand-edited or truncated file fails clearly
  * instead of deleting the wrong keys, and written with `Cache-Control: no-store`
- * so no CDN in front of the bucket ever serves a stale copy.
+ * so no CDN in front of the bucket ever serves a stale copy. Its ETag names the
+ * version read: the re-read under the lock sends it (`If-None-Match`, a 304 skips
+ * the transfer), and the commit sends it (`If-Match`), so a deploy that lost its
+ * lock without noticing cannot commit over the one that took it.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import { LEDGER_KEY, type Ledger } from '../plan/types.js'
 import type { StorageContext } from './client.js'
+import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { getText } from './objects.js'
 
 export function ledgerKey(prefix: string): string {
@@ -58,15 +62,52 @@ export function internalAcl(ctx: StorageContext): { ACL?: 'private' | 'bucket-ow
   return { ACL: ctx.acl === 'bucket-owner-full-control' ? ctx.acl : 'private' }
 }
 
+/** A ledger as read, with the ETag that names this version of it. */
+export interface LedgerVersion {
+  ledger: Ledger
+  /** Absent when the store sent none: the next read is then a full one. */
+  etag?: string
+}
+
+/**
+ * A conditional commit: `ifMatch` the ETag of the version this deploy read (no
+ * other commit since), or `ifNoneMatch: '*'` when there was no ledger.
+ */
+export type LedgerCondition = { ifMatch: string } | { ifNoneMatch: '*' }
+
 /** The ledger, or undefined when the bucket has none yet (first deploy). */
 export async function readLedger(ctx: StorageContext): Promise<Ledger | undefined> {
+  return (await readLedgerVersion(ctx))?.ledger
+}
+
+/**
+ * The ledger and its ETag. With `known` (an earlier read), the GET carries
+ * `If-None-Match: <its ETag>`: a `304` (AWS, moto and s3rver all send it) means
+ * nothing changed, and `known` is returned as is, without a transfer or a parse.
+ * A store that ignores the header answers 200 with the body, read as usual.
+ */
+export async function readLedgerVersion(ctx: StorageContext, known?: LedgerVersion): Promise<LedgerVersion | undefined> {
   const key = ledgerKey(ctx.prefix)
-  const got = await getText(ctx, key)
-  if (!got) return undefined
+  let body: string
+  let etag: string | undefined
+  try {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (If-None-Match → 304 Not Modified)
+    const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(known?.etag ? { IfNoneMatch: known.etag } : {}) }))
+    body = (await out.Body?.transformToString('utf8')) ?? ''
+    etag = out.ETag
+  } catch (err) {
+    if (known?.etag && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return known
+    if (isNotFound(err)) return undefined
+    throw ctx.fail(err, 'GetObject', key)
+  }
+  return { ledger: parseLedger(ctx, key, body), ...(etag ? { etag } : {}) }
+}
+
+function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
   const fix = `fix or delete s3://${ctx.bucket}/${key} (deleting it forgets which keys the tool owns; they are then never pruned)`
   let value: unknown
   try {
-    value = JSON.parse(got.body)
+    value = JSON.parse(body)
   } catch (err) {
     throw new CdnDeployError('s3', `ledger s3://${ctx.bucket}/${key} is not valid JSON; ${fix}`, { cause: err })
   }
@@ -77,9 +118,30 @@ export async function readLedger(ctx: StorageContext): Promise<Ledger | undefine
   return value as Ledger
 }
 
-/** Commit the ledger (one PutObject; S3 writes are atomic per object). */
-export async function writeLedger(ctx: StorageContext, ledger: Ledger): Promise<void> {
-  await writeJson(ctx, ledgerKey(ctx.prefix), ledger)
+/**
+ * Commit the ledger (one PutObject; S3 writes are atomic per object) and return
+ * its new ETag. With a `condition`, a ledger changed since this deploy read it
+ * (a deploy that took our lock over has committed) fails with `[lock]` instead
+ * of being overwritten. A store that answers 501 to the condition gets a plain PUT:
+ * the lock is then the only guard, as it is on stores that ignore conditions.
+ */
+export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined> {
+  const key = ledgerKey(ctx.prefix)
+  const header = !condition ? {} : 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }
+  try {
+    return await putJson(ctx, key, ledger, header)
+  } catch (err) {
+    if (condition && (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501)) return await putJson(ctx, key, ledger, {})
+    // 412, or 404 for If-Match on a key that is gone, or 409 for a write racing ours.
+    if (condition && (isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || ('ifMatch' in condition && isNotFound(err)))) {
+      throw new CdnDeployError(
+        'lock',
+        `s3://${ctx.bucket}/${key} changed since this deploy read it: another deploy has committed (this one lost its lock); not committing over it. Deploy again.`,
+        { cause: err },
+      )
+    }
+    throw ctx.fail(err, 'PutObject', key)
+  }
 }
 
 /** A JSON object of the tool's own (journal, reports) by full key; undefined when missing. */
@@ -96,18 +158,26 @@ export async function readJson(ctx: StorageContext, key: string): Promise<unknow
 /** Write a JSON object of the tool's own: `no-store`, never public. */
 export async function writeJson(ctx: StorageContext, key: string, value: unknown): Promise<void> {
   try {
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-    await ctx.client.send(
-      new PutObjectCommand({
-        Bucket: ctx.bucket,
-        Key: key,
-        Body: `${JSON.stringify(value, null, 2)}\n`,
-        ContentType: 'application/json; charset=utf-8',
-        CacheControl: 'no-store',
-        ...internalAcl(ctx),
-      }),
-    )
+    await putJson(ctx, key, value, {})
   } catch (err) {
     throw ctx.fail(err, 'PutObject', key)
   }
+}
+
+/** One PutObject of a JSON object of the tool's own; returns the new ETag. Errors are the SDK's. */
+async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
+  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
+  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
+  const out = await ctx.client.send(
+    new PutObjectCommand({
+      Bucket: ctx.bucket,
+      Key: key,
+      Body: `${JSON.stringify(value, null, 2)}\n`,
+      ContentType: 'application/json; charset=utf-8',
+      CacheControl: 'no-store',
+      ...internalAcl(ctx),
+      ...condition,
+    }),
+  )
+  return out.ETag
 }

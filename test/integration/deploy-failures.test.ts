@@ -7,7 +7,7 @@
  * never interleave.
  */
 import { rm } from 'node:fs/promises'
-import { DeleteObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy, type DeployOptions } from '../../src/deploy/index.js'
 import type { DeployReport } from '../../src/deploy/report.js'
@@ -133,17 +133,57 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
   })
 
+  it('a journal written against an older release is not trusted: every file it names goes up again', async () => {
+    const prefix = 'stale-journal/'
+    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 2 })
+    const warnings: string[] = []
+    const run = (dir: string, n: number) => deploy({ dir, config, storage: TUNING, now: at(n), env: {}, commit: `c${n}`, reporter: { warn: (w) => warnings.push(w) } })
+    await run(await fixture(V1), 0)
+    let started = 0
+    proxy.fault = (r) => (isUploadStart(r) && !isToolKey(r.key) && ++started > 4 ? 'internal' : undefined)
+    const v2dir = await fixture(v2())
+    await errorOf(run(v2dir, 1))
+    proxy.fault = () => undefined
+    const journalKey = `${prefix}.cdn-deploy/journal.json`
+    const journal = JSON.parse((await getObject(server.client, server.bucket, journalKey))!.bytes.toString()) as { base: string; files: Record<string, unknown> }
+    const ledger = await readLedgerObject(server.client, server.bucket, prefix)
+    expect(journal.base).toBe(ledger!.releases.at(-1)!.id)
+    const journalled = Object.keys(journal.files)
+    expect(journalled.length).toBeGreaterThanOrEqual(4)
+
+    // As if a deploy that lost its lock wrote it after another deploy committed,
+    // and one of the keys it names then got other bytes.
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+    await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: journalKey, Body: JSON.stringify({ ...journal, base: 'an-older-release' }) }))
+    await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: prefix + journalled[0], Body: 'other bytes' }))
+    proxy.clear()
+    const report = await run(v2dir, 2)
+    expect(fileUploads(proxy.requests).sort()).toEqual(V2_CHANGES.map((r) => prefix + r))
+    expect(report.warnings.filter((w) => w.includes('upload journal predates the last release'))).toHaveLength(1)
+    expect(warnings.filter((w) => w.includes(`its ${journalled.length} files are not trusted`))).toHaveLength(1)
+    expect(await expectTreeInBucket(server.client, server.bucket, prefix, v2dir, Object.keys(v2()))).toEqual([])
+    expect(await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+  })
+
   const raceTitle = conditionalWrites
     ? 'two deploys of the same prefix at once never interleave: one wins, the other names it'
     : 'says once that the lock cannot exclude a racing deploy (the store ignores conditional writes)'
-  it(raceTitle, async () => {
-    const prefix = 'race/'
+  // Hinted: the prefix already has a ledger saying the store honours conditions,
+  // so both deploys try the lock with a blind conditional PUT.
+  const RACES = conditionalWrites ? [{ on: 'a fresh prefix', hinted: false }, { on: 'a prefix with the store hint', hinted: true }] : [{ on: 'a fresh prefix', hinted: false }]
+  it.each(RACES)(`${raceTitle} ($on)`, async ({ hinted }) => {
+    const prefix = `race-${hinted}/`
     const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix })
     const builds = {
       alice: { 'index.html': '<p>alice</p>', 'assets/alice-Al1ce111.js': 'alice()', 'shared.txt': 'from alice' },
       bob: { 'index.html': '<p>bob</p>', 'assets/bob-B0bb0b22.js': 'bob()', 'shared.txt': 'from bob' },
     }
     const dirs = { alice: await fixture(builds.alice), bob: await fixture(builds.bob) }
+    const before = hinted ? ['first'] : []
+    if (hinted) {
+      await deploy({ dir: await fixture({ 'index.html': '<p>first</p>', 'shared.txt': 'first' }), config, storage: TUNING, now: at(0), env: {}, commit: 'first' })
+      expect((await readLedgerObject(server.client, server.bucket, prefix))!.store).toMatchObject({ conditionalWrites: true })
+    }
     const warnings: string[] = []
     const run = (who: 'alice' | 'bob') =>
       deploy({ dir: dirs[who], config, storage: TUNING, now: at(0), env: { USER: who }, commit: who, reporter: { warn: (w) => warnings.push(w) } })
@@ -177,14 +217,19 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(lost).toHaveLength(1)
     const [winner, report] = won[0]! as readonly ['alice' | 'bob', DeployReport]
     expect(lost[0]).toBeInstanceOf(CdnDeployError)
-    expect(lost[0]!.message).toMatch(new RegExp(`^\\[cdn-deploy\\] \\[lock\\] another deploy holds s3://test-bucket/race/\\.cdn-deploy/lock: ${winner}@\\S+ on \\S+ \\(pid \\d+\\) since `))
+    expect(lost[0]!.message).toMatch(new RegExp(`^\\[cdn-deploy\\] \\[lock\\] another deploy holds s3://test-bucket/${prefix}\\.cdn-deploy/lock: ${winner}@\\S+ on \\S+ \\(pid \\d+\\) since `))
+    const lockPuts = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock`)
+    if (hinted) {
+      // Both went straight for the conditional PUT; the loser's 412 sent it to read the lock.
+      expect(lockPuts.map((r) => [r.headers['if-none-match'], r.status]).sort()).toEqual([['*', 200], ['*', 412]])
+    }
     expect(lost[0]!.message).toMatch(/Wait for it to finish, or delete the lock object if that deploy died\.$/)
 
     // Only the winner's files went up; the ledger holds exactly its one release.
     const loser = winner === 'alice' ? 'bob' : 'alice'
     expect(fileUploads(proxy.requests).sort()).toEqual(Object.keys(builds[winner]).map((r) => prefix + r).sort())
     const ledger = await readLedgerObject(server.client, server.bucket, prefix)
-    expect(ledger!.releases.map((r) => [r.id, r.commit])).toEqual([[report.release, winner]])
+    expect(ledger!.releases.map((r) => [r.id, r.commit]).slice(before.length)).toEqual([[report.release, winner]])
     expect(Object.keys(ledger!.files).sort()).toEqual(Object.keys(builds[winner]).sort())
     expect(await expectTreeInBucket(server.client, server.bucket, prefix, dirs[winner], Object.keys(builds[winner]))).toEqual([])
     expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => k.includes(loser))).toEqual([])
@@ -193,7 +238,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     // The loser, run again afterwards, deploys over the winner's release cleanly.
     const again = await run(loser)
     expect(again.committed).toBe(true)
-    expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual([winner, loser])
+    expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual([...before, winner, loser])
     expect(warnings).toEqual([])
   })
 })

@@ -1,17 +1,25 @@
 /**
  * The lock heartbeat on moto (which honours conditional writes): a deploy that
  * outlives its lock's lifetime keeps the lock by renewing it, and a deploy whose
- * lock is taken over stops before its commit, leaving the ledger untouched.
+ * lock is taken over stops before its commit, leaving the ledger untouched. Each
+ * both on a fresh prefix (the lock reads and probes) and on one whose ledger
+ * says the store honours conditions (one PUT to lock, renewals without reads).
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deploy } from '../../src/index.js'
-import { fixture, readLedgerObject, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
+import { exists, fixture, putPlain, readLedgerObject, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 
 const FILES = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`assets/file-${i}Ab12Cd3.js`, `export const n = ${i}`]))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+/** A prefix with a ledger and the store hint already (`hinted`), or a fresh one. */
+const VARIANTS = [
+  { name: 'a fresh prefix', hinted: false },
+  { name: 'a prefix whose ledger has the store hint', hinted: true },
+] as const
 
 describe('deploy lock heartbeat (moto)', () => {
   let server: S3TestServer
@@ -29,9 +37,20 @@ describe('deploy lock heartbeat (moto)', () => {
   const isFilePut = (key: string | undefined, method: string) => method === 'PUT' && !!key && key.includes('assets/')
   const lockPuts = () => proxy.requests.filter((r) => r.method === 'PUT' && r.key?.endsWith('.cdn-deploy/lock'))
 
-  it('renews the lock while a slow upload outlives its lifetime, and commits', async () => {
+  /** A deploy of one small file first, so the ledger (and its hint) exists. */
+  async function prepare(prefix: string, hinted: boolean): Promise<number> {
+    if (!hinted) return 0
+    const dir = await fixture({ 'robots.txt': 'User-agent: *' }, 'first')
+    await deploy({ dir, config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }), storage: TUNING, commit: 'first', env: {} })
+    expect((await readLedgerObject(server.client, server.bucket, prefix))!.store).toMatchObject({ endpoint: proxy.endpoint, conditionalWrites: true })
+    return 1
+  }
+
+  it.each(VARIANTS)('renews the lock while a slow upload outlives its lifetime, and commits ($name)', async ({ hinted }) => {
+    const prefix = `renew-${hinted}/`
+    const before = await prepare(prefix, hinted)
     const dir = await fixture(FILES, 'heartbeat')
-    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix: 'renew/', concurrency: 1 })
+    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 })
     proxy.clear()
     // Six uploads of 250 ms one after another: well past the 600 ms lifetime.
     proxy.onRequest = async (r) => {
@@ -40,14 +59,30 @@ describe('deploy lock heartbeat (moto)', () => {
     const report = await deploy({ dir, config, storage: TUNING, lockTtlMs: 600, commit: 'test', env: {} })
     proxy.onRequest = undefined
     expect(report.committed).toBe(true)
-    // Acquire (create + the conditional-write probe) plus at least two renewals.
-    expect(lockPuts().length).toBeGreaterThanOrEqual(4)
-    expect((await readLedgerObject(server.client, server.bucket, 'renew/'))?.releases).toHaveLength(1)
+    const lockGets = proxy.requests.filter((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/lock`)
+    if (hinted) {
+      // One create, then renewals: each one PUT with If-Match on the ETag of the last.
+      const [create, ...renewals] = lockPuts()
+      expect(create!.headers['if-none-match']).toBe('*')
+      expect(renewals.length).toBeGreaterThanOrEqual(2)
+      expect(renewals.every((r) => r.status === 200 && /^"[0-9a-f]{32}"$/.test(String(r.headers['if-match'])))).toBe(true)
+      expect(lockGets).toEqual([])
+    } else {
+      // Acquire (create + the conditional-write probe) plus at least two renewals.
+      expect(lockPuts().length).toBeGreaterThanOrEqual(4)
+    }
+    // Released, not left to expire: the last lock request deletes it.
+    expect(proxy.requests.filter((r) => r.key === `${prefix}.cdn-deploy/lock`).at(-1)).toMatchObject({ method: 'DELETE', status: 204 })
+    expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
+    expect((await readLedgerObject(server.client, server.bucket, prefix))?.releases).toHaveLength(before + 1)
   })
 
-  it('stops before the commit when another deploy takes the lock over', async () => {
+  it.each(VARIANTS)('stops before the commit when another deploy takes the lock over ($name)', async ({ hinted }) => {
+    const prefix = `takeover-${hinted}/`
+    await prepare(prefix, hinted)
+    const ledgerBefore = await readLedgerObject(server.client, server.bucket, prefix)
     const dir = await fixture(FILES, 'takeover')
-    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix: 'takeover/', concurrency: 1 })
+    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 })
     let stolen = false
     proxy.onRequest = async (r) => {
       if (!isFilePut(r.key, r.method)) return
@@ -56,7 +91,7 @@ describe('deploy lock heartbeat (moto)', () => {
         // Someone else decides our lock is stale and takes it.
         await server.client.send(new PutObjectCommand({
           Bucket: server.bucket,
-          Key: 'takeover/.cdn-deploy/lock',
+          Key: `${prefix}.cdn-deploy/lock`,
           Body: JSON.stringify({ owner: 'other-deploy', host: 'elsewhere', pid: 1, token: 'theirs', acquired: new Date().toISOString(), expires: new Date(Date.now() + 60_000).toISOString() }),
         }))
       }
@@ -64,6 +99,33 @@ describe('deploy lock heartbeat (moto)', () => {
     }
     await expect(deploy({ dir, config, storage: TUNING, lockTtlMs: 600, commit: 'test', env: {} })).rejects.toThrow(/\[lock\] lost .*taken over by other-deploy/)
     proxy.onRequest = undefined
-    expect(await readLedgerObject(server.client, server.bucket, 'takeover/')).toBeUndefined()
+    expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(ledgerBefore)
+    // The lock is the other deploy's: not deleted, and no journal written over theirs.
+    expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(true)
+    expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/journal.json`)).toBe(false)
+  })
+
+  it('a deploy that lost its lock without noticing does not commit over the release of the one that took it', async () => {
+    const prefix = 'zombie/'
+    await prepare(prefix, true)
+    const dir = await fixture(FILES, 'zombie')
+    const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 })
+    // While our deploy uploads (its lock long-lived, so no renewal looks), another
+    // deploy commits: as if ours had stalled past its lifetime and been taken over.
+    let theirs: Awaited<ReturnType<typeof readLedgerObject>>
+    proxy.clear()
+    proxy.onRequest = async (r) => {
+      if (!isFilePut(r.key, r.method) || theirs) return
+      theirs = (await readLedgerObject(server.client, server.bucket, prefix))!
+      theirs.releases.push({ id: 'their-release', time: new Date().toISOString(), files: 1, bytes: 13 })
+      await putPlain(server.client, server.bucket, `${prefix}.cdn-deploy/ledger.json`, JSON.stringify(theirs))
+    }
+    const error = await deploy({ dir, config, storage: TUNING, lockTtlMs: 60_000, commit: 'test', env: {} }).catch((e: Error) => e)
+    proxy.onRequest = undefined
+    expect(String(error)).toMatch(/\[lock\] s3:\/\/lock-heartbeat\/zombie\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
+    const commit = proxy.requests.find((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)
+    expect(commit).toMatchObject({ status: 412 })
+    expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(theirs)
+    expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/journal.json`)).toBe(false)
   })
 })

@@ -281,6 +281,87 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     expect(['racer-X', 'racer-Y']).toContain(holder.owner)
   })
 
+  it('with the store hint: one request each to lock, renew and release; a live lock is still named, an expired one taken over', async () => {
+    // The caller passes the hint only for a store that honoured conditions before: here, moto.
+    const hint = { conditionalWrites }
+    const [a, b] = [storageFor({ prefix: 'lock5/' }), storageFor({ prefix: 'lock5/' })]
+    const calls = countCalls(a)
+    const held = await a.acquireLock('deploy-A', 60_000, hint)
+    expect(held).toMatchObject({ conditionalWrites, checked: !conditionalWrites, etag: expect.stringMatching(/^"[0-9a-f]{32}"$/) })
+    await a.renewLock(held, 60_000)
+    expect(await b.acquireLock('deploy-B', 60_000, hint).catch(String)).toMatch(/another deploy holds s3:\/\/test-bucket\/lock5\/\.cdn-deploy\/lock: deploy-A on /)
+    expect(await a.releaseLock(held)).toBe(true)
+    expect(Object.fromEntries(calls)).toEqual(conditionalWrites
+      ? { PutObject: 2, DeleteObject: 1 } // If-None-Match: *, If-Match (renew), If-Match (release)
+      : { GetObject: 4, PutObject: 3, DeleteObject: 1 }) // read, create, probe, check; read, renew; read, delete
+    expect(await a.head('lock5/.cdn-deploy/lock')).toBeUndefined()
+
+    const crashed = await a.acquireLock('crashed-deploy', 1, hint)
+    await new Promise((r) => setTimeout(r, 20))
+    const next = await b.acquireLock('deploy-C', 60_000, hint)
+    expect(next.tookOver).toMatchObject({ owner: 'crashed-deploy', token: crashed.token })
+    expect(next.conditionalWrites).toBe(conditionalWrites)
+    expect(await a.releaseLock(crashed)).toBe(false)
+    expect(await b.releaseLock(next)).toBe(true)
+  })
+
+  it('renew and release check by reading when the lock is not the version they wrote', async () => {
+    const s = storageFor({ prefix: 'lock6/' })
+    const hint = { conditionalWrites }
+    // Our own renewal whose answer was lost: the object is ours, our ETag is old.
+    const mine = await s.acquireLock('deploy-A', 60_000, hint)
+    mine.etag = '"00000000000000000000000000000000"'
+    await s.renewLock(mine, 60_000)
+    expect(mine.etag).toMatch(/^"[0-9a-f]{32}"$/)
+    mine.etag = '"00000000000000000000000000000000"'
+    expect(await s.releaseLock(mine)).toBe(true)
+    expect(await s.head('lock6/.cdn-deploy/lock')).toBeUndefined()
+    // Someone else's lock where ours was (taken over, clocks apart): neither renewed nor deleted.
+    const lost = await s.acquireLock('deploy-B', 60_000, hint)
+    const theirs = { owner: 'other', host: 'elsewhere', pid: 1, token: 'theirs', acquired: new Date().toISOString(), expires: new Date(Date.now() + 60_000).toISOString() }
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+    await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'lock6/.cdn-deploy/lock', Body: JSON.stringify(theirs) }))
+    await expect(s.renewLock(lost, 60_000)).rejects.toThrow(/\[lock\] lost s3:\/\/test-bucket\/lock6\/\.cdn-deploy\/lock: taken over by other on elsewhere/)
+    expect(await s.releaseLock(lost)).toBe(false)
+    expect(JSON.parse((await getObject('lock6/.cdn-deploy/lock')).bytes.toString())).toMatchObject({ token: 'theirs' })
+  })
+
+  it('why the hint is tied to its endpoint and expires: where conditions are ignored, a hinted acquire overwrites a live lock', async () => {
+    const [a, b] = [storageFor({ prefix: 'lock7/' }), storageFor({ prefix: 'lock7/' })]
+    await a.acquireLock('deploy-A', 60_000)
+    const wrongly = b.acquireLock('deploy-B', 60_000, { conditionalWrites: true })
+    if (conditionalWrites) await expect(wrongly).rejects.toThrow(/holds s3:\/\/test-bucket\/lock7\/\.cdn-deploy\/lock: deploy-A/)
+    else expect((await wrongly).info.owner).toBe('deploy-B') // s3rver: deploy-A's lock is gone
+  })
+
+  it('re-reads the ledger with If-None-Match (304: the same object back) and commits it conditionally', async () => {
+    const s = storageFor({ prefix: 'ledger2/' })
+    const calls = countCalls(s)
+    const first = await s.writeLedger(emptyLedger(), { ifNoneMatch: '*' })
+    const read = (await s.readLedgerVersion())!
+    expect(read.etag).toBe(first)
+    expect(await s.readLedgerVersion(read)).toBe(read) // 304, no parse
+    // Another writer: the conditional read sees the new version.
+    const next = { ...emptyLedger(), releases: [{ id: 'r2', time: '2030-01-01T00:00:00.000Z', files: 0, bytes: 0 }] }
+    await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'ledger2/.cdn-deploy/ledger.json', Body: JSON.stringify(next) }))
+    const again = (await s.readLedgerVersion(read))!
+    expect(again).not.toBe(read)
+    expect(again.ledger).toEqual(next)
+    expect(calls.get('GetObject')).toBe(3)
+    // A commit over a version this deploy did not read, or over one when it read none.
+    const stale = s.writeLedger(emptyLedger(), { ifMatch: read.etag! })
+    const created = s.writeLedger(emptyLedger(), { ifNoneMatch: '*' })
+    if (conditionalWrites) {
+      await expect(stale).rejects.toThrow(/^\[cdn-deploy\] \[lock\] s3:\/\/test-bucket\/ledger2\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
+      await expect(created).rejects.toThrow(/\[lock\] .* changed since this deploy read it/)
+      expect((await s.readLedger())).toEqual(next)
+    } else {
+      // s3rver ignores both: the lock is the only guard there (and the deploy warns).
+      await expect(stale).resolves.toMatch(/^"[0-9a-f]{32}"$/)
+      await expect(created).resolves.toMatch(/^"[0-9a-f]{32}"$/)
+    }
+  })
+
   it('falls back to read-check-write when the store answers 501 to conditional headers', async () => {
     const proxy = await startFaultProxy(server.endpoint, (req) =>
       req.method === 'PUT' && (req.headers['if-none-match'] || req.headers['if-match']) ? 'notimplemented' : undefined,
