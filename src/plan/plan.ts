@@ -151,7 +151,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     Math.ceil(deletes.length / DELETE_BATCH_SIZE) +
     1 + // ledger PUT (the commit)
     (invalidations.length > 0 ? 1 : 0) + // ledger PUT clearing pendingInvalidations
-    2 // lock: conditional PUT + DELETE
+    2 + // lock: conditional PUT + DELETE (on stores known to honour conditional writes)
+    2 // under the lock: journal GET + ledger re-read (a 304 when nobody committed meanwhile)
 
   return {
     release,
