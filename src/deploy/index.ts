@@ -128,14 +128,21 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
   const bucket = config.storage.bucket
   if (!bucket) throw new CdnDeployError('config', 'storage.bucket: required to deploy (set it, or CDN_BUCKET)')
   const reporter = options.reporter ?? silentReporter
-  const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
-  if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
-  const release = options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256]))
-  const commit = options.commit ?? (await gitCommit(options.root ?? process.cwd(), env))
   const storage = createStorage({ ...options.storage, ...config.storage, bucket, prefix: config.prefix, concurrency: config.concurrency })
   const base = { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun }
   try {
-    const read = await storage.readLedgerVersion()
+    // The ledger GET and `git rev-parse` go out first and are answered while the
+    // scan hashes the directory (mostly synchronous reads): on a no-op deploy the
+    // three are nearly all of the wall time. Handlers are attached at once, so a
+    // scan error does not leave them unhandled; they are awaited below.
+    const reading = storage.readLedgerVersion()
+    const committing = options.commit !== undefined ? Promise.resolve(options.commit) : gitCommit(options.root ?? process.cwd(), env)
+    reading.catch(() => {})
+    const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
+    if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
+    const release = options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256]))
+    const commit = await committing
+    const read = await reading
     let ledger = read?.ledger
     let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
     let plan = planFor(local, ledger, config, release, now(), commit)

@@ -165,7 +165,7 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 }
 
 /** One PutObject of a JSON object of the tool's own; returns the new ETag. Errors are the SDK's. */
-async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
+export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
   const out = await ctx.client.send(

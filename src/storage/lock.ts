@@ -24,12 +24,12 @@
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import { LOCK_KEY } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
-import { internalAcl } from './ledger.js'
+import { putJson } from './ledger.js'
 import { getText } from './objects.js'
 
 export interface LockInfo {
@@ -127,22 +127,7 @@ function newInfo(owner: string, ttlMs: number): LockInfo {
 }
 
 /** One PUT of the lock object; returns its new ETag. Errors are the SDK's (callers tell races apart). */
-async function putLock(ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<string | undefined> {
-  // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
-  // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
-  const out = await ctx.client.send(
-    new PutObjectCommand({
-      Bucket: ctx.bucket,
-      Key: key,
-      Body: `${JSON.stringify(info, null, 2)}\n`,
-      ContentType: 'application/json; charset=utf-8',
-      CacheControl: 'no-store',
-      ...internalAcl(ctx),
-      ...condition,
-    }),
-  )
-  return out.ETag
-}
+const putLock = (ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<string | undefined> => putJson(ctx, key, info, condition)
 
 export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: number, options: AcquireOptions = {}): Promise<LockHandle> {
   const key = lockKey(ctx.prefix)

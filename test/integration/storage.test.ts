@@ -349,16 +349,17 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     expect(again.ledger).toEqual(next)
     expect(calls.get('GetObject')).toBe(3)
     // A commit over a version this deploy did not read, or over one when it read none.
-    const stale = s.writeLedger(emptyLedger(), { ifMatch: read.etag! })
-    const created = s.writeLedger(emptyLedger(), { ifNoneMatch: '*' })
+    // One at a time: a second promise rejecting while the first is awaited would be an unhandled rejection.
+    const stale = () => s.writeLedger(emptyLedger(), { ifMatch: read.etag! })
+    const created = () => s.writeLedger(emptyLedger(), { ifNoneMatch: '*' })
     if (conditionalWrites) {
-      await expect(stale).rejects.toThrow(/^\[cdn-deploy\] \[lock\] s3:\/\/test-bucket\/ledger2\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
-      await expect(created).rejects.toThrow(/\[lock\] .* changed since this deploy read it/)
+      await expect(stale()).rejects.toThrow(/^\[cdn-deploy\] \[lock\] s3:\/\/test-bucket\/ledger2\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
+      await expect(created()).rejects.toThrow(/\[lock\] .* changed since this deploy read it/)
       expect((await s.readLedger())).toEqual(next)
     } else {
       // s3rver ignores both: the lock is the only guard there (and the deploy warns).
-      await expect(stale).resolves.toMatch(/^"[0-9a-f]{32}"$/)
-      await expect(created).resolves.toMatch(/^"[0-9a-f]{32}"$/)
+      await expect(stale()).resolves.toMatch(/^"[0-9a-f]{32}"$/)
+      await expect(created()).resolves.toMatch(/^"[0-9a-f]{32}"$/)
     }
   })
 
