@@ -100,6 +100,17 @@ describe('looksHashed', () => {
     'static/js/main.8a1b2c3d.js',
     // esbuild `[name]-[hash]` (base32)
     'chunk-5XQKZ3NV.js',
+    // a bare Rollup hash as the name (Nuxt `_nuxt/[hash].js`, React Router chunks)
+    'Cr6vbMQs.js',
+    'assets/Cr6vbMQs.js',
+    'assets/D-4x_Qz9.css',
+    // the frameworks' hashed folders, whatever the names inside
+    '_app/immutable/entry/start.js',
+    '_app/immutable/nodes/0.Cr6vbMQs.js',
+    '_astro/index.Cr6vbMQs.css',
+    '_astro/logo.Cr6vbMQs_Z1abcd.webp',
+    '_nuxt/entry.Cr6vbMQs.css',
+    '_nuxt/builds/meta/3f1b0c2e-1c2d-4e5f-8a9b-0c1d2e3f4a5b.json',
   ])('%s looks hashed', (rel) => {
     expect(looksHashed(rel)).toBe(true)
   })
@@ -126,6 +137,19 @@ describe('looksHashed', () => {
     'x-toDoList.js',
     'service-worker.js',
     'sw.js',
+    // bare names that are words and numbers, not hashes
+    'icon-192.png',
+    'logo2024.png',
+    'iPhone12.png',
+    'Contacts.js',
+    'Overview.css',
+    'MyWidget.js',
+    'DarkMode.css',
+    // outside the hashed folders, or the one mutable file inside
+    '_nuxt/builds/latest.json',
+    'docs/_astro-notes.txt',
+    '_app/version.json',
+    '_app/env.js',
   ])('%s does not look hashed', (rel) => {
     expect(looksHashed(rel)).toBe(false)
   })
