@@ -1,0 +1,3 @@
+import { formatPrice } from './lib/format.ts'
+
+document.querySelector('#total')?.replaceChildren(formatPrice(123456))
