@@ -64,11 +64,13 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
     .option('--releases <n>', 'How many recent releases to show', { default: 3 })
     .action(on('status'))
 
-  command('verify [dir]', 'Fetch every file of the current release through its public URL and check status, headers and bytes', 'Checks HTTP status, Content-Type, Cache-Control, Content-Encoding, sha256 (and SRI with a manifest). Exit code: 0 all match, 1 a mismatch.')
+  command('verify [dir]', 'Fetch every file of the current release through its public URL and check status, headers and bytes; load every page and the URLs it references', 'Checks HTTP status, Content-Type, Cache-Control, Content-Encoding, sha256 (and SRI with a manifest); then each HTML page and every same-origin URL it loads (200, fitting Content-Type). Exit code: 0 all match, 1 a mismatch.')
     .option('--manifest <file>', 'Build manifest (.vite/cdn-manifest.json) to check SRI against; default: <dir>/.vite/cdn-manifest.json')
     .option('--concurrency <n>', 'Parallel requests', { default: 8 })
     .option('--timeout <seconds>', 'Timeout per request', { default: 30 })
-    .option('--verbose', 'List every file, not only the failures')
+    .option('--verbose', 'List every file and reference (and other origins\' URLs), not only the failures')
+    .option('--delivery', 'Also report per file: compression served to `Accept-Encoding: br, gzip`, CDN cache header, https, response time')
+    .example('cdn-deploy verify dist --delivery')
     .action(on('verify'))
 
   command('releases', 'The release history, newest first')
