@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config'
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'test/fixtures/**'],
     // Real builds and real servers: give them room on a 2-core machine.
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -43,7 +43,9 @@ function cli(args, cwd) {
 }
 
 async function main() {
-  const { build } = await import('vite')
+  // `vite build` as the CLI runs it: Vite's builder, whose buildApp end is where the plugin deploys.
+  const { createBuilder } = await import('vite')
+  const build = async (config) => (await createBuilder(config, null)).buildApp()
   const { default: cdn } = await import(join(ROOT, 'dist/index.js'))
 
   step('starting an embedded S3-compatible server (s3rver) on 127.0.0.1')

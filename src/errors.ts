@@ -3,7 +3,7 @@
  * user sees at once which part failed (`[cdn-deploy] [s3] …`) and a debugger can
  * still reach the SDK error underneath. Library code throws; only the CLI prints.
  */
-export type ErrorScope = 'config' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime'
+export type ErrorScope = 'config' | 'vite' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime'
 
 export class CdnDeployError extends Error {
   override readonly name = 'CdnDeployError'

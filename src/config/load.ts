@@ -4,7 +4,7 @@
  * touches the file system.
  */
 import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { dirname, resolve } from 'node:path'
 import { CdnDeployError } from '../errors.js'
 
 export const CONFIG_FILES = ['cdn.config.ts', 'cdn.config.mts', 'cdn.config.js', 'cdn.config.mjs'] as const
@@ -14,6 +14,31 @@ export interface LoadedFile {
   config: unknown
   /** Absolute path of the file read, if any. */
   path?: string
+}
+
+/**
+ * The project root: the nearest folder from `start` upwards that holds a
+ * `package.json`, where the build command runs (frameworks move Vite's root
+ * below it: VitePress to `docs/`, Nuxt to `app/`); `start` itself if none does.
+ */
+export function projectRootOf(start: string): string {
+  for (let dir = resolve(start); ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir
+    if (dirname(dir) === dir) return resolve(start)
+  }
+}
+
+/**
+ * The first `cdn.config.*` in `from` (Vite's root), then in each parent folder
+ * up to `to` (the project root), and loaded; nothing beyond the project root.
+ */
+export async function findConfigFile(from: string, to: string): Promise<LoadedFile> {
+  const stop = resolve(to)
+  for (let dir = resolve(from); ; dir = dirname(dir)) {
+    const path = CONFIG_FILES.map((name) => resolve(dir, name)).find((p) => existsSync(p))
+    if (path) return loadConfigFile(dir, path)
+    if (dir === stop || dirname(dir) === dir || !`${dir}/`.startsWith(`${stop}/`)) return { config: undefined }
+  }
 }
 
 /** `configFile: false` reads nothing; a given path must exist; else the first default name found. */

@@ -1,8 +1,9 @@
 /**
- * `cdn:build` — the build-time hooks: minify what the bundler left raw (plain
- * Rollup), emit hashed copies of public files, add SRI to HTML, and write the
- * CDN manifest from the final bytes. Each hook gathers inputs and calls a pure
- * module; the work itself lives in src/build.
+ * `cdn:build` — the build-time hooks of a client environment (never a server
+ * one): content-hashed output names, Rollup's file URLs, minify what the
+ * bundler left raw (plain Rollup), emit hashed copies of public files, add SRI
+ * to HTML, and write the CDN manifest from the final bytes. Each hook gathers
+ * inputs and calls a pure module; the work itself lives in src/build.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
@@ -12,16 +13,14 @@ import { addSriToHtml } from '../build/html-sri.js'
 import { createManifest, MANIFEST_PATH, type OutputFileInput } from '../build/manifest.js'
 import { looksMinified, minifyCss, minifyJs } from '../build/minify.js'
 import { isHtml } from '../plan/content-type.js'
+import { urlFor } from '../plan/paths.js'
 import { describeBundle, isAsset, isChunk, type Bundle } from './bundle.js'
-import type { PluginState } from './state.js'
+import { pluginNames } from './config-plugin.js'
+import { hashedNames } from './names.js'
+import { envFor, loadResolvedConfig, type PluginState } from './state.js'
 
-type HookContext = { environment?: { config: { consumer?: string } } }
-
-/** Enabled, resolved, and building for the browser (not an SSR environment). */
-export function isActive(state: PluginState, ctx: unknown): boolean {
-  const consumer = (ctx as HookContext).environment?.config.consumer
-  return state.active && !!state.config && (consumer === undefined || consumer === 'client')
-}
+const MINIFIER = /terser|esbuild|swc|uglify|minify/i
+type ConfigContext = { environment?: { config: { root: string; publicDir: string; build: { outDir: string; copyPublicDir: boolean } } } }
 
 /** Every file under `dir`, relative, with `/` separators. */
 export async function listFiles(dir: string): Promise<string[]> {
@@ -31,6 +30,9 @@ export async function listFiles(dir: string): Promise<string[]> {
     .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1).split('\\').join('/'))
     .sort()
 }
+
+/** Client environments only: a server bundle's names and bytes are the framework's business. */
+export const clientOnly = { applyToEnvironment: (environment: { config: { consumer?: string } }) => environment.config.consumer === 'client' }
 
 async function minifyText(rel: string, text: string): Promise<string> {
   if (looksMinified(text)) return text
@@ -44,11 +46,52 @@ export function buildPlugin(state: PluginState): Plugin {
     name: 'cdn:build',
     apply: 'build',
     enforce: 'post',
+    sharedDuringBuild: true,
+    ...clientOnly,
+
+    async options(input) {
+      if (state.isVite) return null
+      // Plain Rollup: no config hook, so resolve here, before any build work.
+      await loadResolvedConfig(state, process.env.CDN_ENV)
+      state.info = (message) => this.info(message)
+      state.warn = (message) => this.warn(message)
+      state.otherJsMinifier = pluginNames(input.plugins).some((name) => !name.startsWith('cdn:') && MINIFIER.test(name))
+      return null
+    },
+
+    buildStart() {
+      const env = envFor(state, this)
+      if (!env) return
+      env.written = false
+      env.manifest = undefined
+      env.publicHashed.clear()
+      // Where this environment writes: its own config under Vite 6+, else the one config.
+      const config = (this as ConfigContext).environment?.config ?? state.resolved
+      if (!config) return
+      env.outDir = resolve(config.root, config.build.outDir)
+      env.publicDir = config.build.copyPublicDir && config.publicDir ? config.publicDir : undefined
+    },
+
+    outputOptions(output) {
+      const env = envFor(state, this)
+      if (!env) return null
+      const { changed, patterns, warnings } = hashedNames(output, state.isVite)
+      env.patterns = patterns
+      for (const warning of warnings) state.warn(warning)
+      if (!state.isVite && pluginNames(output.plugins).some((name) => MINIFIER.test(name))) state.otherJsMinifier = true
+      return Object.keys(changed).length ? { ...output, ...changed } : null
+    },
+
+    resolveFileUrl({ fileName }) {
+      // Vite writes its own asset URLs from `base`; plain Rollup gets absolute CDN URLs here.
+      if (state.isVite || !envFor(state, this)) return null
+      return JSON.stringify(urlFor(fileName, state.config!.publicBase))
+    },
 
     async renderChunk(code, chunk, output) {
       // Under Vite its own minifier stays in charge; plain Rollup output is raw.
       const config = state.config
-      if (!isActive(state, this) || state.isVite || !config?.minify.js || state.otherJsMinifier || looksMinified(code)) return null
+      if (!envFor(state, this) || state.isVite || !config?.minify.js || state.otherJsMinifier || looksMinified(code)) return null
       const result = await minifyJs(code, chunk.fileName, { module: output.format === 'es', sourcemap: !!output.sourcemap })
       return result.map ? { code: result.code, map: result.map } : { code: result.code, map: null }
     },
@@ -56,7 +99,8 @@ export function buildPlugin(state: PluginState): Plugin {
     generateBundle: {
       order: 'post',
       async handler(_output, rawBundle) {
-        if (!isActive(state, this)) return
+        const env = envFor(state, this)
+        if (!env) return
         const config = state.config!
         const bundle = rawBundle as unknown as Bundle
         if (!state.isVite && config.minify.css) {
@@ -66,12 +110,12 @@ export function buildPlugin(state: PluginState): Plugin {
             if (!looksMinified(text)) asset.source = await minifyCss(text, asset.fileName)
           }
         }
-        if (config.hashPublic && state.publicDir) {
-          for (const rel of await listFiles(state.publicDir)) {
-            let source: string | Uint8Array = await readFile(join(state.publicDir, rel))
+        if (config.hashPublic && env.publicDir) {
+          for (const rel of await listFiles(env.publicDir)) {
+            let source: string | Uint8Array = await readFile(join(env.publicDir, rel))
             if (config.minify.public && /\.(m?js|css)$/.test(rel)) source = await minifyText(rel, source.toString())
             const ref = this.emitFile({ type: 'asset', name: rel.slice(rel.lastIndexOf('/') + 1), source })
-            state.publicHashed.set(rel, this.getFileName(ref))
+            env.publicHashed.set(rel, this.getFileName(ref))
           }
         }
         if (config.sri) {
@@ -93,18 +137,19 @@ export function buildPlugin(state: PluginState): Plugin {
     writeBundle: {
       order: 'post',
       async handler(output, rawBundle) {
-        if (!isActive(state, this)) return
+        const env = envFor(state, this)
+        if (!env) return
         const config = state.config!
-        const outDir = resolve(output.dir ?? state.outDir ?? dirname(output.file ?? 'dist/x'))
-        const { files, chunks } = describeBundle(rawBundle as unknown as Bundle, state.root, state.patterns)
+        const outDir = resolve(output.dir ?? env.outDir ?? dirname(output.file ?? 'dist/x'))
+        const { files, chunks } = describeBundle(rawBundle as unknown as Bundle, state.root, env.patterns)
         const inBundle = new Set(files.map((f) => f.rel))
         for (const file of files) {
-          const original = [...state.publicHashed].find(([, hashed]) => hashed === file.rel)?.[0]
+          const original = [...env.publicHashed].find(([, hashed]) => hashed === file.rel)?.[0]
           if (original) Object.assign(file, { original, immutable: true })
         }
         // Vite copied public/ into outDir before writing; those files keep their names.
         const publicFiles: OutputFileInput[] = []
-        for (const rel of state.publicDir ? await listFiles(state.publicDir) : []) {
+        for (const rel of env.publicDir ? await listFiles(env.publicDir) : []) {
           if (inBundle.has(rel) || rel.startsWith('.vite/')) continue
           const path = join(outDir, rel)
           let bytes: string | Uint8Array = await readFile(path)
@@ -118,9 +163,9 @@ export function buildPlugin(state: PluginState): Plugin {
         const target = join(outDir, MANIFEST_PATH)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')
-        state.manifest = manifest
-        state.outDir = outDir
-        state.written = true
+        env.manifest = manifest
+        env.outDir = outDir
+        env.written = true
         state.info(`[cdn-deploy] ${Object.keys(manifest.files).length} files for ${config.publicBase} (release ${manifest.release}); manifest: ${MANIFEST_PATH}`)
       },
     },

@@ -1,39 +1,90 @@
 /**
- * `cdn:deploy` — after a successful client build, hands the output directory to
- * deploy(). Vite runs closeBundle even after a failed build, and neither Vite
+ * `cdn:deploy` — hands the final output directory to deploy(), once, when
+ * nothing more will be written to it (see decide.ts for when that is).
+ *
+ * A client build counts as written only when its write phase is known to have
+ * succeeded: Vite runs closeBundle even after a failed build, and neither Vite
  * (it closes the bundle in a `finally`) nor Rollup passes a write-phase error to
- * closeBundle, so it deploys only when the write phase is known to have
- * succeeded: a sequential, last-ordered writeBundle runs only once every
+ * closeBundle; a sequential, last-ordered writeBundle runs only once every
  * writeBundle handler before it has resolved. (A writeBundle with
- * `order: 'post'` in a plugin listed after cdn() still runs after it.) Watch
- * rebuilds are never deployed.
+ * `order: 'post'` in a plugin listed after cdn() still runs after it.) Under
+ * Vite's builder a failed environment build rejects `buildApp` before our
+ * 'post' step, so nothing is deployed either.
  */
-import type { Plugin } from 'vite'
+import type { Plugin, ViteBuilder } from 'vite'
 import { deploy } from '../deploy/lazy.js'
 import { createConsoleReporter } from '../deploy/progress.js'
 import { summaryText } from '../deploy/report.js'
-import { isActive } from './build-plugin.js'
-import type { PluginState } from './state.js'
+import { clientOnly } from './build-plugin.js'
+import { decideDeploy, type Trigger } from './decide.js'
+import { envFor, sayOnce, type EnvState, type PluginState } from './state.js'
+
+/** Per client environment: outputs whose writeBundle handlers have not all resolved yet. */
+const pending = new WeakMap<EnvState, { unwritten: number; wrote: boolean; succeeded: boolean }>()
+const progressOf = (env: EnvState) => pending.get(env) ?? { unwritten: 0, wrote: false, succeeded: false }
+
+/** Deploy `dir` (the final output) with the console reporter, and log the summary. */
+export async function deployDir(state: PluginState, dir: string, manifest?: EnvState['manifest']): Promise<void> {
+  const report = await deploy({ dir, config: state.config!, root: state.projectRoot, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter() })
+  state.info(summaryText(report))
+}
+
+/** Plugins sorted after `name` in the `buildApp` order that still run after it. */
+function laterBuildAppPlugins(builder: ViteBuilder, name: string): string[] {
+  const plugins = builder.config.plugins.filter((p) => p.buildApp)
+  const post = plugins.filter((p) => typeof p.buildApp === 'object' && p.buildApp.order === 'post')
+  const index = post.findIndex((p) => p.name === name)
+  return index < 0 ? [] : post.slice(index + 1).map((p) => p.name)
+}
+
+async function maybeDeploy(state: PluginState, trigger: Trigger, facts: { watchMode: boolean; laterBuildApp?: string[] }): Promise<void> {
+  const config = state.config
+  if (!state.active || !config) return
+  const built = [...state.envs.values()].filter((env) => progressOf(env).succeeded)
+  const decision = decideDeploy({
+    trigger,
+    deploy: config.deploy,
+    watchMode: facts.watchMode,
+    rollup: !state.isVite,
+    viteMajor: state.viteMajor,
+    appBuild: state.appBuild,
+    ...(state.framework ? { framework: state.framework } : {}),
+    clientBuilds: built.length,
+    ...(built[0]?.outDir ? { outDir: built[0].outDir } : {}),
+    laterBuildApp: facts.laterBuildApp ?? [],
+  })
+  if (!decision.deploy) {
+    if (decision.why) sayOnce(state, `[cdn-deploy] ${decision.why}`)
+    return
+  }
+  const env = built[0]!
+  const final = state.framework?.finalDir?.(state) ?? { dir: env.outDir! }
+  if ('why' in final) {
+    sayOnce(state, `[cdn-deploy] not deploying: ${final.why}`)
+    return
+  }
+  // The client build's manifest names files by their path in its outDir; a
+  // framework copies them to the final directory under the same paths.
+  await deployDir(state, final.dir, env.manifest)
+}
 
 export function deployPlugin(state: PluginState): Plugin {
-  /** Outputs started (renderStart) whose writeBundle handlers have not all resolved yet. */
-  let unwritten = 0
-  /** At least one output went through every writeBundle handler sorted before ours. */
-  let wrote = false
   return {
     name: 'cdn:deploy',
     apply: 'build',
     enforce: 'post',
+    sharedDuringBuild: true,
+    ...clientOnly,
 
     buildStart() {
-      state.written = false
-      unwritten = 0
-      wrote = false
+      const env = envFor(state, this)
+      if (env) pending.set(env, { unwritten: 0, wrote: false, succeeded: false })
     },
 
     // Once per output: one that fails after (or while) another succeeds must not deploy.
     renderStart() {
-      unwritten++
+      const env = envFor(state, this)
+      if (env) progressOf(env).unwritten++
     },
 
     writeBundle: {
@@ -43,26 +94,37 @@ export function deployPlugin(state: PluginState): Plugin {
       // same option; the tests check both, test/integration/deploy-plugin.test.ts).
       sequential: true,
       handler() {
-        unwritten--
-        wrote = true
+        const env = envFor(state, this)
+        if (!env) return
+        const progress = progressOf(env)
+        progress.unwritten--
+        progress.wrote = true
       },
     },
 
     async closeBundle(error?: Error) {
-      const config = state.config
-      if (error || !state.written || !wrote || unwritten > 0 || !isActive(state, this) || !config?.deploy || !state.outDir) return
-      if (this.meta.watchMode) {
-        state.info('[cdn-deploy] watch mode: built for the CDN, not deploying')
-        return
-      }
-      const report = await deploy({
-        dir: state.outDir,
-        config,
-        root: state.root,
-        ...(state.manifest ? { manifest: state.manifest } : {}),
-        reporter: createConsoleReporter(),
-      })
-      state.info(summaryText(report))
+      const env = envFor(state, this)
+      if (!env) return
+      const progress = progressOf(env)
+      progress.succeeded = !error && env.written && progress.wrote && progress.unwritten === 0
+      if (progress.succeeded) await maybeDeploy(state, 'closeBundle', { watchMode: !!this.meta.watchMode })
+    },
+
+    // The end of the whole app build (Vite 7+): every environment, and every
+    // earlier buildApp step (a framework's prerender or adapter), has finished.
+    buildApp: {
+      order: 'post',
+      async handler(builder) {
+        if (!state.active) return
+        // Vite builds every environment after the last buildApp hook when none is
+        // built yet (a plain app); do that here, one step early, so the output
+        // exists when the deploy looks. Vite then finds them built and stops.
+        const environments = Object.values(builder.environments)
+        if (environments.every((environment) => !environment.isBuilt)) {
+          for (const environment of environments) await builder.build(environment)
+        }
+        await maybeDeploy(state, 'buildApp', { watchMode: !!builder.config.build.watch, laterBuildApp: laterBuildAppPlugins(builder, 'cdn:deploy') })
+      },
     },
   }
 }

@@ -46,15 +46,16 @@ describe('an open tab across deploys (Chromium)', () => {
     if (work) await rm(work, { recursive: true, force: true })
   })
 
-  /** A real `vite build` whose plugin deploys to the embedded bucket. */
+  /** A real `vite build` (Vite's builder, as the CLI runs it) whose plugin deploys to the embedded bucket. */
   async function buildAndDeploy(): Promise<void> {
-    const { build } = await import('vite')
-    await build({
+    const { createBuilder } = await import('vite')
+    const builder = await createBuilder({
       root: app,
       configFile: false,
       logLevel: 'silent',
       plugins: [cdn({ configFile: false, domain: base, prefix: 'app/', storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' } })],
-    })
+    }, null)
+    await builder.buildApp()
   }
 
   async function open(): Promise<{ page: Page; errors: string[]; lazyRequests: string[] }> {

@@ -1,6 +1,6 @@
 /**
- * Real builds for the integration tests: Vite 8 (`vite`), Vite 7 (`vite7`, an npm
- * alias) and plain Rollup 4, each writing into its own temp directory.
+ * Real builds for the integration tests: Vite 8 (`vite`), Vite 7, 6 and 5 (npm
+ * aliases) and plain Rollup 4, each writing into its own temp directory.
  */
 import { mkdtemp, readFile, readdir } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path'
 import type { InlineConfig, PluginOption } from 'vite'
 
 export const EXAMPLES = resolve(import.meta.dirname, '../../examples')
-export const VITE_VERSIONS = ['vite', 'vite7'] as const
+export const VITE_VERSIONS = ['vite', 'vite7', 'vite6', 'vite5'] as const
 export type ViteName = (typeof VITE_VERSIONS)[number]
 
 export async function tempDir(label: string): Promise<string> {
@@ -23,11 +23,15 @@ export interface ViteBuildOptions {
   config?: InlineConfig
 }
 
-/** Build with the given Vite major into a fresh temp dir; returns the outDir. */
+/**
+ * Build with the given Vite major into a fresh temp dir, as `vite build` does
+ * (Vite 7+: a builder running `buildApp`; older: `build()`); returns the outDir.
+ */
 export async function viteBuild(vite: ViteName, options: ViteBuildOptions = {}): Promise<string> {
   const outDir = await tempDir(vite)
-  const { build } = (await import(vite)) as typeof import('vite')
-  await build({
+  const { build, createBuilder } = (await import(vite)) as typeof import('vite')
+  const cli = vite === 'vite' || vite === 'vite7' ? async (config: InlineConfig) => (await createBuilder(config, null)).buildApp() : build
+  await cli({
     root: options.root ?? join(EXAMPLES, 'basic'),
     configFile: false,
     logLevel: 'silent',

@@ -7,10 +7,10 @@
 import { cp, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { rollup, type Plugin as RollupPlugin } from 'rollup'
-import type { Plugin } from 'vite'
+import type { InlineConfig, Plugin } from 'vite'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cdn, { type CdnManifest } from '../../src/index.js'
-import { EXAMPLES, listTree, readJson, tempDir, viteBuild } from '../helpers/build.js'
+import { EXAMPLES, listTree, readJson, tempDir, viteBuild, type ViteName } from '../helpers/build.js'
 import { expectTreeInBucket, getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 // @ts-expect-error the example's helper plugin is plain JS
@@ -118,4 +118,41 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     }
     expect(await listKeys(server.client, server.bucket, prefix)).toEqual([])
   })
+
+  /** A logger that keeps what the plugin says, as Vite would print it. */
+  function listening(): { lines: string[]; config: InlineConfig } {
+    const lines: string[] = []
+    const keep = (message: string) => void lines.push(message)
+    const customLogger = { info: keep, warn: keep, warnOnce: keep, error: keep, clearScreen() {}, hasErrorLogged: () => false, hasWarned: false }
+    return { lines, config: { customLogger } as InlineConfig }
+  }
+  // Sorted after cdn:deploy: enforce 'post' too, and listed after cdn().
+  const laterBuildApp: Plugin = { name: 'late-writer', enforce: 'post', buildApp: { order: 'post', async handler() {} } }
+  const releasesOf = async (prefix: string) => (await readLedgerObject(server.client, server.bucket, prefix))?.releases.length ?? 0
+
+  // When the plugin deploys, and when it says why it does not: never silently inert.
+  it.each<{ name: string; vite: ViteName; api?: boolean; config?: InlineConfig; extra?: Plugin[]; enabled?: boolean; releases: number; says?: RegExp }>([
+    { name: '`vite build` on Vite 8: once, at the end of buildApp', vite: 'vite', releases: 1 },
+    { name: '`vite build` on Vite 7', vite: 'vite7', releases: 1 },
+    { name: '`vite build` on Vite 6: at the end of the client build', vite: 'vite6', releases: 1 },
+    { name: '`vite build` on Vite 5', vite: 'vite5', releases: 1 },
+    { name: "Vite 8 through build(): a tool may write more after it returns", vite: 'vite', api: true, releases: 0, says: /started through Vite's build\(\) API.*npx cdn-deploy deploy / },
+    { name: 'a server build only (`vite build --ssr`)', vite: 'vite', config: { build: { ssr: 'src/lazy.js' } }, releases: 0, says: /no client build in this run/ },
+    { name: 'another plugin still builds after ours', vite: 'vite', extra: [laterBuildApp], releases: 0, says: /late-writer still builds after this point/ },
+    { name: 'enabled: false', vite: 'vite', enabled: false, releases: 0, says: /disabled \(enabled: false/ },
+  ])('$name', async ({ name, vite, api, config, extra, enabled, releases, says }) => {
+    const prefix = `when-${name.replace(/\W+/g, '-').slice(0, 40)}/`
+    const { lines, config: logging } = listening()
+    const plugins = [cdn({ configFile: false, domain: 'https://cdn.example.com', prefix, storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' }, ...(enabled === false ? { enabled } : {}) }), ...(extra ?? [])]
+    const inline: InlineConfig = { ...logging, ...config }
+    if (api) {
+      const { build } = await import('vite')
+      await build({ root: join(EXAMPLES, 'basic'), configFile: false, logLevel: 'silent', plugins, ...inline, build: { outDir: await tempDir('api'), emptyOutDir: true } })
+    } else {
+      await viteBuild(vite, { plugins, config: inline })
+    }
+    expect(await releasesOf(prefix)).toBe(releases)
+    if (says) expect(lines.join('\n')).toMatch(says)
+  })
 })
+

@@ -1,0 +1,56 @@
+/**
+ * The frameworks the Vite plugin knows, found from the user's Vite plugins, and
+ * what each changes: who sets the URL options (the framework's own, never Vite's
+ * `base` behind its back), where the final output is, and who deploys it.
+ * The engine below (src/deploy/) does not know frameworks exist.
+ */
+import type { Plugin, PluginOption, ResolvedConfig, UserConfig } from 'vite'
+import type { ResolvedCdnConfig } from '../config/types.js'
+import type { PluginState } from '../vite/state.js'
+import { reactRouter } from './react-router.js'
+import { svelteKit } from './sveltekit.js'
+import { vitePress } from './vitepress.js'
+
+export interface ViteFramework {
+  name: string
+  /**
+   * Who deploys: `self` — the adapter, from the framework's own last hook;
+   * `buildApp` — the plugin at the end of Vite's buildApp, from `finalDir`;
+   * `integration` — the framework's integration (Astro, Nuxt), which `hint` names.
+   */
+  deploys: 'self' | 'buildApp' | 'integration'
+  hint?: string
+  /** Config to return from the `config` hook instead of the plain-Vite `base`. */
+  config?(user: UserConfig, cdn: ResolvedCdnConfig, state: PluginState): UserConfig | undefined
+  configResolved?(resolved: ResolvedConfig, state: PluginState): void
+  /** The final output directory when it is not the client build's outDir, or why there is none. */
+  finalDir?(state: PluginState): { dir: string } | { why: string }
+}
+
+const integrationOnly = (name: string, hint: string): ViteFramework => ({ name, deploys: 'integration', hint })
+
+/**
+ * The user's plugins, flattened: Vite accepts nested arrays, falsy holes and
+ * promises (SvelteKit's `sveltekit()` is one), and the `config` hook sees them raw.
+ */
+export async function flattenPlugins(plugins: PluginOption | PluginOption[] | undefined): Promise<Plugin[]> {
+  const out: Plugin[] = []
+  const walk = async (option: unknown): Promise<void> => {
+    const value = await option
+    if (Array.isArray(value)) for (const item of value) await walk(item)
+    else if (value && typeof value === 'object' && typeof (value as Plugin).name === 'string') out.push(value as Plugin)
+  }
+  await walk(plugins)
+  return out
+}
+
+/** The framework in charge of this build, from its plugins. */
+export async function detectFramework(user: UserConfig): Promise<ViteFramework | undefined> {
+  const plugins = await flattenPlugins(user.plugins)
+  const find = (test: (name: string) => boolean) => plugins.find((p) => test(p.name))
+  if (find((n) => n.startsWith('astro:'))) return integrationOnly('Astro', "add `integrations: [cdnDeploy()]` (import cdnDeploy from 'vite-plugin-cdn-deploy/astro') instead of cdn() in vite.plugins")
+  if (find((n) => n.startsWith('nuxt:'))) return integrationOnly('Nuxt', "add `modules: ['vite-plugin-cdn-deploy/nuxt']` to nuxt.config instead of cdn() in vite.plugins")
+  const kit = find((n) => n === 'vite-plugin-sveltekit-setup')
+  if (kit) return svelteKit(kit)
+  return reactRouter(plugins) ?? vitePress(plugins)
+}

