@@ -1,5 +1,5 @@
 /**
- * SvelteKit (2 and 3) under `cdn()`: the deploy runs at the end of Vite's
+ * SvelteKit 3 under `cdn()`: the deploy runs at the end of Vite's
  * buildApp, after SvelteKit's adapter step (the adapter's own `buildApp` hook,
  * order 'post', sorts before ours, which is `enforce: 'post'`), on the directory
  * the adapter wrote the client files to. A failed prerender or adapter rejects
@@ -10,7 +10,10 @@
  * from an origin. SvelteKit keeps its validated options on its setup plugin's
  * `api.options` (Vite's channel between plugins, which SvelteKit reads them back
  * from too); an unset path is filled in there from cdn.config before SvelteKit's
- * config hook reads it, a set one must agree with it.
+ * config hook reads it (cdn:config's hook is ordered before it), a set one must
+ * agree with it. SvelteKit re-resolves the Vite config in two worker threads
+ * (route analysis, prerender), so this runs there too: it must stay silent and
+ * idempotent (the prerender worker needs the same paths).
  */
 import { resolve } from 'node:path'
 import type { Plugin } from 'vite'
@@ -26,9 +29,16 @@ interface KitOptions {
   paths: { base: string; assets: string }
   adapter?: { name?: string; adapt(builder: KitBuilder): unknown }
 }
+/** Where the adapter wrote the client files and the prerendered pages. */
+type Written = { client: Set<string>; prerendered: Set<string> }
 
 const SETUP = 'vite-plugin-sveltekit-setup'
-const wrapped = new WeakSet<object>()
+/**
+ * Per adapter object: the record of the build running now. The adapter is
+ * wrapped once; a second build in the same process with the same adapter (a
+ * script calling Vite's builder twice) records into its own sets.
+ */
+const recorders = new WeakMap<object, Written>()
 
 /** What the CDN config asks of SvelteKit's paths, or a scoped error when the user set them otherwise. */
 export function kitPaths(cdn: ResolvedCdnConfig, current: { base: string; assets: string }): { base: string; assets: string } {
@@ -45,23 +55,27 @@ export function kitPaths(cdn: ResolvedCdnConfig, current: { base: string; assets
 
 export function svelteKit(setup: Plugin): ViteFramework {
   const options = (setup.api as { options?: KitOptions } | undefined)?.options
-  /** Where the adapter wrote the client files and the prerendered pages. */
-  const written = { client: new Set<string>(), prerendered: new Set<string>() }
+  const written: Written = { client: new Set(), prerendered: new Set() }
   return {
     name: 'SvelteKit',
     deploys: 'buildApp',
     config(_user, cdn) {
-      if (!options) throw new CdnDeployError('config', `SvelteKit's ${SETUP} plugin carries no options: this SvelteKit version is not supported by cdn(); deploy its output with npx cdn-deploy deploy build`)
+      // SvelteKit 2 (2.62+) has the setup plugin too, its options nested under `kit`.
+      if (!options?.paths) {
+        throw new CdnDeployError('config', `cdn() supports SvelteKit 3 (its ${SETUP} plugin carries no paths options here: an older SvelteKit): upgrade, or build without cdn() and deploy the adapter's output with npx cdn-deploy deploy build`)
+      }
       Object.assign(options.paths, kitPaths(cdn, options.paths))
       const adapter = options.adapter
-      if (!adapter || wrapped.has(adapter)) return undefined
-      wrapped.add(adapter)
+      if (!adapter) return undefined
+      const first = !recorders.has(adapter)
+      recorders.set(adapter, written)
+      if (!first) return undefined
       // Learn the directories from the adapter's own calls: adapters choose them
       // (adapter-static `pages`/`assets`, adapter-node `build/client`).
       const adapt = adapter.adapt.bind(adapter)
       adapter.adapt = (builder: KitBuilder) => {
-        const record = (kind: keyof typeof written, write: KitBuilder['writeClient']) => (dest: string, ...rest: unknown[]) => {
-          written[kind].add(resolve(dest))
+        const record = (kind: keyof Written, write: KitBuilder['writeClient']) => (dest: string, ...rest: unknown[]) => {
+          recorders.get(adapter)?.[kind].add(resolve(dest))
           return write.call(builder, dest, ...rest)
         }
         builder.writeClient = record('client', builder.writeClient)

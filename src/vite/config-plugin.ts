@@ -30,6 +30,7 @@ export function configPlugin(state: PluginState): Plugin {
     // Order 'pre': a framework's own config hook (SvelteKit's, itself 'pre') reads
     // the URL options the framework adapter sets here, so ours must run first.
     config: {
+      order: 'pre',
       async handler(user, env) {
         state.isVite = true
         state.root = resolve(user.root ?? process.cwd())

@@ -166,7 +166,7 @@ export async function checkPage(browser: Browser, url: string, interact?: { clic
   const page = await browser.newPage()
   const result: PageCheck = { url, problems: [], requests: [] }
   page.on('console', (m) => {
-    if (m.type() === 'error') result.problems.push(`console error: ${m.text()}`)
+    if (m.type() === 'error') result.problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`)
   })
   page.on('pageerror', (e) => result.problems.push(`page error: ${e.message}`))
   page.on('requestfailed', (r) => result.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`))
