@@ -44,7 +44,9 @@ export interface Run {
 /** Run a command with `node` first on PATH (so npm, npx and the framework CLIs use it). */
 export function run(command: string, args: string[], options: { cwd: string; node?: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Run> {
   const node = options.node ?? process.execPath
-  const env: Record<string, string | undefined> = { ...process.env, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', ...options.env }
+  // vitest's NODE_ENV=test and TEST put frameworks in test mode (Nuxt then logs nothing at all).
+  const { NODE_ENV: _mode, TEST: _test, ...parent } = process.env
+  const env: Record<string, string | undefined> = { ...parent, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', ...options.env }
   // Never let a framework's telemetry reach the network.
   Object.assign(env, { ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' })
   return new Promise((resolvePromise, reject) => {
@@ -161,7 +163,11 @@ export interface PageCheck {
   requests: string[]
 }
 
-/** Open `url` in a fresh page, wait for it to settle, optionally click and read a text. */
+/**
+ * Open `url` in a fresh page, wait for it to settle, optionally click and read a
+ * text. A page that declares no icon makes Chromium ask for `/favicon.ico` at the
+ * host root, which shows up only as a console error: fixtures declare one.
+ */
 export async function checkPage(browser: Browser, url: string, interact?: { click: string; textOf: string }): Promise<PageCheck> {
   const page = await browser.newPage()
   const result: PageCheck = { url, problems: [], requests: [] }
