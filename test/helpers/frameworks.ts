@@ -172,7 +172,8 @@ export async function checkPage(browser: Browser, url: string, interact?: { clic
   const page = await browser.newPage()
   const result: PageCheck = { url, problems: [], requests: [] }
   page.on('console', (m) => {
-    if (m.type() === 'error') result.problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`)
+    // The browser's own request for the server root's favicon is no reference of the page.
+    if (m.type() === 'error' && m.location().url !== new URL('/favicon.ico', url).href) result.problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`)
   })
   page.on('pageerror', (e) => result.problems.push(`page error: ${e.message}`))
   page.on('requestfailed', (r) => result.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`))
