@@ -44,8 +44,10 @@ export interface Run {
 /** Run a command with `node` first on PATH (so npm, npx and the framework CLIs use it). */
 export function run(command: string, args: string[], options: { cwd: string; node?: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Run> {
   const node = options.node ?? process.execPath
-  // vitest's NODE_ENV=test and TEST put frameworks in test mode (Nuxt then logs nothing at all).
-  const { NODE_ENV: _mode, TEST: _test, ...parent } = process.env
+  // Vitest sets NODE_ENV=test and TEST, and mirrors its import.meta.env into process.env
+  // (BASE_URL=/, MODE=test, DEV, PROD, SSR): a framework build would take them for its own
+  // (Nuxt then logs nothing at all; Astro's import.meta.env.BASE_URL becomes '/').
+  const { NODE_ENV: _n, TEST: _t, BASE_URL: _b, MODE: _m, DEV: _d, PROD: _p, SSR: _s, ...parent } = process.env
   const env: Record<string, string | undefined> = { ...parent, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', ...options.env }
   // Never let a framework's telemetry reach the network.
   Object.assign(env, { ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' })
@@ -65,8 +67,8 @@ export function run(command: string, args: string[], options: { cwd: string; nod
 }
 
 /**
- * A copy of the fixture in a temp dir with its dependencies installed (`npm ci`,
- * from its lockfile; the install is kept in the fixture folder and reused while
+ * A copy of the fixture in a temp dir with its dependencies installed (from its
+ * lockfile; the install is kept in the fixture folder and reused while
  * the lockfile is unchanged, so repeated runs do not reinstall). The plugin
  * itself is this repo, linked in as `node_modules/vite-plugin-cdn-deploy` (run
  * `npm run build` first): a `file:` dependency would make npm install the
@@ -77,8 +79,11 @@ export async function prepareFixture(name: string, node?: string): Promise<strin
   const lock = join(source, 'package-lock.json')
   const stamp = join(source, 'node_modules/.package-lock.json')
   if (!existsSync(stamp) || statSync(stamp).mtimeMs < statSync(lock).mtimeMs) {
-    const result = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: source, ...(node ? { node } : {}), timeoutMs: 600_000 })
-    if (result.code !== 0) throw new Error(`npm ci in ${source} failed (${result.code}):\n${result.stderr.slice(-4000)}`)
+    // `npm ci` rejects a lockfile that lacks an optional dependency the registry here
+    // does not have (Vite 8.4's napi-windows-process-start-time answers 404), which
+    // `npm install` skips; it follows the lockfile and leaves it unchanged.
+    const result = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: source, ...(node ? { node } : {}), timeoutMs: 600_000 })
+    if (result.code !== 0) throw new Error(`npm install in ${source} failed (${result.code}):\n${result.stderr.slice(-4000)}`)
   }
   const self = join(source, 'node_modules/vite-plugin-cdn-deploy')
   if (!existsSync(self)) await symlink(REPO, self, 'dir')
