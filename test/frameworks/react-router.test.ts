@@ -1,0 +1,321 @@
+/// <reference lib="dom" />
+/**
+ * React Router framework mode (`ssr: false`, as its SPA docs set it) with
+ * `cdn()` as the one added line of vite.config.ts
+ * (test/fixtures/frameworks/react-router/), built by `react-router build` under
+ * Node 22 in a child process: React Router 8 (Vite 8), and 7.18 (Vite 7, the
+ * react-router7 fixture: the same sources, its own lockfile). The deploy must
+ * come once, after React Router wrote the SPA index.html / prerendered pages
+ * and ran buildEnd, and never when one of those steps fails.
+ *
+ * The pages are opened through a tiny CDN edge in front of the bucket (index
+ * documents and the SPA fallback, as React Router's SPA mode needs from its
+ * host): React Router routes the browser's path, and S3's REST endpoint serves
+ * `…/about/index.html`, which no route matches.
+ */
+import { existsSync } from 'node:fs'
+import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
+import { dirname, join } from 'node:path'
+import { PutBucketCorsCommand } from '@aws-sdk/client-s3'
+import type { Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { listTree } from '../helpers/build.js'
+import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
+import { bucketMatches, checkPage, FIXTURES, launchChromium, node22, prepareFixture, removeDir, run, startBucket, type Bucket, type Run } from '../helpers/frameworks.js'
+
+const BUILD_MS = 300_000
+const COUNTER = { click: 'button.counter', textOf: 'button.counter' }
+const DEPLOYED = '[cdn-deploy] deployed release'
+/** react-router.config.ts as the template writes it, with `fields` (TypeScript source) set. */
+const routerConfig = (fields: string) => `import type { Config } from "@react-router/dev/config";\n\nexport default {\n  ${fields}\n} satisfies Config;\n`
+/** Our own files in the output: the CDN manifest in `.vite/`, which the deploy leaves out. */
+const ours = (rel: string) => rel.startsWith('.vite/')
+
+let node: string
+let bucket: Bucket
+let browser: Browser
+let edge: Listening
+const dirs: string[] = []
+
+type Built = { dir: string; client: string; result: Run; output: string; deploys: number }
+type Listening = { url: string; server: Server }
+type Answer = { status: number; type?: string; body?: Uint8Array }
+
+/**
+ * Copy the fixture (`react-router7`: its package files, with the react-router
+ * fixture's sources), apply `files` over it, and run React Router's own build.
+ */
+async function build(prefix: string, files: Record<string, string> = {}, fixture = 'react-router'): Promise<Built> {
+  const dir = await prepareFixture(fixture, node)
+  dirs.push(dir)
+  if (fixture !== 'react-router') {
+    const source = join(FIXTURES, 'react-router')
+    await cp(source, dir, { recursive: true, filter: (src) => !/^(node_modules|package(-lock)?\.json|build|\.react-router)(\/|$)/.test(src.slice(source.length + 1)) })
+  }
+  for (const [rel, text] of Object.entries(files)) {
+    await mkdir(dirname(join(dir, rel)), { recursive: true })
+    await writeFile(join(dir, rel), text)
+  }
+  const result = await run('npm', ['run', 'build'], { cwd: dir, node, env: bucket.env(prefix), timeoutMs: BUILD_MS })
+  const output = `${result.stdout}\n${result.stderr}`
+  return { dir, client: join(dir, 'build/client'), result, output, deploys: output.split(DEPLOYED).length - 1 }
+}
+
+/** An HTTP server on a free loopback port. */
+async function listen(handler: (path: string) => Promise<Answer>): Promise<Listening> {
+  const server = createServer(async (req, res) => {
+    const answer = await handler(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).catch((): Answer => ({ status: 500 }))
+    res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {}).end(answer.body)
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server }
+}
+
+/**
+ * A CDN edge in front of the bucket, as React Router's SPA mode needs its host
+ * set up: `…/` serves `…/index.html`, `…/about` `…/about/index.html`, and any
+ * other extension-less path the site's SPA fallback (`__spa-fallback.html` when
+ * pages were prerendered, else `index.html`) with 200. Sites are `/site/<prefix>/`.
+ */
+function startEdge(): Promise<Listening> {
+  const fetchObject = async (path: string) => {
+    const response = await fetch(bucket.endpoint + path.split('/').map(encodeURIComponent).join('/'))
+    return response.ok ? { status: 200, type: response.headers.get('content-type') ?? undefined, body: new Uint8Array(await response.arrayBuffer()) } : undefined
+  }
+  return listen(async (path) => {
+    const root = /^\/[^/]+\/[^/]+\//.exec(path)?.[0]
+    const last = path.slice(path.lastIndexOf('/') + 1)
+    const candidates = last === '' ? [`${path}index.html`] : last.includes('.') ? [path] : [`${path}/index.html`]
+    if (root && !last.includes('.')) candidates.push(`${root}__spa-fallback.html`, `${root}index.html`)
+    for (const candidate of candidates) {
+      const found = await fetchObject(candidate)
+      if (found) return found
+    }
+    return { status: 404 }
+  })
+}
+
+const close = (listening: Listening | undefined) => new Promise<void>((done) => (listening ? listening.server.close(() => done()) : done()))
+
+beforeAll(async () => {
+  node = node22()
+  bucket = await startBucket()
+  browser = await launchChromium()
+  edge = await startEdge()
+}, 600_000)
+
+afterAll(async () => {
+  await close(edge)
+  await browser?.close()
+  await bucket?.stop()
+  for (const dir of dirs) await removeDir(dir)
+})
+
+/** Home → About → Home on the client, starting at `start`: one document load, the counter works after. */
+async function navigate(start: string, firstHeading: string): Promise<{ problems: string[]; documents: number }> {
+  const page = await browser.newPage()
+  const problems: string[] = []
+  let documents = 0
+  page.on('pageerror', (e) => problems.push(e.message))
+  page.on('response', (r) => {
+    if (r.request().resourceType() === 'document') documents++
+    if (r.status() !== 200) problems.push(`HTTP ${r.status()}: ${r.url()}`)
+  })
+  const heading = (text: string) => page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, text, { timeout: 10_000 })
+  try {
+    await page.goto(start, { waitUntil: 'networkidle' })
+    await heading(firstHeading)
+    const other = firstHeading === 'Home' ? 'About' : 'Home'
+    await page.click(`a:text("${other}")`)
+    await heading(other)
+    await page.click(`a:text("${firstHeading}")`)
+    await heading(firstHeading)
+    if (firstHeading === 'About') await page.click('a:text("Home")')
+    await page.click('button.counter')
+    await page.waitForFunction(() => document.querySelector('button.counter')?.textContent === 'count: 1', undefined, { timeout: 10_000 })
+  } catch (error) {
+    problems.push(String(error))
+  } finally {
+    await page.close()
+  }
+  return { problems, documents }
+}
+
+describe.each([
+  { mode: 'SPA mode (the template with ssr: false)', prefix: 'react-router/', config: undefined, pages: ['index.html'], last: 'SPA Mode: Generated build/client/index.html' },
+  { mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', config: 'ssr: false,\n  prerender: ["/", "/about"],', pages: ['index.html', 'about/index.html', '__spa-fallback.html'], last: 'Prerender (html): SPA Fallback' },
+])('React Router 8, the whole site on the CDN: $mode', ({ prefix, config, pages, last }) => {
+  let built: Built
+
+  beforeAll(async () => {
+    built = await build(prefix, config ? { 'react-router.config.ts': routerConfig(config) } : {})
+  }, BUILD_MS)
+
+  it('`react-router build` exits 0 and deploys build/client once, after React Router wrote its pages', () => {
+    expect(built.result.code, built.output).toBe(0)
+    expect(built.deploys, built.output).toBe(1)
+    expect(built.output.indexOf(DEPLOYED)).toBeGreaterThan(built.output.indexOf(last))
+  })
+
+  it('puts every file of build/client in the bucket byte for byte, and nothing else (no server build, no .vite/)', async () => {
+    const files = await listTree(built.client)
+    expect(files).toEqual(expect.arrayContaining([...pages, 'favicon.ico', expect.stringMatching(/^assets\/manifest-[0-9a-f]{8}\.js$/)]))
+    // Prerendered under the basename by React Router, moved to where their URLs point.
+    expect(files.filter((rel) => rel.startsWith('site/'))).toEqual([])
+    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
+    expect((await listKeys(bucket.client, bucket.bucket, prefix)).filter((key) => /\/(server|\.vite)\/|manifest\.json$/.test(key))).toEqual([])
+    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeDefined()
+  })
+
+  it('gives the router the CDN path as basename, and every page its assets under it', async () => {
+    for (const page of pages) {
+      const html = await readFile(join(built.client, page), 'utf8')
+      expect(html).toContain(`"basename":"/site/${prefix}"`)
+      expect(html).toMatch(new RegExp(`"/site/${prefix}assets/entry\\.client-[\\w-]{8}\\.js"`))
+      expect(html).not.toMatch(/["'(]\/assets\//)
+    }
+  })
+
+  it.each([
+    ['the HTML pages', (rel: string) => rel.endsWith('.html'), /^public, max-age=0, must-revalidate$/],
+    ['the stylesheet and the image (hashed by the client build)', (rel: string) => /^assets\/.*\.(css|png)$/.test(rel), /^public, max-age=31536000, immutable$/],
+  ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
+    const rels = (await listTree(built.client)).filter(pick)
+    expect(rels.length).toBeGreaterThan(0)
+    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
+    expect(headers.filter(([, value]) => !header.test(value!))).toEqual([])
+  })
+
+  it.each([
+    ['', COUNTER],
+    ['about', undefined],
+  ])('page /%s loads from the CDN in Chromium: every request 200, no errors', async (path, interact) => {
+    const url = `${edge.url}/site/${prefix}${path}`
+    const check = await checkPage(browser, url, interact)
+    expect(check.problems).toEqual([])
+    expect(check.requests.filter((request) => !request.startsWith(`${edge.url}/site/${prefix}`))).toEqual([])
+    expect(check.requests.some((request) => /\/assets\/entry\.client-/.test(request))).toBe(true)
+    if (interact) expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+  })
+
+  it.each(['Home', 'About'])('navigates on the client from %s, and the counter works', async (start) => {
+    expect(await navigate(`${edge.url}/site/${prefix}${start === 'Home' ? '' : 'about'}`, start)).toEqual({ problems: [], documents: 1 })
+  })
+})
+
+describe('React Router 8: a later step fails, or the config disagrees → exit non-zero, nothing published', () => {
+  it.each<{ name: string; prefix: string; files: Record<string, string>; message: RegExp; wrotePages: boolean }>([
+    {
+      name: "react-router.config.ts's buildEnd throws (after the SPA index.html is written)",
+      prefix: 'rr-build-end/',
+      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') },
+      message: /buildEnd failed on purpose/,
+      wrotePages: true,
+    },
+    {
+      name: 'a page that throws while prerendering',
+      prefix: 'rr-prerender/',
+      files: {
+        'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],'),
+        'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
+      },
+      message: /Prerender \(html\): Received a 500 status code .*\/site\/rr-prerender\/about\//,
+      wrotePages: false,
+    },
+    {
+      name: 'a basename that disagrees with cdn.config',
+      prefix: 'rr-basename/',
+      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') },
+      message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN \(the whole site on the CDN at .*: basename "\/site\/rr-basename\/"\); set basename: '\/site\/rr-basename\/', or remove it/,
+      wrotePages: false,
+    },
+    {
+      name: 'server rendering (ssr: true) with the whole site on the CDN',
+      prefix: 'rr-ssr/',
+      files: { 'react-router.config.ts': routerConfig('ssr: true,') },
+      message: /\[cdn-deploy\] \[config\] React Router renders pages on a server \(ssr: true in react-router.config.ts\), so the whole site cannot be served from the CDN/,
+      wrotePages: false,
+    },
+  ])('$name', async ({ prefix, files, message, wrotePages }) => {
+    const built = await build(prefix, files)
+    expect(built.result.code, built.output).not.toBe(0)
+    expect(built.output).toMatch(message)
+    expect(existsSync(join(built.client, 'index.html'))).toBe(wrotePages)
+    expect(built.output).not.toMatch(/\[cdn-deploy\] (uploading|deployed|committing)/)
+    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
+    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeUndefined()
+  }, BUILD_MS)
+})
+
+describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: true → an absolute Vite base)', () => {
+  const prefix = 'rr-origin/'
+  let built: Built
+  let origin: Listening
+
+  beforeAll(async () => {
+    // Module scripts from another origin need CORS, as a real CDN in front of the bucket would send.
+    const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
+    await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+    const viteConfig = (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })')
+    built = await build(prefix, { 'vite.config.ts': viteConfig })
+    // The origin serves the HTML only (its SPA fallback for every route): any other request to it would be a wrong URL.
+    origin = await listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+  }, BUILD_MS)
+
+  afterAll(() => close(origin))
+
+  it('builds, deploys once, and the HTML references every asset by its absolute CDN URL', async () => {
+    expect(built.result.code, built.output).toBe(0)
+    expect(built.deploys, built.output).toBe(1)
+    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
+    const html = await readFile(join(built.client, 'index.html'), 'utf8')
+    expect(html).toContain(`"basename":"/"`)
+    expect(html).toMatch(new RegExp(`<link rel="modulepreload" href="${bucket.url(prefix)}assets/manifest-[0-9a-f]{8}\\.js"/>`))
+    expect(html).toContain(`<link rel="icon" href="${bucket.url(prefix)}favicon.ico"/>`)
+    expect(html).not.toMatch(/["'(]\/(assets|site)\//)
+  })
+
+  it.each([
+    ['/', COUNTER],
+    ['/about', undefined],
+  ])('%s from the origin loads its assets from the CDN in Chromium', async (path, interact) => {
+    const check = await checkPage(browser, origin.url + path, interact)
+    expect(check.problems).toEqual([])
+    expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([origin.url + path])
+    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}assets/entry.client-`))).toBe(true)
+    if (interact) expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+  })
+})
+
+describe('React Router 7.18 (Vite 7)', () => {
+  it('without future.v8_viteEnvironmentApi, and no basename: fails at config time, saying what to add', async () => {
+    const built = await build('rr7-nobase/', {}, 'react-router7')
+    expect(built.result.code, built.output).not.toBe(0)
+    expect(built.output).toMatch(/\[cdn-deploy\] \[config\] the whole site on the CDN at .* needs React Router's basename "\/site\/rr7-nobase\/": add basename: '\/site\/rr7-nobase\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/)
+    expect(await listKeys(bucket.client, bucket.bucket, 'rr7-nobase/')).toEqual([])
+  }, BUILD_MS)
+
+  it('without the flag, with the basename: builds for the CDN, does not deploy, and says how in one line', async () => {
+    const built = await build('rr7-legacy/', { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-legacy/",') }, 'react-router7')
+    expect(built.result.code, built.output).toBe(0)
+    const lines = built.output.split('\n').filter((line) => line.includes('[cdn-deploy] not deploying'))
+    expect(lines).toEqual([expect.stringMatching(/under React Router: React Router 7 without future.v8_viteEnvironmentApi .*add `future: \{ v8_viteEnvironmentApi: true \}` to react-router.config.ts, or deploy when the build is done: npx cdn-deploy deploy build\/client$/)])
+    expect(built.deploys).toBe(0)
+    expect(await readFile(join(built.client, 'index.html'), 'utf8')).toMatch(/"\/site\/rr7-legacy\/assets\/entry\.client-[\w-]{8}\.js"/)
+    expect(await listKeys(bucket.client, bucket.bucket, 'rr7-legacy/')).toEqual([])
+  }, BUILD_MS)
+
+  it('with future.v8_viteEnvironmentApi: deploys once, prerendered pages moved up, the site works from the CDN', async () => {
+    const prefix = 'rr7/'
+    const built = await build(prefix, { 'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],\n  future: { v8_viteEnvironmentApi: true },') }, 'react-router7')
+    expect(built.result.code, built.output).toBe(0)
+    expect(built.deploys, built.output).toBe(1)
+    expect(await listTree(built.client)).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '__spa-fallback.html']))
+    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
+    const check = await checkPage(browser, `${edge.url}/site/${prefix}`, COUNTER)
+    expect(check.problems).toEqual([])
+    expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+    expect(await navigate(`${edge.url}/site/${prefix}about`, 'About')).toEqual({ problems: [], documents: 1 })
+  }, BUILD_MS)
+})
