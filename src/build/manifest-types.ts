@@ -48,6 +48,16 @@ export interface ManifestEntry {
   dynamicImports: string[]
 }
 
+/** What a strict Content-Security-Policy must allow for the inline scripts the build added. */
+export interface ManifestCsp {
+  /**
+   * CSP source expressions (`'sha256-…'`, quotes included) to add to `script-src`:
+   * the hashes of the exact inline scripts the plugin put in the HTML
+   * (`reloadOnChunkError`). SRI does not apply to inline scripts; these do.
+   */
+  scriptSrc: string[]
+}
+
 export interface CdnManifest {
   version: typeof MANIFEST_VERSION
   /** Release id: UTC build time + digest of every file. */
@@ -61,4 +71,6 @@ export interface CdnManifest {
   files: Record<string, ManifestFile>
   /** `hashPublic`: original public path → hashed output file. */
   public: Record<string, string>
+  /** Present when the build added inline scripts to its HTML (`reloadOnChunkError`). */
+  csp?: ManifestCsp
 }

@@ -12,12 +12,12 @@ import { contentTypeFor } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from '../plan/compress.js'
 import { releaseId, sha256Hex, sri } from './hash.js'
-import { MANIFEST_VERSION, type CdnManifest, type ManifestEntry, type ManifestFile } from './manifest-types.js'
+import { MANIFEST_VERSION, type CdnManifest, type ManifestCsp, type ManifestEntry, type ManifestFile } from './manifest-types.js'
 
 export const MANIFEST_PATH = '.vite/cdn-manifest.json'
 export { MANIFEST_VERSION }
 
-export type { CdnManifest, ManifestEntry, ManifestFile } from './manifest-types.js'
+export type { CdnManifest, ManifestCsp, ManifestEntry, ManifestFile } from './manifest-types.js'
 
 export interface OutputFileInput {
   rel: string
@@ -35,6 +35,8 @@ export interface CreateManifestInput {
   publicBase: string
   cacheControl: readonly CacheRule[]
   precompress?: PrecompressOptions
+  /** Hashes of inline scripts the build added to its HTML; left out of the manifest when absent. */
+  csp?: ManifestCsp
   now?: Date
 }
 
@@ -82,6 +84,7 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
     entries,
     files,
     public: publicMap,
+    ...(input.csp ? { csp: input.csp } : {}),
   }
 }
 

@@ -192,6 +192,7 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
     sri: o.sri ?? DEFAULTS.sri,
     hashPublic: o.hashPublic ?? DEFAULTS.hashPublic,
     htmlAtOrigin: o.htmlAtOrigin ?? DEFAULTS.htmlAtOrigin,
+    reloadOnChunkError: o.reloadOnChunkError ?? DEFAULTS.reloadOnChunkError,
     retain: { ...DEFAULTS.retain, ...o.retain },
     precompress: o.precompress === true ? { gzip: true, brotli: false }
       : !o.precompress ? { gzip: false, brotli: false }

@@ -151,6 +151,7 @@ export const optionsShape = {
   sri: flag(),
   hashPublic: flag(),
   htmlAtOrigin: flag(),
+  reloadOnChunkError: flag(),
   retain: optional(object({ releases: optional(count('releases', 10_000)), days: optional(count('days', 36_500)) },
     'must be an object such as { releases: 3, days: 7 }')),
   concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],

@@ -182,6 +182,18 @@ export interface CdnOptions {
    */
   htmlAtOrigin?: boolean
   /**
+   * Recover from chunk errors after a deploy: add a tiny inline script, first in
+   * the `<head>` of every HTML page the client build emits, that reloads the page
+   * once per tab session when Vite reports a dynamic import it could not load
+   * (`vite:preloadError`: a tab left open past retention). A second failure in the
+   * same session surfaces as usual, never a reload loop; without `sessionStorage`
+   * it never reloads. Its CSP hash is recorded in the manifest (`csp.scriptSrc`).
+   * Pages a framework or server renders: put `chunkReloadScript()` from
+   * `vite-plugin-cdn-deploy/runtime` in their `<head>`.
+   * @default false
+   */
+  reloadOnChunkError?: boolean
+  /**
    * Store text files precompressed, for setups where nothing between the bucket
    * and the browser compresses. `gzip`: compressible files (≥ 1 KiB) are stored
    * gzip-encoded under their own key with `Content-Encoding: gzip`. `brotli`: a
@@ -245,6 +257,7 @@ export interface ResolvedCdnConfig {
   sri: boolean
   hashPublic: boolean
   htmlAtOrigin: boolean
+  reloadOnChunkError: boolean
   retain: Required<RetainOptions>
   precompress: { gzip: boolean; brotli: boolean }
   concurrency: number
@@ -265,6 +278,7 @@ export const DEFAULTS = Object.freeze({
   sri: true,
   hashPublic: false,
   htmlAtOrigin: false,
+  reloadOnChunkError: false,
   retain: Object.freeze({ releases: 3, days: 7 }),
   concurrency: 16,
   deploy: true,

@@ -2,8 +2,9 @@
  * `cdn:build` — the build-time hooks of a client environment (never a server
  * one): content-hashed output names, Rollup's file URLs, minify what the
  * bundler left raw (plain Rollup), emit hashed copies of public files, add SRI
- * to HTML, and write the CDN manifest from the final bytes. Each hook gathers
- * inputs and calls a pure module; the work itself lives in src/build.
+ * to HTML (and the chunk-reload script, with `reloadOnChunkError`), and write
+ * the CDN manifest from the final bytes. Each hook gathers inputs and calls a
+ * pure module; the work itself lives in src/build.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
@@ -15,6 +16,7 @@ import { looksMinified, minifyCss, minifyJs } from '../build/minify.js'
 import { isHtml } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
 import { describeBundle, isAsset, isChunk, type Bundle } from './bundle.js'
+import { chunkReloadCsp, chunkReloadHtml } from './chunk-reload.js'
 import { pluginNames } from './config-plugin.js'
 import { hashedNames } from './names.js'
 import { envFor, loadResolvedConfig, type PluginState } from './state.js'
@@ -96,6 +98,8 @@ export function buildPlugin(state: PluginState): Plugin {
       return result.map ? { code: result.code, map: result.map } : { code: result.code, map: null }
     },
 
+    transformIndexHtml: chunkReloadHtml(state),
+
     generateBundle: {
       order: 'post',
       async handler(_output, rawBundle) {
@@ -159,7 +163,8 @@ export function buildPlugin(state: PluginState): Plugin {
           }
           publicFiles.push({ rel, bytes, immutable: false, source: 'public' })
         }
-        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl, precompress: config.precompress })
+        const csp = chunkReloadCsp(state, rawBundle as unknown as Bundle)
+        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl, precompress: config.precompress, csp })
         const target = join(outDir, MANIFEST_PATH)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')

@@ -119,6 +119,8 @@ describe('resolveConfig: bad configs', () => {
       ['concurrency: must be at most 256', 'S3 throttles']],
     ['enabled not a boolean', { file: { ...OK, enabled: 'yes' } },
       ['enabled: must be true or false']],
+    ['reloadOnChunkError not a boolean', { file: { ...OK, reloadOnChunkError: 'once' } },
+      ['reloadOnChunkError: must be true or false']],
     ['environment with an unknown key', { file: { ...OK, environments: { staging: { domian: DOMAIN } } } },
       ['environments.staging.domian: unknown option', 'did you mean "domain"?']],
     ['environment with a bad value', { file: { ...OK, environments: { staging: { concurrency: 0 } } } },
@@ -278,11 +280,12 @@ describe('resolveConfig: resolution', () => {
       sri: DEFAULTS.sri,
       hashPublic: DEFAULTS.hashPublic,
       htmlAtOrigin: DEFAULTS.htmlAtOrigin,
+      reloadOnChunkError: DEFAULTS.reloadOnChunkError,
       retain: { ...DEFAULTS.retain },
       concurrency: DEFAULTS.concurrency,
       deploy: DEFAULTS.deploy,
     })
-    expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, concurrency: 16, deploy: true })
+    expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 16, deploy: true })
     expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
     expect(DEFAULTS.retain).toEqual({ releases: 3, days: 7 })
   })
