@@ -1,31 +1,51 @@
 /**
- * React Router framework mode (`reactRouter()` from @react-router/dev, 8.x, and
- * 7.x with `future.v8_viteEnvironmentApi`) under `cdn()`. React Router builds
- * the client and the server environments in its own `buildApp`, then writes the
- * SPA `index.html` and the prerendered pages, then calls the config's
- * `buildEnd`; the deploy runs after all of it, at the end of Vite's buildApp, on
- * the client environment's outDir (`build/client`). Any of those steps failing
- * rejects buildApp before our step: nothing is deployed.
+ * React Router framework mode (`reactRouter()` from @react-router/dev: 8.x, and
+ * 7.x with or without `future.v8_viteEnvironmentApi`) under `cdn()`.
+ *
+ * With Vite's builder (8.x, 7.x with the flag), React Router builds the client
+ * and the server environments in its own `buildApp`, then writes the SPA
+ * `index.html` and the prerendered pages, then calls the config's `buildEnd`;
+ * the deploy runs after all of it, at the end of Vite's buildApp, on the client
+ * environment's outDir (`build/client`). Any of those steps failing rejects
+ * buildApp before our step: nothing is deployed.
+ *
+ * React Router 7 without the flag (the 7.x default): `react-router build`
+ * resolves the Vite config once (the "CLI resolve"), then runs two separate
+ * `vite.build()` calls — client, then server, each evaluating vite.config anew,
+ * so each with its own `cdn()` instance —, the server one prerendering and
+ * writing the SPA HTML in its `writeBundle`; then the CLI removes Vite's
+ * manifests and calls the `buildEnd` of the React Router config it read from the
+ * CLI resolve's plugin context. No Vite hook follows, but that `buildEnd` is the
+ * last step: in the CLI resolve the adapter hands React Router a `buildEnd` that
+ * runs the user's, then deploys `build/client` (the client build's manifest
+ * read from disk, as that build ran in another instance). A failed build,
+ * prerender or user `buildEnd` never reaches the deploy. Each `vite.build()`
+ * also passes the CLI's context along; the adapter checks that it carries the
+ * adapter's `buildEnd` (else it does not deploy, and says so).
  *
  * URLs: React Router takes its `publicPath` from the Vite `base` it is given (so
- * cdn:config, `enforce: 'pre'`, returns it: a path base for the whole site on
- * the CDN, the absolute CDN URL for HTML at an origin), and routes under its own
- * `basename` (react-router.config.ts). React Router has no public way to set the
- * basename from a plugin; it keeps its resolved config on the private plugin
- * context it hands to Vite (`__reactRouterPluginContext`), where an unset
- * basename is filled in from cdn.config (a set one must agree with it).
- *
- * React Router 7 without the flag runs two separate `vite.build()` calls, then
- * `buildEnd` from its CLI, with nothing after it a plugin can hook: there the
- * plugin only builds for the CDN and says how to deploy.
+ * cdn:config, `enforce: 'pre'`, returns it, in every build: a path base for the
+ * whole site on the CDN, the absolute CDN URL for HTML at an origin), and
+ * routes under its own `basename` (react-router.config.ts). React Router has no
+ * public way to set the basename from a plugin; it keeps its resolved config on
+ * the private plugin context it hands to Vite (`__reactRouterPluginContext`),
+ * where an unset basename is filled in from cdn.config (a set one must agree
+ * with it). In a 7.x `vite.build()` Vite merges the CLI's context with the
+ * plugin's into a copy React Router never reads; React Router takes only the
+ * route manifest from the CLI's (which, with `ssr: false`, it computes the same
+ * itself), so the adapter removes it before React Router's config hook runs,
+ * and the basename set on the context reaches the server bundle and the pages.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises'
+import { mkdir, readdir, readFile, rename, rm, rmdir, stat } from 'node:fs/promises'
 import { dirname, join, relative, resolve } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
+import { MANIFEST_PATH, readBuildManifest } from '../build/manifest.js'
 import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { listFiles } from '../vite/build-plugin.js'
+import { deployDir } from '../vite/deploy-plugin.js'
+import type { PluginState } from '../vite/state.js'
 import { topology } from './shared.js'
 import type { ViteFramework } from './vite.js'
 
@@ -40,9 +60,25 @@ export interface RouterConfig {
 interface RouterContext {
   reactRouterConfig?: RouterConfig
 }
+/** What React Router 7's CLI passes to each of its `vite.build()` calls (no Vite builder). */
+interface LegacyBuildConfig {
+  __reactRouterPluginContext?: RouterContext
+  __reactRouterEnvironmentBuildContext?: unknown
+}
+
+/**
+ * Marks the `buildEnd` the adapter hands React Router's CLI in a 7.x build
+ * without the Vite builder (the deploy step); `setsBasename`: the builds must
+ * route under the basename cdn() sets.
+ */
+const LEGACY_DEPLOY = Symbol.for('vite-plugin-cdn-deploy.react-router.deploy')
+interface LegacyMark {
+  setsBasename: boolean
+}
+type MarkedBuildEnd = ((args: unknown) => Promise<void>) & { [LEGACY_DEPLOY]?: LegacyMark }
 
 const LEGACY_HINT =
-  'React Router 7 without future.v8_viteEnvironmentApi writes index.html and the prerendered pages after the client build, where no plugin step follows; add `future: { v8_viteEnvironmentApi: true }` to react-router.config.ts, or deploy when the build is done: npx cdn-deploy deploy build/client'
+  "React Router 7 without future.v8_viteEnvironmentApi deploys from `react-router build`'s last step, and this build did not run cdn()'s there; add `future: { v8_viteEnvironmentApi: true }` to react-router.config.ts, or deploy when the build is done: npx cdn-deploy deploy build/client"
 
 /** A basename without its trailing slash, for comparing `/app` with `/app/`. */
 const trimmed = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path)
@@ -111,6 +147,49 @@ export async function flattenBasename(client: string, basename: string): Promise
   return files
 }
 
+/** Move the prerendered pages out of `<pages>/<basename>/`, and say so when there were any. */
+async function flattenPages(state: PluginState, root: string, pages: string, basename: string): Promise<void> {
+  const moved = await flattenBasename(pages, basename)
+  if (moved.length > 0) {
+    state.info(`[cdn-deploy] React Router wrote ${moved.length} prerendered file${moved.length === 1 ? '' : 's'} under ${relative(root, pages)}${basename.replace(/\/?$/, '/')} (its basename; remix-run/react-router#14587): moved them up to where their URLs under ${state.config!.publicBase} point`)
+  }
+}
+
+/**
+ * The page a visitor gets at the site's URL routes under `basename`: the SPA
+ * fallback React Router rendered (`__spa-fallback.html`, else `index.html`)
+ * carries it in `window.__reactRouterContext`. Checked before a 7.x deploy,
+ * where the basename reaches the server build through React Router's internals.
+ */
+export async function routesUnder(client: string, basename: string): Promise<boolean> {
+  for (const name of ['__spa-fallback.html', 'index.html']) {
+    const html = await readFile(join(client, name), 'utf8').catch(() => undefined)
+    if (html !== undefined) return html.includes(`"basename":${JSON.stringify(basename)}`)
+  }
+  return false
+}
+
+/**
+ * React Router 7 without the builder: the last step of `react-router build`,
+ * after the user's `buildEnd`. Both `vite.build()` calls resolved (else the CLI
+ * would not be here); the client one ran in another `cdn()` instance, so its
+ * manifest is read from disk, and must have been written in this build.
+ */
+async function deployLegacy(state: PluginState, router: RouterConfig, client: string, basename: string, since: number): Promise<void> {
+  const config = state.config
+  if (!state.active || !config) return
+  const dir = relative(process.cwd(), client) || '.'
+  if (!config.deploy) return state.info('[cdn-deploy] built for the CDN; not deploying (deploy: false)')
+  // mtime has a 1–2 s resolution on some filesystems: a manifest from an earlier build is far older.
+  const written = await stat(join(client, MANIFEST_PATH)).then((s) => s.mtimeMs >= since - 2000, () => false)
+  const manifest = written ? await readBuildManifest(client) : undefined
+  if (!manifest) return state.info(`[cdn-deploy] not deploying: the client build wrote no ${MANIFEST_PATH} to ${dir} in this build; deploy with npx cdn-deploy deploy ${dir}`)
+  if (!router.ssr && !(await routesUnder(client, basename))) {
+    return state.info(`[cdn-deploy] not deploying: React Router's SPA page in ${dir} does not route under the basename ${JSON.stringify(basename)} (this React Router version did not take it from cdn()); add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true }`)
+  }
+  await deployDir(state, client, manifest)
+}
+
 /** React Router's own plugin (framework mode; the RSC plugin, `react-router/rsc`, is another). */
 const PLUGIN = 'react-router'
 
@@ -119,6 +198,11 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
   if (!plugins.some((plugin) => plugin.name === PLUGIN)) return undefined
   /** Where React Router writes its pages, and where the client environment writes its files. */
   const dirs: { pages?: string; client?: string } = {}
+  /**
+   * In one of React Router 7's `vite.build()` calls (no builder): whether the
+   * CLI's context passed in carries the adapter's deploy step (`held`) or not.
+   */
+  let legacyRun: { held: boolean } | undefined
   const framework: ViteFramework = {
     name: 'React Router',
     deploys: 'buildApp',
@@ -128,6 +212,14 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
       if (user.base !== undefined && user.base !== base) {
         const topologyName = cdn.htmlAtOrigin ? 'HTML at your origin, assets on the CDN (htmlAtOrigin: true)' : 'the whole site on the CDN'
         throw new CdnDeployError('config', `vite.config base ${JSON.stringify(user.base)} does not match the CDN (${topologyName}: base ${JSON.stringify(base)}); remove it and cdn() sets it`)
+      }
+      const legacy = user as LegacyBuildConfig
+      if (legacy.__reactRouterEnvironmentBuildContext) {
+        const mark = (legacy.__reactRouterPluginContext?.reactRouterConfig?.buildEnd as MarkedBuildEnd | undefined)?.[LEGACY_DEPLOY]
+        legacyRun = { held: !!mark }
+        // Before React Router's config hook reads it: without it, the resolved
+        // context is React Router's own, where the basename below takes effect.
+        if (mark?.setsBasename) delete legacy.__reactRouterPluginContext
       }
       // Returned for the server build too: React Router renders its script and link tags from it.
       return { base }
@@ -144,27 +236,43 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
         throw new CdnDeployError('config', `React Router renders pages on a server (ssr: true in react-router.config.ts), so the whole site cannot be served from the CDN: set ssr: false (SPA mode, prerendering), or htmlAtOrigin: true to serve the pages from your server and the assets from ${cdn.publicBase}`)
       }
       const basename = basenameFor(cdn, router.basename)
+      const effective = basename ?? router.basename
+      const pages = join(router.buildDirectory, 'client')
       if (isLegacyBuild(router)) {
-        // Each vite.build() merges the CLI's context into a copy: React Router never reads a change to it.
-        if (basename) throw new CdnDeployError('config', `the whole site on the CDN at ${cdn.publicBase} needs React Router's basename ${JSON.stringify(basename)}: add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true } (then cdn() sets it, and deploys)`)
+        if (legacyRun?.held) {
+          // One of the two builds: it routes under the basename; the CLI's last step deploys.
+          if (basename) context.reactRouterConfig = { ...router, basename }
+          framework.deploys = 'self'
+          return
+        }
+        if (legacyRun) {
+          if (basename) throw new CdnDeployError('config', `the whole site on the CDN at ${cdn.publicBase} needs React Router's basename ${JSON.stringify(basename)}: add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true } (then cdn() sets it, and deploys)`)
+          Object.assign(framework, { deploys: 'integration', hint: LEGACY_HINT })
+          return
+        }
+        // The CLI's resolve: React Router's CLI calls this context's buildEnd after both builds.
+        // (Under a plain `vite build` nothing calls it: the plugin says so at the end of buildApp.)
+        const since = Date.now()
+        const buildEnd: MarkedBuildEnd = async (args) => {
+          if (!cdn.htmlAtOrigin) await flattenPages(state, resolved.root, pages, effective)
+          await router.buildEnd?.(args)
+          await deployLegacy(state, router, pages, effective, since)
+        }
+        buildEnd[LEGACY_DEPLOY] = { setsBasename: !!basename }
+        context.reactRouterConfig = { ...router, basename: effective, buildEnd }
         Object.assign(framework, { deploys: 'integration', hint: LEGACY_HINT })
         return
       }
       const client = resolved.environments?.client?.build.outDir
       if (client) dirs.client = resolve(resolved.root, client)
-      dirs.pages = join(router.buildDirectory, 'client')
+      dirs.pages = pages
       if (cdn.htmlAtOrigin) return
-      const effective = basename ?? router.basename
-      const pages = dirs.pages
       context.reactRouterConfig = {
         ...router,
         basename: effective,
         // React Router's last step, after the SPA fallback and the prerendered pages are written.
         async buildEnd(args: unknown) {
-          const moved = await flattenBasename(pages, effective)
-          if (moved.length > 0) {
-            state.info(`[cdn-deploy] React Router wrote ${moved.length} prerendered file${moved.length === 1 ? '' : 's'} under ${relative(resolved.root, pages)}${effective.replace(/\/?$/, '/')} (its basename; remix-run/react-router#14587): moved them up to where their URLs under ${cdn.publicBase} point`)
-          }
+          await flattenPages(state, resolved.root, pages, effective)
           await router.buildEnd?.(args)
         },
       }

@@ -4,9 +4,11 @@
  * `cdn()` as the one added line of vite.config.ts
  * (test/fixtures/frameworks/react-router/), built by `react-router build` under
  * Node 22 in a child process: React Router 8 (Vite 8), and 7.18 (Vite 7, the
- * react-router7 fixture: the same sources, its own lockfile). The deploy must
- * come once, after React Router wrote the SPA index.html / prerendered pages
- * and ran buildEnd, and never when one of those steps fails.
+ * react-router7 fixture: the same sources, its own lockfile), with and without
+ * `future.v8_viteEnvironmentApi` (without it, the 7.x default, the CLI runs two
+ * separate `vite.build()` calls). The deploy must come once, after React Router
+ * wrote the SPA index.html / prerendered pages and ran buildEnd, and never when
+ * one of those steps fails.
  *
  * The pages are opened through a tiny CDN edge in front of the bucket (index
  * documents and the SPA fallback, as React Router's SPA mode needs from its
@@ -96,6 +98,12 @@ function startEdge(): Promise<Listening> {
   })
 }
 
+/** Module scripts from another origin need CORS, as a real CDN in front of the bucket would send. */
+async function allowCors(): Promise<void> {
+  const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
+  await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+}
+
 const close = (listening: Listening | undefined) => new Promise<void>((done) => (listening ? listening.server.close(() => done()) : done()))
 
 beforeAll(async () => {
@@ -142,20 +150,43 @@ async function navigate(start: string, firstHeading: string): Promise<{ problems
   return { problems, documents }
 }
 
-describe.each([
-  { mode: 'SPA mode (the template with ssr: false)', prefix: 'react-router/', config: undefined, pages: ['index.html'], last: 'SPA Mode: Generated build/client/index.html' },
-  { mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', config: 'ssr: false,\n  prerender: ["/", "/about"],', pages: ['index.html', 'about/index.html', '__spa-fallback.html'], last: 'Prerender (html): SPA Fallback' },
-])('React Router 8, the whole site on the CDN: $mode', ({ prefix, config, pages, last }) => {
+/** react-router.config.ts with prerendering and a buildEnd of the user's own that writes to build/client. */
+const BUILD_END_WRITES = `import type { Config } from "@react-router/dev/config";
+import { writeFile } from "node:fs/promises";
+
+export default {
+  ssr: false,
+  prerender: ["/", "/about"],
+  async buildEnd({ reactRouterConfig }) {
+    await writeFile(\`\${reactRouterConfig.buildDirectory}/client/build-end.txt\`, "written by buildEnd\\n");
+    console.log("user buildEnd: wrote build-end.txt");
+  },
+} satisfies Config;
+`
+const SPA = 'SPA Mode: Generated build/client/index.html'
+const PRERENDERED = ['index.html', 'about/index.html', '__spa-fallback.html']
+const RR7 = 'React Router 7.18 (Vite 7) without future.v8_viteEnvironmentApi (two vite.build() calls)'
+
+describe.each<{ version: string; mode: string; prefix: string; fixture?: string; files: Record<string, string>; pages: string[]; last: string }>([
+  { version: 'React Router 8', mode: 'SPA mode (the template with ssr: false)', prefix: 'react-router/', files: {}, pages: ['index.html'], last: SPA },
+  { version: 'React Router 8', mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', files: { 'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],') }, pages: PRERENDERED, last: 'Prerender (html): SPA Fallback' },
+  { version: RR7, mode: 'SPA mode (the template with ssr: false, cdn() added, nothing else)', prefix: 'rr7-spa/', fixture: 'react-router7', files: {}, pages: ['index.html'], last: SPA },
+  { version: RR7, mode: 'prerendered pages, and a buildEnd of its own that writes to build/client', prefix: 'rr7-pre/', fixture: 'react-router7', files: { 'react-router.config.ts': BUILD_END_WRITES }, pages: [...PRERENDERED, 'build-end.txt'], last: 'user buildEnd: wrote build-end.txt' },
+  { version: RR7, mode: 'its own basename (the CDN path)', prefix: 'rr7-base/', fixture: 'react-router7', files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-base/",') }, pages: ['index.html'], last: SPA },
+])('$version, the whole site on the CDN: $mode', ({ prefix, fixture, files, pages, last }) => {
   let built: Built
 
   beforeAll(async () => {
-    built = await build(prefix, config ? { 'react-router.config.ts': routerConfig(config) } : {})
+    built = await build(prefix, files, fixture)
   }, BUILD_MS)
 
   it('`react-router build` exits 0 and deploys build/client once, after React Router wrote its pages', () => {
     expect(built.result.code, built.output).toBe(0)
     expect(built.deploys, built.output).toBe(1)
+    expect(built.output).not.toMatch(/\[cdn-deploy\] not deploying/)
+    expect(built.output.indexOf(last), built.output).toBeGreaterThan(-1)
     expect(built.output.indexOf(DEPLOYED)).toBeGreaterThan(built.output.indexOf(last))
+    expect(built.output.indexOf(DEPLOYED)).toBeGreaterThan(built.output.indexOf('Removing the server build'))
   })
 
   it('puts every file of build/client in the bucket byte for byte, and nothing else (no server build, no .vite/)', async () => {
@@ -169,7 +200,7 @@ describe.each([
   })
 
   it('gives the router the CDN path as basename, and every page its assets under it', async () => {
-    for (const page of pages) {
+    for (const page of pages.filter((rel) => rel.endsWith('.html'))) {
       const html = await readFile(join(built.client, page), 'utf8')
       expect(html).toContain(`"basename":"/site/${prefix}"`)
       expect(html).toMatch(new RegExp(`"/site/${prefix}assets/entry\\.client-[\\w-]{8}\\.js"`))
@@ -204,8 +235,8 @@ describe.each([
   })
 })
 
-describe('React Router 8: a later step fails, or the config disagrees → exit non-zero, nothing published', () => {
-  it.each<{ name: string; prefix: string; files: Record<string, string>; message: RegExp; wrotePages: boolean }>([
+describe('React Router 8, and 7.18 without the flag: a later step fails, or the config disagrees → exit non-zero, nothing published', () => {
+  it.each<{ name: string; prefix: string; fixture?: string; files: Record<string, string>; message: RegExp; wrotePages: boolean }>([
     {
       name: "react-router.config.ts's buildEnd throws (after the SPA index.html is written)",
       prefix: 'rr-build-end/',
@@ -237,8 +268,35 @@ describe('React Router 8: a later step fails, or the config disagrees → exit n
       message: /\[cdn-deploy\] \[config\] React Router renders pages on a server \(ssr: true in react-router.config.ts\), so the whole site cannot be served from the CDN/,
       wrotePages: false,
     },
-  ])('$name', async ({ prefix, files, message, wrotePages }) => {
-    const built = await build(prefix, files)
+    {
+      name: "7.18 without the flag: react-router.config.ts's buildEnd throws (after the SPA index.html is written)",
+      prefix: 'rr7-build-end/',
+      fixture: 'react-router7',
+      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') },
+      message: /buildEnd failed on purpose/,
+      wrotePages: true,
+    },
+    {
+      name: '7.18 without the flag: a page that throws while prerendering (in the server build)',
+      prefix: 'rr7-prerender/',
+      fixture: 'react-router7',
+      files: {
+        'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],'),
+        'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
+      },
+      message: /Prerender \(html\): Received a 500 status code .*\/site\/rr7-prerender\/about\//,
+      wrotePages: false,
+    },
+    {
+      name: '7.18 without the flag: a basename that disagrees with cdn.config',
+      prefix: 'rr7-basename/',
+      fixture: 'react-router7',
+      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') },
+      message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN .*set basename: '\/site\/rr7-basename\/'/,
+      wrotePages: false,
+    },
+  ])('$name', async ({ prefix, fixture, files, message, wrotePages }) => {
+    const built = await build(prefix, files, fixture)
     expect(built.result.code, built.output).not.toBe(0)
     expect(built.output).toMatch(message)
     expect(existsSync(join(built.client, 'index.html'))).toBe(wrotePages)
@@ -254,9 +312,7 @@ describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: t
   let origin: Listening
 
   beforeAll(async () => {
-    // Module scripts from another origin need CORS, as a real CDN in front of the bucket would send.
-    const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
-    await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+    await allowCors()
     const viteConfig = (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })')
     built = await build(prefix, { 'vite.config.ts': viteConfig })
     // The origin serves the HTML only (its SPA fallback for every route): any other request to it would be a wrong URL.
@@ -289,21 +345,27 @@ describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: t
 })
 
 describe('React Router 7.18 (Vite 7)', () => {
-  it('without future.v8_viteEnvironmentApi, and no basename: fails at config time, saying what to add', async () => {
-    const built = await build('rr7-nobase/', {}, 'react-router7')
-    expect(built.result.code, built.output).not.toBe(0)
-    expect(built.output).toMatch(/\[cdn-deploy\] \[config\] the whole site on the CDN at .* needs React Router's basename "\/site\/rr7-nobase\/": add basename: '\/site\/rr7-nobase\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/)
-    expect(await listKeys(bucket.client, bucket.bucket, 'rr7-nobase/')).toEqual([])
-  }, BUILD_MS)
-
-  it('without the flag, with the basename: builds for the CDN, does not deploy, and says how in one line', async () => {
-    const built = await build('rr7-legacy/', { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-legacy/",') }, 'react-router7')
+  it('without the flag, HTML at the origin (htmlAtOrigin: true): both builds take the absolute base, build/client is deployed once', async () => {
+    const prefix = 'rr7-origin/'
+    await allowCors()
+    const viteConfig = (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })')
+    const built = await build(prefix, { 'vite.config.ts': viteConfig }, 'react-router7')
     expect(built.result.code, built.output).toBe(0)
-    const lines = built.output.split('\n').filter((line) => line.includes('[cdn-deploy] not deploying'))
-    expect(lines).toEqual([expect.stringMatching(/under React Router: React Router 7 without future.v8_viteEnvironmentApi .*add `future: \{ v8_viteEnvironmentApi: true \}` to react-router.config.ts, or deploy when the build is done: npx cdn-deploy deploy build\/client$/)])
-    expect(built.deploys).toBe(0)
-    expect(await readFile(join(built.client, 'index.html'), 'utf8')).toMatch(/"\/site\/rr7-legacy\/assets\/entry\.client-[\w-]{8}\.js"/)
-    expect(await listKeys(bucket.client, bucket.bucket, 'rr7-legacy/')).toEqual([])
+    expect(built.deploys, built.output).toBe(1)
+    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
+    const html = await readFile(join(built.client, 'index.html'), 'utf8')
+    expect(html).toContain(`"basename":"/"`)
+    expect(html).toMatch(new RegExp(`<link rel="modulepreload" href="${bucket.url(prefix)}assets/manifest-[0-9a-f]{8}\\.js"/>`))
+    expect(html).not.toMatch(/["'(]\/(assets|site)\//)
+    const origin = await listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+    try {
+      const check = await checkPage(browser, `${origin.url}/`, COUNTER)
+      expect(check.problems).toEqual([])
+      expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([`${origin.url}/`])
+      expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+    } finally {
+      await close(origin)
+    }
   }, BUILD_MS)
 
   it('with future.v8_viteEnvironmentApi: deploys once, prerendered pages moved up, the site works from the CDN', async () => {

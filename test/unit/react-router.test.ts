@@ -1,19 +1,21 @@
 /**
  * The React Router adapter's decisions, without React Router: the Vite base and
- * the basename per topology, the legacy (two `vite.build()`) mode, the private
- * plugin context it writes the basename to, and the move of prerendered pages
- * out of `build/client/<basename>/` (remix-run/react-router#14587).
+ * the basename per topology, the legacy (two `vite.build()`) mode — the deploy
+ * step handed to React Router's CLI, the CLI's context taken out of each build —,
+ * the private plugin context it writes the basename to, and the move of
+ * prerendered pages out of `build/client/<basename>/` (remix-run/react-router#14587).
  * test/frameworks/react-router.test.ts builds the real thing.
  */
 import { readdirSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Plugin, ResolvedConfig } from 'vite'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { CdnPluginOptions } from '../../src/config/types.js'
 import { resolveConfig } from '../../src/config/resolve.js'
-import { basenameFor, flattenBasename, isLegacyBuild, reactRouter, viteBase, type RouterConfig } from '../../src/frameworks/react-router.js'
+import { MANIFEST_PATH } from '../../src/build/manifest.js'
+import { basenameFor, flattenBasename, isLegacyBuild, reactRouter, routesUnder, viteBase, type RouterConfig } from '../../src/frameworks/react-router.js'
 import { listFiles } from '../../src/vite/build-plugin.js'
 import { createState } from '../../src/vite/state.js'
 
@@ -166,16 +168,147 @@ describe('reactRouter(): the adapter against a fake React Router plugin context'
     expect(context.__reactRouterPluginContext!.reactRouterConfig).toBe(config)
   })
 
-  it('React Router 7 without the flag: does not deploy, says how', () => {
-    const { framework } = run(site, resolved(router({ basename: '/app/', future: { v8_viteEnvironmentApi: false } })))
-    expect(framework).toMatchObject({ deploys: 'integration', hint: expect.stringMatching(/v8_viteEnvironmentApi: true.*npx cdn-deploy deploy build\/client$/) })
-  })
-
   it.each([
     ['no plugin context', site, undefined, /plugin context .* not supported by cdn\(\).*npx cdn-deploy deploy build\/client/],
     ['ssr: true with the whole site on the CDN', site, router({ ssr: true }), /renders pages on a server \(ssr: true .*set ssr: false .*or htmlAtOrigin: true/],
-    ['React Router 7 without the flag, basename unset', site, router({ future: { v8_viteEnvironmentApi: false } }), /needs React Router's basename "\/app\/": add basename: '\/app\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/],
   ])('refuses %s with a scoped error', (_name, config, routerConfig, message) => {
     expect(() => run(config, resolved(routerConfig))).toThrow(message)
+  })
+})
+
+describe('reactRouter(): React Router 7 without the flag (the CLI resolves once, then two vite.build() calls)', () => {
+  const plugins = [{ name: 'react-router' }] as Plugin[]
+  const legacy = { v8_viteEnvironmentApi: false }
+  const router = (over: Partial<RouterConfig> = {}): RouterConfig => Object.freeze({ basename: '/', ssr: false, buildDirectory: '/app/build', future: legacy, ...over })
+  type Context = { reactRouterConfig: RouterConfig }
+  const resolvedWith = (context: Context | undefined, root = '/app') => ({ root, environments: { client: { build: { outDir: 'build/client' } } }, __reactRouterPluginContext: context }) as unknown as ResolvedConfig
+  const withState = (config: ReturnType<typeof cdn>) => {
+    const state = createState({})
+    state.config = config
+    state.active = true
+    const lines: string[] = []
+    state.info = (line) => void lines.push(line)
+    return { state, lines }
+  }
+
+  /** The CLI's resolve: React Router's CLI reads `context` afterwards and calls its buildEnd after both builds. */
+  function cliResolve(config: ReturnType<typeof cdn>, over: Partial<RouterConfig> = {}, root = '/app') {
+    const { state, lines } = withState(config)
+    const framework = reactRouter(plugins)!
+    const context: Context = { reactRouterConfig: router(over) }
+    framework.configResolved!(resolvedWith(context, root), state)
+    return { framework, context, lines }
+  }
+
+  /** One of the builds: `injected` is the CLI's context, as the CLI passes it; `own` React Router's in this build. */
+  function build(config: ReturnType<typeof cdn>, injected: Context | undefined, own: RouterConfig) {
+    const { state, lines } = withState(config)
+    const framework = reactRouter(plugins)!
+    const user: Record<string, unknown> = { __reactRouterEnvironmentBuildContext: { name: 'client' }, ...(injected ? { __reactRouterPluginContext: injected } : {}) }
+    expect(framework.config!(user, config, state)).toEqual({ base: viteBase(config) })
+    const context: Context = { reactRouterConfig: own }
+    framework.configResolved!(resolvedWith(context), state)
+    return { framework, user, context, lines }
+  }
+
+  it('the CLI resolve: hands React Router a buildEnd (the deploy step) and the basename; a plain `vite build` is told how', () => {
+    const { framework, context } = cliResolve(site)
+    expect(context.reactRouterConfig).toMatchObject({ basename: '/app/', buildEnd: expect.any(Function) })
+    expect(framework).toMatchObject({ deploys: 'integration', hint: expect.stringMatching(/react-router build.*v8_viteEnvironmentApi: true.*npx cdn-deploy deploy build\/client$/) })
+  })
+
+  it.each([
+    ['cdn() sets the basename: the CLI context leaves each build, whose own context routes under it', '/', true, '/app/'],
+    ['the user set it: the CLI context stays', '/app/', false, '/app/'],
+  ])('each build: %s; the CLI deploys, the build does not', (_name, basename, removed, routed) => {
+    const cli = cliResolve(site, { basename })
+    const own = router({ basename })
+    const { framework, user, context } = build(site, cli.context, own)
+    expect('__reactRouterPluginContext' in user).toBe(!removed)
+    expect(context.reactRouterConfig.basename).toBe(routed)
+    expect(context.reactRouterConfig.buildEnd).toBeUndefined()
+    expect(framework.deploys).toBe('self')
+  })
+
+  it('HTML at an origin: the contexts stay, the CLI still deploys', () => {
+    const cli = cliResolve(origin, { ssr: true })
+    const own = router({ ssr: true })
+    const { framework, user, context } = build(origin, cli.context, own)
+    expect(user.__reactRouterPluginContext).toBe(cli.context)
+    expect(context.reactRouterConfig).toBe(own)
+    expect(framework.deploys).toBe('self')
+  })
+
+  it.each([
+    ['a CLI context without the deploy step, basename unset: the scoped error', router(), /needs React Router's basename "\/app\/": add basename: '\/app\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/],
+    ['no CLI context at all, basename unset: the same', undefined, /needs React Router's basename "\/app\/"/],
+  ])('%s', (_name, injected, message) => {
+    expect(() => build(site, injected && { reactRouterConfig: injected }, router())).toThrow(message)
+  })
+
+  it('a CLI context without the deploy step, basename set: builds, does not deploy, says how', () => {
+    const { framework, user } = build(site, { reactRouterConfig: router({ basename: '/app/' }) }, router({ basename: '/app/' }))
+    expect(user.__reactRouterPluginContext).toBeDefined()
+    expect(framework).toMatchObject({ deploys: 'integration', hint: expect.stringMatching(/npx cdn-deploy deploy build\/client$/) })
+  })
+
+  /** A project with build/client after both builds: the prerendered pages under the basename, the SPA fallback at the top. */
+  async function project(files: Record<string, string> = {}) {
+    const root = await client({
+      'build/client/index.html': 'fallback <script>window.__reactRouterContext = {"basename":"/app/","future":{}}</script>',
+      'build/client/app/index.html': 'home',
+      'build/client/assets/entry-Ab12Cd34.js': 'js',
+      ...files,
+    })
+    return { root, buildDirectory: join(root, 'build') }
+  }
+
+  it("the CLI's buildEnd: moves the pages, runs the user's buildEnd, then stops at deploy: false", async () => {
+    const { root, buildDirectory } = await project()
+    const seen: string[] = []
+    const cli = cliResolve(site, { buildDirectory, buildEnd: () => void seen.push(...Object.keys(contentsSync(join(buildDirectory, 'client')))) }, root)
+    await cli.context.reactRouterConfig.buildEnd!({})
+    expect(seen).toEqual(['__spa-fallback.html', 'entry-Ab12Cd34.js', 'index.html'])
+    expect(cli.lines).toEqual([expect.stringMatching(/moved them up/), '[cdn-deploy] built for the CDN; not deploying (deploy: false)'])
+  })
+
+  const deploying = cdn({ deploy: true, storage: { bucket: 'site-bucket' } })
+
+  it("a failing user buildEnd: the error goes to React Router's CLI, before any deploy step", async () => {
+    const { root, buildDirectory } = await project({ [`build/client/${MANIFEST_PATH}`]: JSON.stringify({ version: 1, release: 'r1', files: {} }) })
+    const cli = cliResolve(deploying, { buildDirectory, buildEnd: () => Promise.reject(new Error('user buildEnd failed')) }, root)
+    await expect(cli.context.reactRouterConfig.buildEnd!({})).rejects.toThrow('user buildEnd failed')
+    expect(cli.lines).toEqual([expect.stringMatching(/moved them up/)])
+  })
+
+  const manifest = JSON.stringify({ version: 1, release: 'r1', files: {} })
+
+  it.each<[string, Record<string, string>, boolean, RegExp]>([
+    ['no manifest from the client build', {}, false, /not deploying: the client build wrote no \.vite\/cdn-manifest\.json to .*build\/client in this build; deploy with npx cdn-deploy deploy .*build\/client$/],
+    ['a manifest left by an earlier build', { [`build/client/${MANIFEST_PATH}`]: manifest }, true, /not deploying: the client build wrote no \.vite\/cdn-manifest\.json/],
+    [
+      'a SPA page that does not route under the basename',
+      { [`build/client/${MANIFEST_PATH}`]: manifest, 'build/client/index.html': '<script>window.__reactRouterContext = {"basename":"/","future":{}}</script>' },
+      false,
+      /not deploying: React Router's SPA page in .* does not route under the basename "\/app\/" .*add basename: '\/app\/' to react-router.config.ts/,
+    ],
+  ])("the CLI's buildEnd does not deploy, in one line: %s", async (_name, files, stale, message) => {
+    const { root, buildDirectory } = await project(files)
+    if (stale) await utimes(join(buildDirectory, 'client', MANIFEST_PATH), new Date(0), new Date(0))
+    const cli = cliResolve(deploying, { buildDirectory }, root)
+    await cli.context.reactRouterConfig.buildEnd!({})
+    expect(cli.lines.filter((line) => line.includes('not deploying'))).toEqual([expect.stringMatching(message)])
+  })
+})
+
+describe('routesUnder', () => {
+  const page = (basename: string) => `<script>window.__reactRouterContext = {"basename":${JSON.stringify(basename)},"future":{}};</script>`
+  it.each<[string, Record<string, string>, boolean]>([
+    ['SPA mode: index.html under the basename', { 'index.html': page('/app/') }, true],
+    ['prerendered: the fallback is the page the router boots from', { '__spa-fallback.html': page('/app/'), 'index.html': page('/') }, true],
+    ['…routing elsewhere', { '__spa-fallback.html': page('/'), 'index.html': page('/app/') }, false],
+    ['no SPA page at all', { 'favicon.ico': 'x' }, false],
+  ])('%s', async (_name, files, expected) => {
+    expect(await routesUnder(await client(files), '/app/')).toBe(expected)
   })
 })
