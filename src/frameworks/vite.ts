@@ -16,7 +16,8 @@ export interface ViteFramework {
   /**
    * Who deploys: `self` — the adapter, from the framework's own last hook;
    * `buildApp` — the plugin at the end of Vite's buildApp, from `finalDir`;
-   * `integration` — the framework's integration (Astro, Nuxt), which `hint` names.
+   * `integration` — not the Vite plugin: the framework's integration (Astro, Nuxt)
+   *   or the CLI after the build, which `hint` names.
    */
   deploys: 'self' | 'buildApp' | 'integration'
   hint?: string
@@ -28,6 +29,25 @@ export interface ViteFramework {
 }
 
 const integrationOnly = (name: string, hint: string): ViteFramework => ({ name, deploys: 'integration', hint })
+
+/**
+ * Frameworks whose final output is written after (or outside) the Vite build the
+ * plugin sees — an SSG step, a second build, a server bundler — and that have
+ * no integration here: deploying from Vite would ship an incomplete site, so
+ * the plugin says how to deploy instead. By their plugins' name prefixes.
+ */
+const LATER_WRITERS: ReadonlyArray<[prefix: string, name: string]> = [
+  ['vite-plugin-qwik', 'Qwik'],
+  ['vike:', 'Vike'],
+  ['vite-plugin-ssr:', 'vite-plugin-ssr'],
+  ['solid-start', 'SolidStart'],
+  ['tanstack-start', 'TanStack Start'],
+  ['@analogjs/', 'Analog'],
+  ['remix', 'Remix'],
+  ['waku', 'Waku'],
+  ['rwsdk', 'RedwoodSDK'],
+  ['storybook:', 'Storybook'],
+]
 
 /**
  * The user's plugins, flattened: Vite accepts nested arrays, falsy holes and
@@ -50,6 +70,8 @@ export async function detectFramework(user: UserConfig): Promise<ViteFramework |
   const find = (test: (name: string) => boolean) => plugins.find((p) => test(p.name))
   if (find((n) => n.startsWith('astro:'))) return integrationOnly('Astro', "add `integrations: [cdnDeploy()]` (import cdnDeploy from 'vite-plugin-cdn-deploy/astro') instead of cdn() in vite.plugins")
   if (find((n) => n.startsWith('nuxt:'))) return integrationOnly('Nuxt', "add `modules: ['vite-plugin-cdn-deploy/nuxt']` to nuxt.config instead of cdn() in vite.plugins")
+  const later = LATER_WRITERS.find(([prefix]) => find((n) => n.startsWith(prefix)))
+  if (later) return integrationOnly(later[1], `it writes its output after this Vite build and sets its own URLs: point its base (or asset prefix) option at the CDN yourself, and deploy the final output when the build is done: npx cdn-deploy deploy <its output dir>`)
   const kit = find((n) => n === 'vite-plugin-sveltekit-setup')
   if (kit) return svelteKit(kit)
   return reactRouter(plugins) ?? vitePress(plugins)

@@ -16,7 +16,7 @@ import { looksMinified, minifyCss, minifyJs } from '../build/minify.js'
 import { isHtml } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
 import { describeBundle, isAsset, isChunk, type Bundle } from './bundle.js'
-import { chunkReloadCsp, chunkReloadHtml } from './chunk-reload.js'
+import { chunkReloadCsp, withChunkReload } from './chunk-reload.js'
 import { pluginNames } from './config-plugin.js'
 import { hashedNames } from './names.js'
 import { envFor, loadResolvedConfig, type PluginState } from './state.js'
@@ -98,7 +98,6 @@ export function buildPlugin(state: PluginState): Plugin {
       return result.map ? { code: result.code, map: result.map } : { code: result.code, map: null }
     },
 
-    transformIndexHtml: chunkReloadHtml(state),
 
     generateBundle: {
       order: 'post',
@@ -120,6 +119,11 @@ export function buildPlugin(state: PluginState): Plugin {
             if (config.minify.public && /\.(m?js|css)$/.test(rel)) source = await minifyText(rel, source.toString())
             const ref = this.emitFile({ type: 'asset', name: rel.slice(rel.lastIndexOf('/') + 1), source })
             env.publicHashed.set(rel, this.getFileName(ref))
+          }
+        }
+        if (config.reloadOnChunkError) {
+          for (const asset of Object.values(bundle).filter(isAsset)) {
+            if (isHtml(asset.fileName)) asset.source = withChunkReload(Buffer.from(asset.source).toString('utf8'))
           }
         }
         if (config.sri) {

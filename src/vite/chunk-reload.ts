@@ -1,26 +1,24 @@
 /**
  * `reloadOnChunkError`: the inline script of src/runtime/chunk-reload.ts, put
- * first in the `<head>` of the HTML pages a client build emits (Vite's
- * `transformIndexHtml`, after Vite's own tags: its `head-prepend` then lands
- * before everything), and its CSP hash for the manifest. Plain Rollup has no
- * HTML, and frameworks render their own: there the build says so once and
- * points at the runtime's `chunkReloadScript()`.
+ * first in the `<head>` of the HTML pages a client build emits, and its CSP hash
+ * for the manifest. It is written into the HTML assets in `generateBundle`, not
+ * through Vite's `transformIndexHtml`: a plugin with that hook makes SvelteKit
+ * warn (`transform_index_html_unsupported`). Plain Rollup has no HTML, and
+ * frameworks render their own: there the build says so once and points at the
+ * runtime's `chunkReloadScript()`.
  */
-import type { IndexHtmlTransformHook, Plugin } from 'vite'
 import type { ManifestCsp } from '../build/manifest.js'
 import { isHtml } from '../plan/content-type.js'
 import { CHUNK_RELOAD_CSP_HASH, CHUNK_RELOAD_SCRIPT } from '../runtime/chunk-reload.js'
 import { isAsset, type Bundle } from './bundle.js'
-import { envFor, sayOnce, type PluginState } from './state.js'
+import { sayOnce, type PluginState } from './state.js'
 
-/** The `transformIndexHtml` hook of `cdn:build`: the script tag, for client builds with the option on. */
-export function chunkReloadHtml(state: PluginState): Plugin['transformIndexHtml'] {
-  const handler: IndexHtmlTransformHook = function (this: unknown) {
-    // `this` is the context of Vite's HTML plugin: its environment tells client from server.
-    if (!state.config?.reloadOnChunkError || !envFor(state, this)) return undefined
-    return [{ tag: 'script', children: CHUNK_RELOAD_SCRIPT, injectTo: 'head-prepend' }]
-  }
-  return { order: 'post', handler }
+const HEAD = /<head(?:\s[^>]*)?>/i
+
+/** The page with the script first in its `<head>` (unchanged when it has no `<head>` or has the script). */
+export function withChunkReload(html: string): string {
+  if (html.includes(CHUNK_RELOAD_SCRIPT)) return html
+  return html.replace(HEAD, (head) => `${head}<script>${CHUNK_RELOAD_SCRIPT}</script>`)
 }
 
 /**

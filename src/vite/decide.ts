@@ -35,6 +35,10 @@ export interface DeployFacts {
   outDir?: string
   /** Plugins whose `buildApp` step runs after ours. */
   laterBuildApp: readonly string[]
+  /** Server environments built in this run (buildApp only). */
+  serverBuilds?: number
+  /** `htmlAtOrigin`: a server renders the pages, only assets go to the CDN. */
+  htmlAtOrigin?: boolean
 }
 
 export type Decision = { deploy: true } | { deploy: false; why?: string }
@@ -55,6 +59,11 @@ export function decideDeploy(f: DeployFacts): Decision {
   }
   if (f.clientBuilds === 0) return { deploy: false, why: 'no client build in this run (a server build only): nothing to deploy' }
   if (f.clientBuilds > 1) return { deploy: false, why: `${f.clientBuilds} client environments were built: deploy each output directory with npx cdn-deploy deploy <dir>` }
+  // A whole site on the CDN whose build also made a server bundle: an SSG step of a
+  // framework the plugin does not know may render the pages after this point.
+  if (f.trigger === 'buildApp' && !f.framework && !f.htmlAtOrigin && (f.serverBuilds ?? 0) > 0) {
+    return { deploy: false, why: `not deploying: this build also made a server bundle, and a framework may still render pages from it; deploy the final output when the build is done (${by(f.outDir)}), or set htmlAtOrigin: true if your server renders the pages` }
+  }
   if (f.trigger === 'buildApp' && f.laterBuildApp.length > 0 && f.framework?.deploys !== 'buildApp') {
     return { deploy: false, why: `not deploying: ${f.laterBuildApp.join(', ')} still build${f.laterBuildApp.length === 1 ? 's' : ''} after this point and may write more output; deploy when the build is done: ${by(f.outDir)}` }
   }

@@ -37,7 +37,7 @@ function laterBuildAppPlugins(builder: ViteBuilder, name: string): string[] {
   return index < 0 ? [] : post.slice(index + 1).map((p) => p.name)
 }
 
-async function maybeDeploy(state: PluginState, trigger: Trigger, facts: { watchMode: boolean; laterBuildApp?: string[] }): Promise<void> {
+async function maybeDeploy(state: PluginState, trigger: Trigger, facts: { watchMode: boolean; laterBuildApp?: string[]; serverBuilds?: number }): Promise<void> {
   const config = state.config
   if (!state.active || !config) return
   const built = [...state.envs.values()].filter((env) => progressOf(env).succeeded)
@@ -52,6 +52,8 @@ async function maybeDeploy(state: PluginState, trigger: Trigger, facts: { watchM
     clientBuilds: built.length,
     ...(built[0]?.outDir ? { outDir: built[0].outDir } : {}),
     laterBuildApp: facts.laterBuildApp ?? [],
+    serverBuilds: facts.serverBuilds ?? 0,
+    htmlAtOrigin: config.htmlAtOrigin,
   })
   if (!decision.deploy) {
     if (decision.why) sayOnce(state, `[cdn-deploy] ${decision.why}`)
@@ -123,7 +125,8 @@ export function deployPlugin(state: PluginState): Plugin {
         if (environments.every((environment) => !environment.isBuilt)) {
           for (const environment of environments) await builder.build(environment)
         }
-        await maybeDeploy(state, 'buildApp', { watchMode: !!builder.config.build.watch, laterBuildApp: laterBuildAppPlugins(builder, 'cdn:deploy') })
+        const serverBuilds = environments.filter((environment) => environment.isBuilt && environment.config.consumer === 'server').length
+        await maybeDeploy(state, 'buildApp', { watchMode: !!builder.config.build.watch, laterBuildApp: laterBuildAppPlugins(builder, 'cdn:deploy'), serverBuilds })
       },
     },
   }

@@ -23,6 +23,9 @@ describe('decideDeploy', () => {
     ['VitePress deploys from its buildEnd', legacy({ framework: vitepress }), false, undefined],
     ['VitePress: not from buildApp either', { ...plain, framework: vitepress }, false, undefined],
     ['Astro without the integration: says what to add', { ...plain, framework: astro }, false, /under Astro: use the integration/],
+    ['a whole site whose build also made a server bundle (an SSG may follow)', { ...plain, serverBuilds: 1 }, false, /server bundle.*npx cdn-deploy deploy \/app\/dist.*htmlAtOrigin/],
+    ['…with htmlAtOrigin the server renders the pages: assets are final', { ...plain, serverBuilds: 1, htmlAtOrigin: true }, true, undefined],
+    ['…and a framework the plugin knows decides for itself', { ...plain, serverBuilds: 1, framework: kit }, true, undefined],
   ])('%s', (_name, facts, deploy, why) => {
     const decision = decideDeploy(facts)
     expect(decision.deploy).toBe(deploy)
