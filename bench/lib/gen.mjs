@@ -131,3 +131,25 @@ export async function writeBigFile(path, size, seed) {
   await new Promise((resolve, reject) => out.end((e) => (e ? reject(e) : resolve())))
   await utimes(path, FIXED_MTIME, FIXED_MTIME)
 }
+
+/**
+ * The latency scenarios' site: `count` files of about `size` bytes each (±`spread`,
+ * uniform), laid out like a build (10 HTML pages, hashed JS/CSS/images/fonts in
+ * a few hundred directories for 100,000 files), so no size effect blurs the
+ * per-request cost the scenario measures.
+ */
+export function planSmallFiles({ seed, count, size = 10 * 1024, spread = 0.2, htmlPages = 10 }) {
+  const rand = mulberry32(seed)
+  const files = []
+  const around = () => Math.max(16, Math.round(size * (1 - spread + 2 * spread * rand())))
+  for (let i = 0; i < Math.min(htmlPages, count); i++) files.push({ rel: i === 0 ? 'index.html' : `pages/page-${i}/index.html`, size: around(), text: true })
+  const dirs = Math.max(8, Math.ceil(count / 400))
+  while (files.length < count) {
+    let r = rand()
+    const kind = KINDS.find((k) => (r -= k.share) <= 0) ?? KINDS[0]
+    const sub = Math.floor(rand() * dirs)
+    files.push({ rel: `${kind.dir}/${sub}/chunk${files.length}-${fakeHash(rand)}.${kind.ext}`, size: around(), text: kind.text })
+  }
+  files.forEach((f, i) => (f.seed = (seed * 7919 + i * 104729) >>> 0))
+  return files
+}

@@ -26,6 +26,8 @@ export const LABELS = {
   vite: 'vite build (no plugin)',
   'vite+cdn': 'vite build + cdn() (deploy off)',
   'vite+hooks': 'vite build + empty plugin, same hooks (control)',
+  fw: 'framework build, plugin removed',
+  'fw+cdn': 'framework build + plugin (CDN_DEPLOY=0)',
 }
 
 /** Display name of a tool, `ours@8` → `ours: deploy() @ concurrency 8`. */

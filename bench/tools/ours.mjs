@@ -55,6 +55,7 @@ process.stdout.write(JSON.stringify({
   committed: report.committed,
   ledger: report.ledger,
   durationMs: report.durationMs,
+  concurrency: config.concurrency,
   marks,
   maxRSS: process.resourceUsage().maxRSS * 1024,
   ...(process.env.BENCH_TRACE ? { trace: trace.map((e) => [Math.round(e.start), Math.round(e.end - e.start), e.method, e.path]) } : {}),
