@@ -10,6 +10,7 @@ import { cdn } from './vite/index.js'
 
 export default cdn
 export { cdn }
+export type { CdnPlugins } from './vite/index.js'
 export { defineCdnConfig, DEFAULTS } from './config/types.js'
 export type {
   CdnOptions,

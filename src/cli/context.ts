@@ -11,7 +11,7 @@ import { CdnDeployError } from '../errors.js'
 import { createStorage, type Storage } from '../storage/index.js'
 import { scrub, type GlobalFlags } from './exit.js'
 
-export { EXIT, failureExit, scrub, type GlobalFlags } from './exit.js'
+export { EXIT, scrub, type GlobalFlags } from './exit.js'
 
 export interface Output {
   readonly flags: GlobalFlags
