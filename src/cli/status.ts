@@ -66,6 +66,17 @@ async function checkBucket(storage: Storage, config: ResolvedCdnConfig): Promise
   }
 }
 
+/** The deploy lock relies on conditional writes; say so when the store ignores them. */
+async function checkConditionalWrites(storage: Storage): Promise<Check> {
+  const name = 'lock'
+  try {
+    if (await storage.probeConditionalWrites()) return { name, status: 'ok', message: 'the store honours conditional writes (If-None-Match): two deploys cannot both take the lock' }
+    return { name, status: 'warn', message: 'this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time' }
+  } catch (err) {
+    return { name, status: 'warn', message: `could not probe conditional writes: ${message(err)}` }
+  }
+}
+
 const CREDENTIAL_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired'])
 
 async function checkLedger(storage: Storage): Promise<{ check: Check; ledger?: Ledger }> {
@@ -142,6 +153,7 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     checks.push(bucket)
     if (bucket.status !== 'fail') {
       checks.push(await checkCors(storage, config, flags.origin === undefined ? undefined : String(flags.origin)))
+      checks.push(await checkConditionalWrites(storage))
       const read = await checkLedger(storage)
       checks.push(read.check)
       ledger = read.ledger

@@ -12,8 +12,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { CdnManifest } from '../build/manifest.js'
-import { readBuildManifest } from '../deploy/index.js'
-import { runPool } from '../deploy/pool.js'
+import { readBuildManifest } from '../build/manifest.js'
+import { runPool } from '../pool.js'
 import { CdnDeployError } from '../errors.js'
 import { urlFor } from '../plan/paths.js'
 import type { LedgerEntry } from '../plan/types.js'

@@ -10,7 +10,7 @@ import { createReadStream } from 'node:fs'
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
 import { LEDGER_DIR, emptyLedger, type Ledger, type LocalFile } from '../plan/types.js'
 import type { ListedObject, Storage } from '../storage/index.js'
-import { runPool } from './pool.js'
+import { runPool } from '../pool.js'
 
 async function md5Of(path: string): Promise<string> {
   const hash = createHash('md5')

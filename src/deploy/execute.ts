@@ -11,8 +11,9 @@ import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/type
 import type { LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
-import { runPool } from './pool.js'
+import { runPool } from '../pool.js'
 import type { DeployReporter } from './progress.js'
+import type { ExecutionOutcome } from './report.js'
 
 const STEP_NAMES: Record<Phase, string> = {
   1: 'uploading immutable (content-hashed) files',
@@ -47,19 +48,14 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /**
    * Commit only over the ledger version this deploy planned from (`If-Match`
-   * its ETag, or `If-None-Match: *` when there was none). Pass it only where
-   * the store honours conditional writes.
+   * its ETag, or `If-None-Match: *` when there was none).
    */
-  commitCondition?: LedgerCondition
+  commitCondition?: LedgerCondition | undefined
 }
 
-export interface ExecuteResult {
-  committed: boolean
-  invalidation: { ids: string[]; paths: string[]; pending: string[] }
+export interface ExecuteResult extends ExecutionOutcome {
   /** Set when the purge failed: the release is live, the paths stay pending for the next deploy. */
   invalidationError?: unknown
-  deleted: string[]
-  warnings: string[]
 }
 
 const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
@@ -126,7 +122,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
-      await storage.writeLedger(ledger, options.commitCondition && etag ? { ifMatch: etag } : undefined)
+      await storage.writeLedger(ledger, etag ? { ifMatch: etag } : undefined)
     } catch (error) {
       // The committed ledger keeps the paths pending: the next deploy purges them.
       invalidationError = error

@@ -3,12 +3,12 @@
  * bucket goes through the object `createStorage` returns. Library code: it
  * throws scoped errors (`[cdn-deploy] [s3] …`, `[cdn-deploy] [lock] …`) and never prints.
  */
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
+import type { S3Client } from '@aws-sdk/client-s3'
 import type { Ledger, PlannedUpload } from '../plan/types.js'
-import { createS3Client, resolveSettings, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import { createS3Client, resolveSettings, sender, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
-import { acquireLock, releaseLock, renewLock, type AcquireOptions, type LockHandle } from './lock.js'
+import { acquireLock, probeConditionalWrites, releaseLock, renewLock, type LockHandle } from './lock.js'
 import {
   deleteKeys,
   headObject,
@@ -21,9 +21,9 @@ import {
   type PutFileResult,
 } from './objects.js'
 
-export type { StorageFactoryOptions, StorageSettings } from './client.js'
+export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
 export { STORAGE_DEFAULTS } from './client.js'
-export type { AcquireOptions, LockHandle, LockInfo } from './lock.js'
+export type { LockHandle, LockInfo } from './lock.js'
 export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
@@ -36,14 +36,6 @@ export interface Storage {
   readonly settings: StorageSettings
   /** The SDK client (for callers needing an operation not wrapped here). */
   readonly client: S3Client
-  /**
-   * Origin (`http(s)://host[:port]`) the last request went to, as the SDK
-   * resolved it (config, `AWS_ENDPOINT_URL_S3`, profile or AWS); undefined
-   * before the first request. Names the store in the ledger's hint.
-   */
-  readonly origin: string | undefined
-  /** HeadBucket: the bucket exists, is in the configured region, and the credentials reach it. */
-  checkBucket(): Promise<void>
   /** One GET of `<prefix>.cdn-deploy/ledger.json`; undefined on a first deploy. */
   readLedger(): Promise<Ledger | undefined>
   /** The ledger with its ETag; given an earlier read, a 304 (unchanged) returns that read as is. */
@@ -63,11 +55,13 @@ export interface Storage {
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
   deleteKeys(keys: readonly string[]): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
-  acquireLock(owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockHandle>
+  acquireLock(owner: string, ttlMs: number): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
   renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
   releaseLock(lock: LockHandle | string): Promise<boolean>
+  /** Whether the store honours conditional writes (a scratch object written twice); the lock needs them to exclude racing deploys. */
+  probeConditionalWrites(): Promise<boolean>
   /** Close the keep-alive sockets. */
   destroy(): void
 }
@@ -81,36 +75,15 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     prefix: options.prefix,
     acl: options.acl,
     settings,
+    send: sender(settings),
     fail: (err, action, key) =>
       mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
   }
-  // The SDK picks the endpoint per request (config, AWS_ENDPOINT_URL_S3, profile,
-  // or AWS for the region); the request itself is the one place that knows it.
-  let origin: string | undefined
-  client.middlewareStack.add(
-    (next) => (args) => {
-      const req = args.request as { protocol?: string; hostname?: string; port?: number } | undefined
-      if (req?.hostname) origin = `${req.protocol ?? 'https:'}//${req.hostname}${req.port ? `:${req.port}` : ''}`
-      return next(args)
-    },
-    { step: 'finalizeRequest', name: 'cdnDeployOrigin' },
-  )
   return {
     bucket: options.bucket,
     prefix: options.prefix,
     settings,
     client,
-    get origin() {
-      return origin
-    },
-    async checkBucket() {
-      try {
-        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
-        await client.send(new HeadBucketCommand({ Bucket: options.bucket }))
-      } catch (err) {
-        throw ctx.fail(err, 'HeadBucket')
-      }
-    },
     readLedger: () => readLedger(ctx),
     readLedgerVersion: (known) => readLedgerVersion(ctx, known),
     writeLedger: (ledger, condition) => writeLedger(ctx, ledger, condition),
@@ -120,9 +93,10 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     head: (key) => headObject(ctx, key),
     list: () => listObjects(ctx),
     deleteKeys: (keys) => deleteKeys(ctx, keys),
-    acquireLock: (owner, ttlMs, lockOptions) => acquireLock(ctx, owner, ttlMs, lockOptions),
+    acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),
+    probeConditionalWrites: () => probeConditionalWrites(ctx),
     destroy: () => client.destroy(),
   }
 }

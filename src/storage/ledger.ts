@@ -7,12 +7,12 @@
  * the transfer), and the commit sends it (`If-Match`), so a deploy that lost its
  * lock without noticing cannot commit over the one that took it.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import { LEDGER_KEY, type Ledger } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
-import { getText } from './objects.js'
+import { fetchText, getText } from './objects.js'
 
 export function ledgerKey(prefix: string): string {
   return `${prefix}${LEDGER_KEY}`
@@ -88,19 +88,15 @@ export async function readLedger(ctx: StorageContext): Promise<Ledger | undefine
  */
 export async function readLedgerVersion(ctx: StorageContext, known?: LedgerVersion): Promise<LedgerVersion | undefined> {
   const key = ledgerKey(ctx.prefix)
-  let body: string
-  let etag: string | undefined
+  let got
   try {
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (If-None-Match → 304 Not Modified)
-    const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(known?.etag ? { IfNoneMatch: known.etag } : {}) }))
-    body = (await out.Body?.transformToString('utf8')) ?? ''
-    etag = out.ETag
+    got = await fetchText(ctx, key, known?.etag)
   } catch (err) {
-    if (known?.etag && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return known
-    if (isNotFound(err)) return undefined
     throw ctx.fail(err, 'GetObject', key)
   }
-  return { ledger: parseLedger(ctx, key, body), ...(etag ? { etag } : {}) }
+  if (got === 'not-modified') return known
+  if (!got) return undefined
+  return { ledger: parseLedger(ctx, key, got.body), ...(got.etag ? { etag: got.etag } : {}) }
 }
 
 function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
@@ -168,16 +164,8 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
-  const out = await ctx.client.send(
-    new PutObjectCommand({
-      Bucket: ctx.bucket,
-      Key: key,
-      Body: `${JSON.stringify(value, null, 2)}\n`,
-      ContentType: 'application/json; charset=utf-8',
-      CacheControl: 'no-store',
-      ...internalAcl(ctx),
-      ...condition,
-    }),
-  )
+  const body = `${JSON.stringify(value, null, 2)}\n`
+  const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
+  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: Buffer.byteLength(body) })
   return out.ETag
 }

@@ -1,26 +1,16 @@
 /**
- * The deploy lock, `<prefix>.cdn-deploy/lock`: a small JSON object created with a
- * conditional PUT (`If-None-Match: *`), so two deploys of the same prefix cannot
- * both run. An expired lock (its holder died) is taken over with `If-Match` on
- * the ETag read, so two deploys taking over at once cannot both win.
+ * The deploy lock, `<prefix>.cdn-deploy/lock`: a small JSON object holding a
+ * random token. Acquire reads it, then creates it with `If-None-Match: *` (none
+ * there) or replaces an expired one with `If-Match` on the ETag read, so two
+ * deploys starting or taking over at once cannot both win. Renew and release
+ * read it first and act only on a lock carrying our token.
  *
- * What the test servers do (checked in test/integration/storage.test.ts):
- * - moto 5.x honours both: `If-None-Match: *` on an existing key → 412
- *   PreconditionFailed; `If-Match` with a stale ETag → 412; `If-Match` on a
- *   missing key → 404 NoSuchKey. Same as AWS S3 (conditional writes, 2024).
- *   DeleteObject with a stale `If-Match` → 412 too (AWS: general purpose buckets).
- * - s3rver 3.7 ignores all three (it only reads If-None-Match on GET): every
- *   conditional PUT succeeds and overwrites. We detect that with a second
- *   conditional PUT (it must fail) and report `conditionalWrites: false`; the
- *   lock is then only a read-check-write (racy), and the caller should warn.
- *
- * Requests, when the caller knows the store honours conditions (the ledger's
- * hint): acquire = 1 PUT, release = 1 DELETE (If-Match on our own ETag), renew
- * = 1 PUT (If-Match). Without the hint: acquire = GET + PUT + probe PUT, release
- * = GET + DELETE, renew = GET + PUT. A failed condition always falls back to a
- * read, so a wrong hint costs requests, not safety — except on a store that
- * silently ignores the header, which is why the hint is tied to the endpoint
- * it was learned on.
+ * A store that ignores conditional writes (s3rver 3.7 does; AWS S3 and moto 5
+ * honour them: 412 PreconditionFailed, or 404 for `If-Match` on a missing key)
+ * makes this a read-check-write that two deploys can race; `cdn-deploy status`
+ * probes the store and says so. A store that answers 501 to the condition gets
+ * the same read-check-write without it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
 import { randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
@@ -36,7 +26,7 @@ export interface LockInfo {
   owner: string
   host: string
   pid: number
-  /** Random id of this acquisition; release only deletes a lock carrying it. */
+  /** Random id of this acquisition; renew and release only touch a lock carrying it. */
   token: string
   /** ISO times. */
   acquired: string
@@ -50,35 +40,8 @@ export interface LockHandle {
   info: LockInfo
   /** The lifetime asked for; a renewal extends the lock by as much. */
   ttlMs: number
-  /**
-   * ETag of the lock object as we last wrote it (acquire, renew): on a store
-   * that honours conditions, `If-Match` on it renews or deletes the lock only
-   * while it is exactly ours, without reading it first.
-   */
-  etag?: string
-  /**
-   * False when the store ignored a conditional write: the lock then cannot stop
-   * two deploys racing each other. Warn the user once.
-   */
-  conditionalWrites: boolean
-  /**
-   * This acquisition saw how the store answers a condition that had to fail
-   * (the probe, a 412 or a 501), so `conditionalWrites` is fresh knowledge, not
-   * the caller's hint taken on trust.
-   */
-  checked: boolean
   /** The expired lock this acquisition replaced. */
   tookOver?: LockInfo
-}
-
-export interface AcquireOptions {
-  /**
-   * The store is known to honour conditional writes (the ledger's hint for this
-   * endpoint): create the lock with one `If-None-Match: *` PUT and read it only
-   * if that fails. Without it the lock is read first and the store probed: on a
-   * store that ignores the condition, a blind PUT would overwrite a live lock.
-   */
-  conditionalWrites?: boolean
 }
 
 export function lockKey(prefix: string): string {
@@ -105,186 +68,123 @@ function heldError(ctx: StorageContext, key: string, held: LockInfo | undefined,
   )
 }
 
-/** Conditional write outcome that means "someone else got there first": look again. */
-function lostRace(err: unknown, usedIfMatch: boolean): boolean {
-  return isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || (usedIfMatch && isNotFound(err))
-}
+/** A conditional write that lost to another writer: look again. */
+const lostRace = (err: unknown, usedIfMatch: boolean) =>
+  isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || (usedIfMatch && isNotFound(err))
 
 const notImplemented = (err: unknown) => errorCode(err) === 'NotImplemented' || httpStatus(err) === 501
 
 type Condition = { IfNoneMatch: '*' } | { IfMatch: string } | Record<string, never>
 
-function newInfo(owner: string, ttlMs: number): LockInfo {
-  const now = Date.now()
-  return {
-    owner,
-    host: hostname(),
-    pid: process.pid,
-    token: randomUUID(),
-    acquired: new Date(now).toISOString(),
-    expires: new Date(now + ttlMs).toISOString(),
+/** One conditional PUT of the lock; a store that answers 501 to the condition gets it without. Errors are the SDK's. */
+async function putLock(ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<void> {
+  try {
+    await putJson(ctx, key, info, condition)
+  } catch (err) {
+    if (!notImplemented(err) || Object.keys(condition).length === 0) throw err
+    await putJson(ctx, key, info, {})
   }
 }
 
-/** One PUT of the lock object; returns its new ETag. Errors are the SDK's (callers tell races apart). */
-const putLock = (ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<string | undefined> => putJson(ctx, key, info, condition)
-
-export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: number, options: AcquireOptions = {}): Promise<LockHandle> {
+export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: number): Promise<LockHandle> {
   const key = lockKey(ctx.prefix)
-  const handle = (info: LockInfo, etag: string | undefined, conditionalWrites: boolean, checked: boolean, tookOver?: LockInfo): LockHandle => ({
-    key, token: info.token, info, ttlMs, ...(etag ? { etag } : {}), conditionalWrites, checked, ...(tookOver ? { tookOver } : {}),
-  })
-  // A condition that failed proves the store honours them: no probe needed then.
-  let proven = false
-  // Turned off when the store answers 501 to a conditional header at all.
-  let conditions = true
-
-  if (options.conditionalWrites) {
-    // The common case, one request: nobody holds the lock. A 412 only means "look at it".
-    const info = newInfo(owner, ttlMs)
-    try {
-      return handle(info, await putLock(ctx, key, info, { IfNoneMatch: '*' }), true, false)
-    } catch (err) {
-      if (lostRace(err, false)) proven = true
-      else if (notImplemented(err)) conditions = false // the hint is stale: the careful path below
-      else throw ctx.fail(err, 'PutObject', key)
-    }
-  }
-
   for (let round = 0; round < 5; round++) {
-    // Read first: a store that ignores conditions must still not clobber a live lock.
     const current = await getText(ctx, key)
     let tookOver: LockInfo | undefined
-    let condition: Condition = conditions ? { IfNoneMatch: '*' } : {}
+    let condition: Condition = { IfNoneMatch: '*' }
     if (current) {
       const held = parseLock(current.body)
       const expiresAt = held ? Date.parse(held.expires) : (current.lastModified?.getTime() ?? Date.now()) + ttlMs
       if (!(expiresAt <= Date.now())) throw heldError(ctx, key, held, expiresAt)
       tookOver = held
-      if (conditions) condition = current.etag ? { IfMatch: current.etag } : {}
+      condition = current.etag ? { IfMatch: current.etag } : {}
     }
-    const info = newInfo(owner, ttlMs)
-    let etag: string | undefined
+    const now = Date.now()
+    const info: LockInfo = { owner, host: hostname(), pid: process.pid, token: randomUUID(), acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
     try {
-      etag = await putLock(ctx, key, info, condition)
+      await putLock(ctx, key, info, condition)
     } catch (err) {
-      const usedIfMatch = 'IfMatch' in condition
-      if (lostRace(err, usedIfMatch)) {
-        proven = true
-        continue
-      }
-      if (usedIfMatch && notImplemented(err)) {
-        // Store without If-Match on PUT: drop the expired lock, then create it with If-None-Match.
-        await deleteLockObject(ctx, key)
-        continue
-      }
-      if ('IfNoneMatch' in condition && notImplemented(err)) {
-        conditions = false
-        continue
-      }
+      if (lostRace(err, 'IfMatch' in condition)) continue
       throw ctx.fail(err, 'PutObject', key)
     }
-
-    // Probe: the same conditional create again must fail now that the key exists.
-    let conditionalWrites = proven && conditions
-    if (conditions && !proven) {
-      try {
-        await putLock(ctx, key, info, { IfNoneMatch: '*' })
-      } catch (err) {
-        if (!lostRace(err, false) && !notImplemented(err)) throw ctx.fail(err, 'PutObject', key)
-        conditionalWrites = lostRace(err, false)
-      }
-    }
-    if (!conditionalWrites) {
-      // Best effort without conditions: make sure our write is the one that stayed.
-      const after = await getText(ctx, key)
-      const holder = after ? parseLock(after.body) : undefined
-      if (holder && holder.token !== info.token) throw heldError(ctx, key, holder, Date.parse(holder.expires))
-      etag = after?.etag ?? etag
-    }
-    return handle(info, etag, conditionalWrites, true, tookOver)
+    return { key, token: info.token, info, ttlMs, ...(tookOver ? { tookOver } : {}) }
   }
   throw new CdnDeployError('lock', `could not take s3://${ctx.bucket}/${key}: other deploys kept changing it; try again`)
 }
 
-/** Delete the lock object. With `ifMatch`, errors are the SDK's, so the caller can tell a 412 apart. */
-async function deleteLockObject(ctx: StorageContext, key: string, ifMatch?: string): Promise<void> {
+/** Delete the lock object, `If-Match` its ETag where the store supports it. */
+async function deleteLockObject(ctx: StorageContext, key: string, ifMatch: string | undefined): Promise<void> {
   try {
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html (If-Match: 412 unless the ETag is current)
-    await ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }))
+    const send = (condition: { IfMatch?: string }) =>
+      ctx.send((abortSignal) => ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key, ...condition }), { abortSignal }))
+    await send(ifMatch ? { IfMatch: ifMatch } : {}).catch((err: unknown) => {
+      if (ifMatch && notImplemented(err)) return send({})
+      throw err
+    })
   } catch (err) {
-    throw ifMatch ? err : ctx.fail(err, 'DeleteObject', key)
+    if (isNotFound(err)) return
+    throw ctx.fail(err, 'DeleteObject', key)
   }
 }
 
 /**
- * While this holds, nobody can have taken our lock over: takeovers wait for
- * `expires`, and a third of the lifetime is left (the margin absorbs clock skew
- * between machines up to that much). Together with `If-Match` on our own ETag,
- * which the store checks where it supports it, a release then needs no read.
- */
-function surelyOurs(lock: LockHandle): boolean {
-  return lock.conditionalWrites && !!lock.etag && Date.now() < Date.parse(lock.info.expires) - lock.ttlMs / 3
-}
-
-/**
- * Release a lock taken by `acquireLock`. Deletes it only if it still carries our
- * token; returns false when it was gone or taken over (our deploy outlived the TTL).
+ * Release a lock taken by `acquireLock`: delete it only if it still carries our
+ * token; false when it was gone or taken over (our deploy outlived its lifetime).
  */
 export async function releaseLock(ctx: StorageContext, lock: LockHandle | string): Promise<boolean> {
   const key = lockKey(ctx.prefix)
-  const handle = typeof lock === 'string' ? undefined : lock
-  if (handle && surelyOurs(handle)) {
-    try {
-      await deleteLockObject(ctx, key, handle.etag)
-      return true
-    } catch (err) {
-      if (isNotFound(err)) return false
-      // 412: not the version we wrote (a renewal whose answer was lost, or someone
-      // else's lock). Anything else (no conditional deletes on this store, a blip):
-      // a lock left behind would block the next deploy, so look, as below.
-    }
-  }
-  const token = handle?.token ?? (lock as string)
+  const token = typeof lock === 'string' ? lock : lock.token
   const current = await getText(ctx, key)
   if (!current || parseLock(current.body)?.token !== token) return false
-  await deleteLockObject(ctx, key)
+  await deleteLockObject(ctx, key, current.etag)
   return true
 }
 
 /**
  * Extend our lock while the deploy runs (a heartbeat), so the lock can be short
- * (a dead deploy blocks others for minutes, not half an hour) without expiring
- * under a long upload. Throws `[lock]` if the lock is no longer ours: another
- * deploy took it over, and this one must not commit. Where the store honours
- * conditions, one PUT with `If-Match` on our last ETag; a 412 is then checked
- * with a read (it may be our own renewal whose answer was lost).
+ * (a dead deploy blocks others for minutes) without expiring under a long
+ * upload. Throws `[lock]` if the lock is no longer ours: another deploy took it
+ * over, and this one must not write on.
  */
 export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: number): Promise<void> {
   const key = lockKey(ctx.prefix)
   const info: LockInfo = { ...lock.info, expires: new Date(Date.now() + ttlMs).toISOString() }
-  let ifMatch = lock.conditionalWrites
-  if (ifMatch && lock.etag) {
-    try {
-      lock.etag = await putLock(ctx, key, info, { IfMatch: lock.etag })
-      lock.info = info
-      return
-    } catch (err) {
-      if (notImplemented(err)) ifMatch = false
-      else if (!lostRace(err, true)) throw ctx.fail(err, 'PutObject', key)
-    }
-  }
   const current = await getText(ctx, key)
   const held = current ? parseLock(current.body) : undefined
   if (!current || held?.token !== lock.token) {
     throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${held.owner} on ${held.host}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
   }
   try {
-    // If-Match: only over our own lock, as just read.
-    lock.etag = await putLock(ctx, key, info, ifMatch && current.etag ? { IfMatch: current.etag } : {})
+    await putLock(ctx, key, info, current.etag ? { IfMatch: current.etag } : {})
   } catch (err) {
     if (lostRace(err, true)) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
     throw ctx.fail(err, 'PutObject', key)
   }
   lock.info = info
+}
+
+/**
+ * Whether the store honours `If-None-Match: *` on PUT (for `cdn-deploy status`):
+ * a scratch object next to the lock is created twice, and the second create must
+ * fail with 412 (or 409). A store that ignores the condition lets two deploys
+ * race for the lock. The scratch object is removed either way.
+ */
+export async function probeConditionalWrites(ctx: StorageContext): Promise<boolean> {
+  const key = `${lockKey(ctx.prefix)}-probe-${randomUUID()}`
+  try {
+    await putJson(ctx, key, { probe: true }, { IfNoneMatch: '*' })
+    try {
+      await putJson(ctx, key, { probe: true }, { IfNoneMatch: '*' })
+      return false
+    } catch (err) {
+      if (lostRace(err, false)) return true
+      if (notImplemented(err)) return false
+      throw err
+    }
+  } catch (err) {
+    throw ctx.fail(err, 'PutObject', key)
+  } finally {
+    await deleteLockObject(ctx, key, undefined).catch(() => {})
+  }
 }

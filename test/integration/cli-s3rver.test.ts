@@ -134,7 +134,9 @@ describe('cdn-deploy against s3rver', () => {
     expect(r.stdout).toContain('all checks passed')
     const json = parseJson<{ ok: boolean; checks: Array<{ name: string; status: string }> }>(await cli('status', '--json'))
     expect(json.ok).toBe(true)
-    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'ledger', 'provider'])
+    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'lock', 'ledger', 'provider'])
+    // s3rver ignores If-None-Match on PUT: the lock cannot exclude a racing deploy, and status says so.
+    expect(r.stdout).toMatch(/warn\s+lock\s+this store ignores conditional writes \(If-None-Match\), so the deploy lock cannot stop two concurrent deploys; run one at a time/)
   })
 
   it('status: fails on a missing bucket, saying what to check', async () => {
