@@ -9,7 +9,6 @@
  * edges' (the public `deploy()` in lazy.ts, the CLI).
  */
 import { execFile } from 'node:child_process'
-import { hostname } from 'node:os'
 import { promisify } from 'node:util'
 import type { CdnManifest } from '../build/manifest.js'
 import { releaseId } from '../build/hash.js'
@@ -22,7 +21,7 @@ import { createPlan } from '../plan/plan.js'
 import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
 import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor } from '../providers/index.js'
 import { waitTimeoutMs } from '../providers/types.js'
-import { createStorage, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
+import { createStorage, describeHolder, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
 import { journalFiles, openJournal, readJournal } from './journal.js'
@@ -143,6 +142,7 @@ function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, 
     now: run.now(),
     ...(run.commit ? { commit: run.commit } : {}),
     ...(journal ? { journal } : {}),
+    ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
   })
 }
 
@@ -209,22 +209,18 @@ async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport>
   return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: [] }, undefined, preview)
 }
 
-/** Who holds the lock, for the message another deploy gets. */
-function lockOwner(env: Record<string, string | undefined>): string {
-  return env.GITHUB_ACTIONS ? `github-actions ${env.GITHUB_REPOSITORY ?? ''}#${env.GITHUB_RUN_ID ?? ''}`.trim() : `${env.USER ?? 'deploy'}@${hostname()}`
-}
 
 async function underLock(run: Run, before: LedgerVersion | undefined, invalidator: Invalidator | undefined): Promise<DeployOutcome> {
   const { storage, reporter, options } = run
   const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
-  const lock = await storage.acquireLock(lockOwner(run.env), ttl)
+  const lock = await storage.acquireLock(run.env.CDN_DEPLOY_OWNER || undefined, ttl)
   const heartbeat = startHeartbeat(storage, lock, ttl, options.signal)
   const warnings: string[] = []
   const warn = (w: string) => {
     warnings.push(w)
     reporter.warn?.(w)
   }
-  if (lock.tookOver) warn(`took over an expired lock held by ${lock.tookOver.owner} (expired ${lock.tookOver.expires})`)
+  if (lock.tookOver) warn(`took over an expired lock held by ${describeHolder(lock.tookOver)} (expired ${lock.tookOver.expires})`)
   try {
     // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
     const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])

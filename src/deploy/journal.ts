@@ -1,5 +1,5 @@
 /**
- * The upload journal, `<prefix>.cdn-deploy/journal.json`: what an unfinished
+ * The upload journal, `<statePrefix>journal.json`: what an unfinished
  * deploy already put in the bucket. The ledger only changes at the commit, so
  * without it a deploy that failed at 90% would upload everything again. The
  * journal is saved every few seconds while uploading and on failure (a deploy
@@ -11,10 +11,10 @@
  * removal failed, and the keys it names may hold bytes that neither it nor the
  * ledger describes. Those keys are uploaded again.
  */
-import { LEDGER_DIR, UNKNOWN_SHA256, type Ledger, type LedgerEntry } from '../plan/types.js'
+import { UNKNOWN_SHA256, type Ledger, type LedgerEntry } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
 
-export const JOURNAL_KEY = `${LEDGER_DIR}journal.json`
+const journalKey = (storage: Storage) => `${storage.statePrefix}journal.json`
 
 export interface JournalData {
   version: 1
@@ -43,7 +43,7 @@ export interface StoredJournal {
 
 /** One GET of the journal; call it under the lock. */
 export async function readJournal(storage: Storage): Promise<StoredJournal> {
-  const raw = (await storage.readJson(storage.prefix + JOURNAL_KEY)) as Partial<JournalData> | undefined
+  const raw = (await storage.readJson(journalKey(storage))) as Partial<JournalData> | undefined
   const valid = raw && raw.version === 1 && typeof raw.files === 'object' && raw.files !== null ? (raw as JournalData) : undefined
   return { data: valid, exists: raw !== undefined }
 }
@@ -75,7 +75,7 @@ export function journalFiles(ledger: Ledger, stored: StoredJournal): { files: Re
  * from `carried` (from `journalFiles`), so a second failure still remembers the first.
  */
 export function openJournal(storage: Storage, stored: StoredJournal, ledger: Ledger, carried: Record<string, LedgerEntry>): Journal {
-  const key = storage.prefix + JOURNAL_KEY
+  const key = journalKey(storage)
   const base = baseOf(ledger)
   const files: Record<string, LedgerEntry> = { ...carried }
   let exists = stored.exists

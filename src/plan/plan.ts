@@ -13,7 +13,7 @@ import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
-import { LEDGER_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
+import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
 
 export interface PlanOptions {
   /** Key prefix (normalized here: no leading `/`, one trailing `/`, or `''`). */
@@ -35,7 +35,12 @@ export interface PlanOptions {
    * never deleted). @default {}
    */
   journal?: Readonly<Record<string, LedgerEntry>>
+  /** `storage.statePrefix` relative to the prefix, when it lies inside it (`_state/`); `.cdn-deploy/` is always refused. */
+  stateDir?: string
 }
+
+/** A path under the deploy's own state folder: never uploaded, never deleted. */
+const isStateRel = (rel: string, stateDir: string | undefined) => rel.startsWith(STATE_DIR) || (!!stateDir && rel.startsWith(stateDir))
 
 /**
  * Entry documents besides HTML: URLs that clients fetch by a fixed name and that
@@ -116,7 +121,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     if (files.has(rel)) continue
     // Never delete (or carry) the tool's own state, even if a ledger lists it;
     // nor keys whose bytes are unknown (unowned: never deleted, the safe side).
-    if (rel.startsWith(LEDGER_DIR) || entry.sha256 === UNKNOWN_SHA256) continue
+    if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
       // A removed mutable URL would keep being served from the CDN cache; a
@@ -201,7 +206,7 @@ function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, op
   const seen = new Set<string>()
   for (const { rel } of local) {
     if (!isSafeRelPath(rel)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: not a relative path inside the output directory`)
-    if (rel.startsWith(LEDGER_DIR)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${LEDGER_DIR} holds the deploy ledger and lock; rename it in the build`)
+    if (isStateRel(rel, options.stateDir)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${rel.startsWith(STATE_DIR) ? STATE_DIR : options.stateDir} holds the deploy's own state (ledger, lock); rename it in the build`)
     if (Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: its key is longer than S3's ${MAX_KEY_BYTES} bytes`)
     if (seen.has(rel)) throw new CdnDeployError('plan', `${JSON.stringify(rel)} is listed twice`)
     seen.add(rel)

@@ -57,9 +57,8 @@ export interface Ledger {
   pendingInvalidations?: string[]
 }
 
-export const LEDGER_DIR = '.cdn-deploy/'
-export const LEDGER_KEY = `${LEDGER_DIR}ledger.json`
-export const LOCK_KEY = `${LEDGER_DIR}lock`
+/** The default state folder under the prefix (`storage.statePrefix` moves it); build files may not use this name. */
+export const STATE_DIR = '.cdn-deploy/'
 
 /** `sha256` of a key whose bytes are unknown (a distrusted journal's): any build differs from it, so it is uploaded again. */
 export const UNKNOWN_SHA256 = ''

@@ -25,6 +25,8 @@ export interface StorageFactoryOptions {
   acl?: StorageOptions['acl']
   /** Key prefix, `''` or ending in `/`. */
   prefix: string
+  /** Full key prefix of the tool's own objects (ledger, lock, journal, blobs/, releases/). @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
   /** Parallel uploads the caller runs; sizes the socket pool. */
   concurrency: number
   /** Files at least this big go up in parts. @default 16 MiB */
@@ -151,6 +153,7 @@ export interface StorageContext {
   client: S3Client
   bucket: string
   prefix: string
+  statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
   /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */

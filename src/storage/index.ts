@@ -4,7 +4,7 @@
  * throws scoped errors (`[cdn-deploy] [s3] …`, `[cdn-deploy] [lock] …`) and never prints.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
-import type { Ledger, PlannedUpload } from '../plan/types.js'
+import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
 import { createS3Client, resolveSettings, sender, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
@@ -28,15 +28,17 @@ export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
-export { lockKey } from './lock.js'
+export { describeHolder, hostId, lockKey, parseLock } from './lock.js'
 
 export interface Storage {
   readonly bucket: string
   readonly prefix: string
+  /** Full key prefix of the tool's own objects. */
+  readonly statePrefix: string
   readonly settings: StorageSettings
   /** The SDK client (for callers needing an operation not wrapped here). */
   readonly client: S3Client
-  /** One GET of `<prefix>.cdn-deploy/ledger.json`; undefined on a first deploy. */
+  /** One GET of `<statePrefix>ledger.json`; undefined on a first deploy. */
   readLedger(): Promise<Ledger | undefined>
   /** The ledger with its ETag; given an earlier read, a 304 (unchanged) returns that read as is. */
   readLedgerVersion(known?: LedgerVersion): Promise<LedgerVersion | undefined>
@@ -55,7 +57,7 @@ export interface Storage {
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
   deleteKeys(keys: readonly string[]): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
-  acquireLock(owner: string, ttlMs: number): Promise<LockHandle>
+  acquireLock(owner: string | undefined, ttlMs: number): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
   renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
@@ -69,10 +71,12 @@ export interface Storage {
 export function createStorage(options: StorageFactoryOptions): Storage {
   const settings = resolveSettings(options)
   const client = createS3Client(options, settings)
+  const statePrefix = options.statePrefix ?? `${options.prefix}${STATE_DIR}`
   const ctx: StorageContext = {
     client,
     bucket: options.bucket,
     prefix: options.prefix,
+    statePrefix,
     acl: options.acl,
     settings,
     send: sender(settings),
@@ -82,6 +86,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
   return {
     bucket: options.bucket,
     prefix: options.prefix,
+    statePrefix,
     settings,
     client,
     readLedger: () => readLedger(ctx),

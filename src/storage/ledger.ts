@@ -9,13 +9,14 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
-import { LEDGER_KEY, type Ledger } from '../plan/types.js'
+import type { Ledger } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { fetchText, getText } from './objects.js'
 
-export function ledgerKey(prefix: string): string {
-  return `${prefix}${LEDGER_KEY}`
+/** The ledger's key under the state prefix (`storage.statePrefix`, default `<prefix>.cdn-deploy/`). */
+export function ledgerKey(statePrefix: string): string {
+  return `${statePrefix}ledger.json`
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -87,7 +88,7 @@ export async function readLedger(ctx: StorageContext): Promise<Ledger | undefine
  * A store that ignores the header answers 200 with the body, read as usual.
  */
 export async function readLedgerVersion(ctx: StorageContext, known?: LedgerVersion): Promise<LedgerVersion | undefined> {
-  const key = ledgerKey(ctx.prefix)
+  const key = ledgerKey(ctx.statePrefix)
   let got
   try {
     got = await fetchText(ctx, key, known?.etag)
@@ -122,7 +123,7 @@ function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
  * the lock is then the only guard, as it is on stores that ignore conditions.
  */
 export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined> {
-  const key = ledgerKey(ctx.prefix)
+  const key = ledgerKey(ctx.statePrefix)
   const header = !condition ? {} : 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }
   try {
     return await putJson(ctx, key, ledger, header)

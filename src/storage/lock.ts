@@ -12,18 +12,24 @@
  * the same read-check-write without it.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
-import { LOCK_KEY } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { putJson } from './ledger.js'
 import { getText } from './objects.js'
 
+/**
+ * The lock object. No user name or host name: `host` is a hash of the host
+ * name, enough to tell "a process on this machine" (whose death can be checked)
+ * from any other; `owner` is a label only when the user sets one
+ * (`CDN_DEPLOY_OWNER`).
+ */
 export interface LockInfo {
-  owner: string
+  owner?: string
+  /** sha256 of the host name, 16 hex digits. */
   host: string
   pid: number
   /** Random id of this acquisition; renew and release only touch a lock carrying it. */
@@ -44,14 +50,19 @@ export interface LockHandle {
   tookOver?: LockInfo
 }
 
-export function lockKey(prefix: string): string {
-  return `${prefix}${LOCK_KEY}`
+export function lockKey(statePrefix: string): string {
+  return `${statePrefix}lock`
 }
 
-function parseLock(body: string): LockInfo | undefined {
+/** This machine in lock objects: a hash of the host name (the name itself is not written). */
+export function hostId(name = hostname()): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 16)
+}
+
+export function parseLock(body: string): LockInfo | undefined {
   try {
     const v = JSON.parse(body) as Partial<LockInfo> | null
-    const valid = v && typeof v.owner === 'string' && typeof v.token === 'string' && Number.isFinite(Date.parse(String(v.expires)))
+    const valid = v && typeof v.token === 'string' && Number.isFinite(Date.parse(String(v.expires)))
     return valid ? (v as LockInfo) : undefined
   } catch {
     return undefined
@@ -60,12 +71,17 @@ function parseLock(body: string): LockInfo | undefined {
 
 function heldError(ctx: StorageContext, key: string, held: LockInfo | undefined, expiresAt: number): CdnDeployError {
   const mins = Math.max(1, Math.ceil((expiresAt - Date.now()) / 60_000))
-  const who = held ? `${held.owner} on ${held.host} (pid ${held.pid}) since ${held.acquired}` : 'an unreadable lock object'
+  const who = held ? `${describeHolder(held)} since ${held.acquired}` : 'an unreadable lock object'
   return new CdnDeployError(
     'lock',
     `another deploy holds s3://${ctx.bucket}/${key}: ${who}, expires ${new Date(expiresAt).toISOString()} (in ${mins} min). ` +
       'Wait for it to finish, or delete the lock object if that deploy died.',
   )
+}
+
+/** `CI run 42 on host 1a2b… (pid 7)`, or `a deploy on host … (pid 7)` without a label. */
+export function describeHolder(held: LockInfo): string {
+  return `${held.owner ?? 'a deploy'} on host ${held.host} (pid ${held.pid})`
 }
 
 /** A conditional write that lost to another writer: look again. */
@@ -86,8 +102,8 @@ async function putLock(ctx: StorageContext, key: string, info: LockInfo, conditi
   }
 }
 
-export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: number): Promise<LockHandle> {
-  const key = lockKey(ctx.prefix)
+export async function acquireLock(ctx: StorageContext, owner: string | undefined, ttlMs: number): Promise<LockHandle> {
+  const key = lockKey(ctx.statePrefix)
   for (let round = 0; round < 5; round++) {
     const current = await getText(ctx, key)
     let tookOver: LockInfo | undefined
@@ -100,7 +116,7 @@ export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: num
       condition = current.etag ? { IfMatch: current.etag } : {}
     }
     const now = Date.now()
-    const info: LockInfo = { owner, host: hostname(), pid: process.pid, token: randomUUID(), acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
+    const info: LockInfo = { ...(owner ? { owner } : {}), host: hostId(), pid: process.pid, token: randomUUID(), acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
     try {
       await putLock(ctx, key, info, condition)
     } catch (err) {
@@ -133,7 +149,7 @@ async function deleteLockObject(ctx: StorageContext, key: string, ifMatch: strin
  * token; false when it was gone or taken over (our deploy outlived its lifetime).
  */
 export async function releaseLock(ctx: StorageContext, lock: LockHandle | string): Promise<boolean> {
-  const key = lockKey(ctx.prefix)
+  const key = lockKey(ctx.statePrefix)
   const token = typeof lock === 'string' ? lock : lock.token
   const current = await getText(ctx, key)
   if (!current || parseLock(current.body)?.token !== token) return false
@@ -148,12 +164,12 @@ export async function releaseLock(ctx: StorageContext, lock: LockHandle | string
  * over, and this one must not write on.
  */
 export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: number): Promise<void> {
-  const key = lockKey(ctx.prefix)
+  const key = lockKey(ctx.statePrefix)
   const info: LockInfo = { ...lock.info, expires: new Date(Date.now() + ttlMs).toISOString() }
   const current = await getText(ctx, key)
   const held = current ? parseLock(current.body) : undefined
   if (!current || held?.token !== lock.token) {
-    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${held.owner} on ${held.host}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
+    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${describeHolder(held)}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
   }
   try {
     await putLock(ctx, key, info, current.etag ? { IfMatch: current.etag } : {})
@@ -171,7 +187,7 @@ export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: nu
  * race for the lock. The scratch object is removed either way.
  */
 export async function probeConditionalWrites(ctx: StorageContext): Promise<boolean> {
-  const key = `${lockKey(ctx.prefix)}-probe-${randomUUID()}`
+  const key = `${lockKey(ctx.statePrefix)}-probe-${randomUUID()}`
   try {
     await putJson(ctx, key, { probe: true }, { IfNoneMatch: '*' })
     try {

@@ -68,15 +68,17 @@ export interface TargetOptions extends Omit<CdnPluginOptions, 'storage'> {
   /** S3 endpoint (the server or a proxy in front of it). */
   endpoint: string
   bucket: string
+  /** `storage.statePrefix`. @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
 }
 
 /** A resolved config for a loopback server; no env var leaks in. */
-export function targetConfig({ endpoint, bucket, ...options }: TargetOptions): ResolvedCdnConfig {
+export function targetConfig({ endpoint, bucket, statePrefix, ...options }: TargetOptions): ResolvedCdnConfig {
   return resolveConfig({
     inline: {
       domain: 'https://cdn.example.com',
       ...options,
-      storage: { bucket, endpoint, forcePathStyle: true, region: 'us-east-1' },
+      storage: { bucket, endpoint, forcePathStyle: true, region: 'us-east-1', ...(statePrefix ? { statePrefix } : {}) },
     },
     env: {},
   })

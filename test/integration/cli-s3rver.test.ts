@@ -134,9 +134,18 @@ describe('cdn-deploy against s3rver', () => {
     expect(r.stdout).toContain('all checks passed')
     const json = parseJson<{ ok: boolean; checks: Array<{ name: string; status: string }> }>(await cli('status', '--json'))
     expect(json.ok).toBe(true)
-    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'lock', 'ledger', 'provider'])
+    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'lock', 'ledger', 'state', 'provider'])
+    // The ledger sits under the served prefix and s3rver serves it to anyone: status says so, and how to fix it.
+    expect(r.stdout).toMatch(/warn\s+state\s+the ledger is publicly readable at http:\/\/127\.0\.0\.1:\d+\/cli-site\/site\/\.cdn-deploy\/ledger\.json .*set storage\.statePrefix outside what the CDN serves \(e\.g\. "_cdn-deploy\/site\/"\)/)
     // s3rver ignores If-None-Match on PUT: the lock cannot exclude a racing deploy, and status says so.
     expect(r.stdout).toMatch(/warn\s+lock\s+this store ignores conditional writes \(If-None-Match\), so the deploy lock cannot stop two concurrent deploys; run one at a time/)
+  })
+
+  it('status: no warning about the ledger once storage.statePrefix is outside the served prefix', async () => {
+    const file = join(cwd, 'state.config.mjs')
+    await writeFile(file, `export default { domain: ${JSON.stringify(publicBase)}, prefix: 'site/', storage: { bucket: '${BUCKET}', statePrefix: '_state/site/' } }\n`)
+    const json = parseJson<{ checks: Array<{ name: string; status: string; message: string }> }>(await cli('status', '--json', '--config', file))
+    expect(json.checks.find((c) => c.name === 'state')).toEqual({ name: 'state', status: 'ok', message: "the deploy's own objects live under _state/site/, outside the served prefix" })
   })
 
   it('status: fails on a missing bucket, saying what to check', async () => {

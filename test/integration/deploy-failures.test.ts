@@ -180,7 +180,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     if (hinted) await deploy({ dir: await fixture({ 'index.html': '<p>first</p>', 'shared.txt': 'first' }), config, storage: TUNING, now: at(0), env: {}, commit: 'first' })
     const warnings: string[] = []
     const run = (who: 'alice' | 'bob') =>
-      deploy({ dir: dirs[who], config, storage: TUNING, now: at(0), env: { USER: who }, commit: who, reporter: { warn: (w) => warnings.push(w) } })
+      deploy({ dir: dirs[who], config, storage: TUNING, now: at(0), env: { CDN_DEPLOY_OWNER: who }, commit: who, reporter: { warn: (w) => warnings.push(w) } })
 
     // Site-file uploads wait until one deploy has given up, so the winner surely
     // holds the lock while the other tries to take it.
@@ -201,7 +201,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(lost).toHaveLength(1)
     const [winner, report] = won[0]! as readonly ['alice' | 'bob', DeployReport]
     expect(lost[0]).toBeInstanceOf(CdnDeployError)
-    expect(lost[0]!.message).toMatch(new RegExp(`^\\[cdn-deploy\\] \\[lock\\] another deploy holds s3://test-bucket/${prefix}\\.cdn-deploy/lock: ${winner}@\\S+ on \\S+ \\(pid \\d+\\) since `))
+    expect(lost[0]!.message).toMatch(new RegExp(`^\\[cdn-deploy\\] \\[lock\\] another deploy holds s3://test-bucket/${prefix}\\.cdn-deploy/lock: ${winner} on host [0-9a-f]{16} \\(pid \\d+\\) since `))
     expect(lost[0]!.message).toMatch(/Wait for it to finish, or delete the lock object if that deploy died\.$/)
 
     // Only the winner's files went up; the ledger holds exactly its one release.
@@ -262,7 +262,7 @@ describe('s3rver stopped mid-upload and started again on the same data', () => {
       // The dying deploy could not release its lock (the server was gone): the
       // re-run names it and says what to do; doing that, the re-run completes.
       const held = await errorOf(deploy({ ...base, dir: v2dir, now: at(2) }))
-      expect(held.message).toMatch(/^\[cdn-deploy\] \[lock\] another deploy holds s3:\/\/crash-bucket\/crash\/\.cdn-deploy\/lock: deploy@\S+ on \S+ \(pid \d+\) since .*\(in \d+ min\)\. Wait for it to finish, or delete the lock object if that deploy died\.$/)
+      expect(held.message).toMatch(/^\[cdn-deploy\] \[lock\] another deploy holds s3:\/\/crash-bucket\/crash\/\.cdn-deploy\/lock: a deploy on host [0-9a-f]{16} \(pid \d+\) since .*\(in \d+ min\)\. Wait for it to finish, or delete the lock object if that deploy died\.$/)
       expect(await readLedgerObject(client, bucket, prefix)).toEqual(ledgerBefore)
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}.cdn-deploy/lock` }))

@@ -12,7 +12,7 @@ import { GetObjectAclCommand, GetObjectCommand, PutObjectCommand, S3ServiceExcep
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CdnDeployError } from '../../src/errors.js'
 import { emptyLedger, type Ledger, type PlannedUpload } from '../../src/plan/types.js'
-import { createStorage, mapS3Error, type Storage, type StorageFactoryOptions } from '../../src/storage/index.js'
+import { createStorage, hostId, mapS3Error, type Storage, type StorageFactoryOptions } from '../../src/storage/index.js'
 import { s3Options, startFaultProxy, startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 const SERVERS = [
@@ -243,11 +243,11 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const b = storageFor({ prefix: 'lock1/' })
     const held = await a.acquireLock('deploy-A', 60_000)
     const { bytes } = await getObject('lock1/.cdn-deploy/lock')
-    expect(JSON.parse(bytes.toString())).toMatchObject({ owner: 'deploy-A', pid: process.pid, token: held.token })
+    expect(JSON.parse(bytes.toString())).toMatchObject({ owner: 'deploy-A', host: hostId(), pid: process.pid, token: held.token })
     const err = await b.acquireLock('deploy-B', 60_000).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CdnDeployError)
     expect((err as CdnDeployError).scope).toBe('lock')
-    expect((err as Error).message).toMatch(/another deploy holds s3:\/\/test-bucket\/lock1\/\.cdn-deploy\/lock: deploy-A on .+ \(pid \d+\) since .+, expires 20\d\d-/)
+    expect((err as Error).message).toMatch(/another deploy holds s3:\/\/test-bucket\/lock1\/\.cdn-deploy\/lock: deploy-A on host [0-9a-f]{16} \(pid \d+\) since .+, expires 20\d\d-/)
     expect(await a.releaseLock(held)).toBe(true)
     expect(await a.head('lock1/.cdn-deploy/lock')).toBeUndefined()
     const second = await b.acquireLock('deploy-B', 60_000)
@@ -300,7 +300,7 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const theirs = { owner: 'other', host: 'elsewhere', pid: 1, token: 'theirs', acquired: new Date().toISOString(), expires: new Date(Date.now() + 60_000).toISOString() }
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
     await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'lock6/.cdn-deploy/lock', Body: JSON.stringify(theirs) }))
-    await expect(s.renewLock(lost, 60_000)).rejects.toThrow(/\[lock\] lost s3:\/\/test-bucket\/lock6\/\.cdn-deploy\/lock: taken over by other on elsewhere/)
+    await expect(s.renewLock(lost, 60_000)).rejects.toThrow(/\[lock\] lost s3:\/\/test-bucket\/lock6\/\.cdn-deploy\/lock: taken over by other on host elsewhere/)
     expect(await s.releaseLock(lost)).toBe(false)
     expect(JSON.parse((await getObject('lock6/.cdn-deploy/lock')).bytes.toString())).toMatchObject({ token: 'theirs' })
   })

@@ -197,11 +197,12 @@ describe('createPlan: ledger, stats and contracts', () => {
 
   it.each([
     { name: 'an escaping path', local: [file('../x.js')], ledger: undefined, message: /refusing "..\/x.js"/ },
-    { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /holds the deploy ledger/ },
+    { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /\.cdn-deploy\/ holds the deploy's own state/ },
+    { name: 'a file in a state dir inside the prefix', local: [file('_state/ledger.json')], ledger: undefined, message: /_state\/ holds the deploy's own state/, stateDir: '_state/' },
     { name: 'a duplicate', local: [file('a.js'), file('a.js')], ledger: undefined, message: /listed twice/ },
     { name: 'a newer ledger', local: [], ledger: { ...deployed(V1), version: 2 } as unknown as Ledger, message: /version 2/ },
-  ])('refuses $name', ({ local, ledger, message }) => {
-    const run = () => createPlan(local, ledger, options())
+  ])('refuses $name', ({ local, ledger, message, stateDir }) => {
+    const run = () => createPlan(local, ledger, options(stateDir ? { stateDir } : {}))
     expect(run).toThrow(CdnDeployError)
     expect(run).toThrow(message)
   })
