@@ -7,7 +7,7 @@
  * journal, so the re-run uploads only what is missing.
  */
 import { CdnDeployError } from '../errors.js'
-import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
+import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
@@ -100,7 +100,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
     reporter.step?.(`committing release ${plan.release}`)
-    etag = await storage.writeLedger(ledger, options.commitCondition)
+    etag = await commit(storage, ledger, plan.release, options.commitCondition)
   } catch (error) {
     // Best effort: the server may be the thing that failed. Not once the lock is
     // lost: the journal is the lock holder's now.
@@ -139,6 +139,21 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
+}
+
+/**
+ * The ledger commit. When it fails, the ledger is read again: if it names our
+ * release last, the commit landed and only its answer was lost (a retry then
+ * met its own write: 412), so the release is live and the deploy goes on.
+ */
+async function commit(storage: Storage, ledger: Ledger, release: string, condition: LedgerCondition | undefined): Promise<string | undefined> {
+  try {
+    return await storage.writeLedger(ledger, condition)
+  } catch (error) {
+    const now = await storage.readLedgerVersion().catch(() => undefined)
+    if (now?.ledger.releases.at(-1)?.id === release) return now.etag
+    throw error
+  }
 }
 
 /** The deploy lost its lock (taken over, or the commit found another one's ledger). */

@@ -220,7 +220,8 @@ async function underLock(run: Run, before: LedgerVersion | undefined, invalidato
     warnings.push(w)
     reporter.warn?.(w)
   }
-  if (lock.tookOver) warn(`took over an expired lock held by ${describeHolder(lock.tookOver)} (expired ${lock.tookOver.expires})`)
+  const old = lock.tookOver
+  if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
   try {
     // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
     const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])

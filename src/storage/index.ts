@@ -8,7 +8,7 @@ import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
 import { createS3Client, resolveSettings, sender, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
-import { acquireLock, probeConditionalWrites, releaseLock, renewLock, type LockHandle } from './lock.js'
+import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
 import {
   deleteKeys,
   headObject,
@@ -28,7 +28,7 @@ export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
-export { describeHolder, hostId, lockKey, parseLock } from './lock.js'
+export { describeHolder, holderIsDead, hostId, lockKey, parseLock, processAlive } from './lock.js'
 
 export interface Storage {
   readonly bucket: string
@@ -62,6 +62,10 @@ export interface Storage {
   renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
   releaseLock(lock: LockHandle | string): Promise<boolean>
+  /** The lock as stored, for `cdn-deploy unlock`; undefined when there is none. */
+  readLock(): Promise<{ info: LockInfo | undefined; etag: string | undefined } | undefined>
+  /** Remove the lock whatever holds it (`cdn-deploy unlock`), `If-Match` the version read. */
+  removeLock(etag: string | undefined): Promise<void>
   /** Whether the store honours conditional writes (a scratch object written twice); the lock needs them to exclude racing deploys. */
   probeConditionalWrites(): Promise<boolean>
   /** Close the keep-alive sockets. */
@@ -101,6 +105,8 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),
+    readLock: () => readLock(ctx),
+    removeLock: (etag) => removeLock(ctx, etag),
     probeConditionalWrites: () => probeConditionalWrites(ctx),
     destroy: () => client.destroy(),
   }

@@ -46,8 +46,8 @@ export interface LockHandle {
   info: LockInfo
   /** The lifetime asked for; a renewal extends the lock by as much. */
   ttlMs: number
-  /** The expired lock this acquisition replaced. */
-  tookOver?: LockInfo
+  /** The lock this acquisition replaced: expired, or its holder a dead process on this machine. */
+  tookOver?: LockInfo & { reason: 'expired' | 'dead' }
 }
 
 export function lockKey(statePrefix: string): string {
@@ -75,7 +75,7 @@ function heldError(ctx: StorageContext, key: string, held: LockInfo | undefined,
   return new CdnDeployError(
     'lock',
     `another deploy holds s3://${ctx.bucket}/${key}: ${who}, expires ${new Date(expiresAt).toISOString()} (in ${mins} min). ` +
-      'Wait for it to finish, or delete the lock object if that deploy died.',
+      'Wait for it to finish, or run `cdn-deploy unlock` if that deploy died.',
   )
 }
 
@@ -102,28 +102,53 @@ async function putLock(ctx: StorageContext, key: string, info: LockInfo, conditi
   }
 }
 
+/** Whether `pid` is a running process on this machine (EPERM: it runs, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The holder is a process of this machine that no longer runs (a deploy killed with -9): its lock protects nothing. */
+export function holderIsDead(held: LockInfo): boolean {
+  return held.host === hostId() && held.pid !== process.pid && Number.isInteger(held.pid) && held.pid > 0 && !processAlive(held.pid)
+}
+
+/**
+ * Take the lock: read it; none → create it (`If-None-Match: *`); expired, or
+ * held by a dead process on this machine → replace it (`If-Match` its ETag);
+ * else fail naming the holder. A failed condition means another writer, or our
+ * own PUT whose answer was lost (and retried): the next read tells them apart
+ * by the token, which stays the same across rounds.
+ */
 export async function acquireLock(ctx: StorageContext, owner: string | undefined, ttlMs: number): Promise<LockHandle> {
   const key = lockKey(ctx.statePrefix)
+  const token = randomUUID()
   for (let round = 0; round < 5; round++) {
     const current = await getText(ctx, key)
-    let tookOver: LockInfo | undefined
+    let tookOver: LockHandle['tookOver']
     let condition: Condition = { IfNoneMatch: '*' }
     if (current) {
       const held = parseLock(current.body)
+      if (held?.token === token) return { key, token, info: held, ttlMs } // ours: the answer to our PUT was lost
       const expiresAt = held ? Date.parse(held.expires) : (current.lastModified?.getTime() ?? Date.now()) + ttlMs
-      if (!(expiresAt <= Date.now())) throw heldError(ctx, key, held, expiresAt)
-      tookOver = held
+      const dead = !!held && holderIsDead(held)
+      if (!(expiresAt <= Date.now()) && !dead) throw heldError(ctx, key, held, expiresAt)
+      if (held) tookOver = { ...held, reason: dead ? 'dead' : 'expired' }
       condition = current.etag ? { IfMatch: current.etag } : {}
     }
     const now = Date.now()
-    const info: LockInfo = { ...(owner ? { owner } : {}), host: hostId(), pid: process.pid, token: randomUUID(), acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
+    const info: LockInfo = { ...(owner ? { owner } : {}), host: hostId(), pid: process.pid, token, acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
     try {
       await putLock(ctx, key, info, condition)
     } catch (err) {
       if (lostRace(err, 'IfMatch' in condition)) continue
       throw ctx.fail(err, 'PutObject', key)
     }
-    return { key, token: info.token, info, ttlMs, ...(tookOver ? { tookOver } : {}) }
+    return { key, token, info, ttlMs, ...(tookOver ? { tookOver } : {}) }
   }
   throw new CdnDeployError('lock', `could not take s3://${ctx.bucket}/${key}: other deploys kept changing it; try again`)
 }
@@ -203,4 +228,15 @@ export async function probeConditionalWrites(ctx: StorageContext): Promise<boole
   } finally {
     await deleteLockObject(ctx, key, undefined).catch(() => {})
   }
+}
+
+/** The lock as stored (for `cdn-deploy unlock`): its contents (undefined when unreadable) and ETag; undefined when there is none. */
+export async function readLock(ctx: StorageContext): Promise<{ info: LockInfo | undefined; etag: string | undefined } | undefined> {
+  const current = await getText(ctx, lockKey(ctx.statePrefix))
+  return current ? { info: parseLock(current.body), etag: current.etag } : undefined
+}
+
+/** Remove the lock, `If-Match` the version shown to the user (a lock taken meanwhile is left alone where the store honours it). */
+export async function removeLock(ctx: StorageContext, etag: string | undefined): Promise<void> {
+  await deleteLockObject(ctx, lockKey(ctx.statePrefix), etag)
 }

@@ -202,7 +202,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     const [winner, report] = won[0]! as readonly ['alice' | 'bob', DeployReport]
     expect(lost[0]).toBeInstanceOf(CdnDeployError)
     expect(lost[0]!.message).toMatch(new RegExp(`^\\[cdn-deploy\\] \\[lock\\] another deploy holds s3://test-bucket/${prefix}\\.cdn-deploy/lock: ${winner} on host [0-9a-f]{16} \\(pid \\d+\\) since `))
-    expect(lost[0]!.message).toMatch(/Wait for it to finish, or delete the lock object if that deploy died\.$/)
+    expect(lost[0]!.message).toMatch(/Wait for it to finish, or run `cdn-deploy unlock` if that deploy died\.$/)
 
     // Only the winner's files went up; the ledger holds exactly its one release.
     const loser = winner === 'alice' ? 'bob' : 'alice'
@@ -262,7 +262,7 @@ describe('s3rver stopped mid-upload and started again on the same data', () => {
       // The dying deploy could not release its lock (the server was gone): the
       // re-run names it and says what to do; doing that, the re-run completes.
       const held = await errorOf(deploy({ ...base, dir: v2dir, now: at(2) }))
-      expect(held.message).toMatch(/^\[cdn-deploy\] \[lock\] another deploy holds s3:\/\/crash-bucket\/crash\/\.cdn-deploy\/lock: a deploy on host [0-9a-f]{16} \(pid \d+\) since .*\(in \d+ min\)\. Wait for it to finish, or delete the lock object if that deploy died\.$/)
+      expect(held.message).toMatch(/^\[cdn-deploy\] \[lock\] another deploy holds s3:\/\/crash-bucket\/crash\/\.cdn-deploy\/lock: a deploy on host [0-9a-f]{16} \(pid \d+\) since .*\(in \d+ min\)\. Wait for it to finish, or run `cdn-deploy unlock` if that deploy died\.$/)
       expect(await readLedgerObject(client, bucket, prefix)).toEqual(ledgerBefore)
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html
       await client.send(new DeleteObjectCommand({ Bucket: bucket, Key: `${prefix}.cdn-deploy/lock` }))
