@@ -8,7 +8,7 @@
  */
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { LedgerCondition, Storage } from '../storage/index.js'
+import type { Fence, LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { runPool } from '../pool.js'
@@ -46,6 +46,8 @@ export interface ExecuteOptions {
   journal: Journal
   invalidator?: Invalidator
   signal?: AbortSignal
+  /** The lock fence: every write visitors can see (phases 2–3, the commit) waits for it. */
+  fence?: Fence
   /**
    * Commit only over the ledger version this deploy planned from (`If-Match`
    * its ETag, or `If-None-Match: *` when there was none).
@@ -88,7 +90,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (uploads.length === 0) continue
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
-        await withEncodedBody(upload, (stored) => storage.putFile(stored, stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}))
+        const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
+        await withEncodedBody(upload, (stored) => storage.putFile(stored, { ...fence, ...(stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}) }))
         journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)
@@ -100,7 +103,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
     reporter.step?.(`committing release ${plan.release}`)
-    etag = await commit(storage, ledger, plan.release, options.commitCondition)
+    etag = await commit(storage, ledger, plan.release, options.commitCondition, options.fence)
   } catch (error) {
     // Best effort: the server may be the thing that failed. Not once the lock is
     // lost: the journal is the lock holder's now.
@@ -146,9 +149,9 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
  * release last, the commit landed and only its answer was lost (a retry then
  * met its own write: 412), so the release is live and the deploy goes on.
  */
-async function commit(storage: Storage, ledger: Ledger, release: string, condition: LedgerCondition | undefined): Promise<string | undefined> {
+async function commit(storage: Storage, ledger: Ledger, release: string, condition: LedgerCondition | undefined, fence: Fence | undefined): Promise<string | undefined> {
   try {
-    return await storage.writeLedger(ledger, condition)
+    return await storage.writeLedger(ledger, condition, fence)
   } catch (error) {
     const now = await storage.readLedgerVersion().catch(() => undefined)
     if (now?.ledger.releases.at(-1)?.id === release) return now.etag

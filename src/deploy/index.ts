@@ -246,7 +246,7 @@ async function underLock(run: Run, before: LedgerVersion | undefined, invalidato
       await journal.clear()
       return { report: buildReport(plan, context) }
     }
-    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, commitCondition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
+    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, commitCondition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
     const report = buildReport(plan, { ...context, provider: invalidator?.name ?? 'none' }, result)
     if (result.invalidationError === undefined) return { report }
     const cause = result.invalidationError as Error

@@ -137,9 +137,10 @@ export function createS3Client(options: StorageFactoryOptions, settings: Storage
 
 /**
  * Runs before each attempt of a mutable write with that attempt's deadline: it
- * throws (a `[lock]` error) unless the deploy's lock will outlive the attempt.
+ * throws (a `[lock]` error) unless the deploy's lock is confirmed and will
+ * outlive the attempt, and answers the deadline the attempt may have.
  */
-export type Fence = (deadlineMs: number) => Promise<void>
+export type Fence = (deadlineMs: number) => Promise<number>
 
 export interface SendOptions {
   /** Bytes the request moves (body sent or expected back): sizes its deadline. @default 0 */

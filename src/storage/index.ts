@@ -5,7 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
-import { createS3Client, resolveSettings, sender, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import { createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
 import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
@@ -43,7 +43,7 @@ export interface Storage {
   /** The ledger with its ETag; given an earlier read, a 304 (unchanged) returns that read as is. */
   readLedgerVersion(known?: LedgerVersion): Promise<LedgerVersion | undefined>
   /** Commit the ledger (`Cache-Control: no-store`), optionally conditional; returns its ETag. */
-  writeLedger(ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined>
+  writeLedger(ledger: Ledger, condition?: LedgerCondition, fence?: Fence): Promise<string | undefined>
   /** Parsed JSON of a full key (the tool's own objects, e.g. a journal); undefined when missing. */
   readJson(key: string): Promise<unknown>
   /** Write JSON to a full key, `Cache-Control: no-store`, never public. */
@@ -95,7 +95,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     client,
     readLedger: () => readLedger(ctx),
     readLedgerVersion: (known) => readLedgerVersion(ctx, known),
-    writeLedger: (ledger, condition) => writeLedger(ctx, ledger, condition),
+    writeLedger: (ledger, condition, fence) => writeLedger(ctx, ledger, condition, fence),
     readJson: (key) => readJson(ctx, key),
     writeJson: (key, value) => writeJson(ctx, key, value),
     putFile: (upload, opts) => putFile(ctx, upload, opts),

@@ -10,7 +10,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { Ledger } from '../plan/types.js'
-import type { StorageContext } from './client.js'
+import type { Fence, StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { fetchText, getText } from './objects.js'
 
@@ -122,13 +122,13 @@ function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
  * of being overwritten. A store that answers 501 to the condition gets a plain PUT:
  * the lock is then the only guard, as it is on stores that ignore conditions.
  */
-export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined> {
+export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition, fence?: Fence): Promise<string | undefined> {
   const key = ledgerKey(ctx.statePrefix)
   const header = !condition ? {} : 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }
   try {
-    return await putJson(ctx, key, ledger, header)
+    return await putJson(ctx, key, ledger, header, fence)
   } catch (err) {
-    if (condition && (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501)) return await putJson(ctx, key, ledger, {})
+    if (condition && (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501)) return await putJson(ctx, key, ledger, {}, fence)
     // 412, or 404 for If-Match on a key that is gone, or 409 for a write racing ours.
     if (condition && (isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || ('ifMatch' in condition && isNotFound(err)))) {
       throw new CdnDeployError(
@@ -162,11 +162,11 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 }
 
 /** One PutObject of a JSON object of the tool's own; returns the new ETag. Errors are the SDK's. */
-export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
+export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }, fence?: Fence): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
   const body = `${JSON.stringify(value, null, 2)}\n`
   const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
-  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: Buffer.byteLength(body) })
+  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: Buffer.byteLength(body), ...(fence ? { fence } : {}) })
   return out.ETag
 }

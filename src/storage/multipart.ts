@@ -15,7 +15,7 @@ import {
 } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import { mapPool } from '../pool.js'
-import type { StorageContext } from './client.js'
+import type { Fence, StorageContext } from './client.js'
 import { partSizeFor } from './limits.js'
 import type { ObjectHeaders, PutFileResult } from './objects.js'
 
@@ -25,7 +25,10 @@ export async function putMultipart(
   path: string,
   size: number,
   headers: ObjectHeaders,
+  fence?: Fence,
 ): Promise<PutFileResult> {
+  // Parts are invisible until the upload completes: only the completion is fenced.
+  const fenced = fence ? { fence } : {}
   const { client, bucket, settings } = ctx
   const partSize = partSizeFor(size, settings.partSize)
   const count = Math.max(1, Math.ceil(size / partSize))
@@ -73,7 +76,7 @@ export async function putMultipart(
     try {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CompleteMultipartUpload.html
       const input = { Bucket: bucket, Key: key, UploadId: id, MultipartUpload: { Parts: etags.map((ETag, i) => ({ ETag, PartNumber: i + 1 })) } }
-      done = await ctx.send((abortSignal) => client.send(new CompleteMultipartUploadCommand(input), { abortSignal }))
+      done = await ctx.send((abortSignal) => client.send(new CompleteMultipartUploadCommand(input), { abortSignal }), fenced)
     } catch (err) {
       throw ctx.fail(err, 'CompleteMultipartUpload', key)
     }

@@ -14,11 +14,13 @@ import {
 } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
-import type { StorageContext } from './client.js'
+import type { Fence, StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
 import { putMultipart } from './multipart.js'
 
 export interface PutFileOptions {
+  /** The lock fence, for writes that change what visitors get (phases 2 and 3). */
+  fence?: Fence
   /** `Content-Encoding` of the bytes on disk (precompressed variants: `br`, `gzip`). */
   contentEncoding?: string
 }
@@ -70,7 +72,7 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
     try {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
       const input = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }
-      const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length })
+      const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...fenced(opts) })
       return { key: upload.key, etag: out.ETag, parts: 0 }
     } catch (err) {
       throw ctx.fail(err, 'PutObject', upload.key)
@@ -83,7 +85,7 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
     },
   )
   if (size !== upload.size) throw changedOnDisk(upload, size)
-  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers)
+  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers, opts.fence)
 
   try {
     const out = await ctx.send(
@@ -97,13 +99,15 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
           body.destroy()
         }
       },
-      { bytes: size },
+      { bytes: size, ...fenced(opts) },
     )
     return { key: upload.key, etag: out.ETag, parts: 0 }
   } catch (err) {
     throw ctx.fail(err, 'PutObject', upload.key)
   }
 }
+
+const fenced = (opts: PutFileOptions): { fence?: Fence } => (opts.fence ? { fence: opts.fence } : {})
 
 const changedOnDisk = (upload: PlannedUpload, size: number) =>
   new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)

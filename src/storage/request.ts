@@ -58,8 +58,8 @@ export interface AttemptOptions {
   deadlineMs: number
   /** Cancels the whole request (a stopped deploy); its reason is thrown. */
   signal?: AbortSignal
-  /** Runs before every attempt (the lock fence of mutable writes); what it throws is not retried. */
-  before?: (deadlineMs: number) => Promise<void>
+  /** Runs before every attempt (the lock fence of mutable writes) and may shorten its deadline; what it throws is not retried. */
+  before?: (deadlineMs: number) => Promise<number | void>
 }
 
 /** Thrown when an attempt outlives its deadline; retried like any transient error. */
@@ -76,9 +76,9 @@ export class DeadlineError extends Error {
 export async function attempt<T>(fn: (signal: AbortSignal) => Promise<T>, options: AttemptOptions): Promise<T> {
   for (let n = 1; ; n++) {
     options.signal?.throwIfAborted()
-    await options.before?.(options.deadlineMs)
+    const deadlineMs = (await options.before?.(options.deadlineMs)) ?? options.deadlineMs
     const controller = new AbortController()
-    const timer = setTimeout(() => controller.abort(new DeadlineError(`no answer within ${options.deadlineMs} ms`)), options.deadlineMs)
+    const timer = setTimeout(() => controller.abort(new DeadlineError(`no answer within ${deadlineMs} ms`)), deadlineMs)
     const onOuter = () => controller.abort(options.signal!.reason)
     options.signal?.addEventListener('abort', onOuter, { once: true })
     try {

@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { exists, fixture, putPlain, readLedgerObject, removeFixtures, targetConfig, TUNING, deploy } from '../helpers/deploy.js'
+import { exists, fixture, getObject, putPlain, readLedgerObject, removeFixtures, targetConfig, TUNING, deploy } from '../helpers/deploy.js'
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 
@@ -117,5 +117,37 @@ describe('deploy lock heartbeat (moto)', () => {
     expect(commit).toMatchObject({ status: 412 })
     expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(theirs)
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/journal.json`)).toBe(false)
+  })
+
+  it('a deploy stalled past its lock lifetime stops before its next page write: the release that took over stays served', async () => {
+    const prefix = 'stalled/'
+    const lockKey = `${prefix}.cdn-deploy/lock`
+    const asset = 'assets/app-Aa11Bb22.js'
+    const build = (who: string) => ({ [asset]: 'app()', 'index.html': `<p>${who}</p>` })
+    // A: through the proxy, which freezes it once its first upload starts: that
+    // upload and every lock request it makes (the renewals) wait, as if the machine slept.
+    let frozen = false
+    let thaw!: () => void
+    const thawed = new Promise<void>((resolve) => (thaw = resolve))
+    proxy.onRequest = async (r) => {
+      if (r.method === 'PUT' && r.key === prefix + asset) frozen = true
+      if (!frozen) return
+      if (r.key === prefix + asset) await thawed
+      // The renewals answer a moment after the upload: the page write would go first without a fence.
+      if (r.key === lockKey) await thawed.then(() => sleep(300))
+    }
+    const a = deploy({ dir: await fixture(build('A'), 'stalled-a'), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, lockTtlMs: 1000, commit: 'A', env: {} })
+    const failed = a.then(() => undefined, (e: Error) => e)
+    while (!frozen) await sleep(20)
+    // B, straight to the server: A's lock expires unrenewed, B takes it over and commits its release.
+    await sleep(1300)
+    const b = await deploy({ dir: await fixture(build('B'), 'stalled-b'), config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix }), storage: TUNING, commit: 'B', env: {} })
+    expect(b.committed).toBe(true)
+    thaw()
+    const error = await failed
+    proxy.onRequest = undefined
+    expect((await getObject(server.client, server.bucket, `${prefix}index.html`))!.bytes.toString()).toBe('<p>B</p>')
+    expect(String(error)).toMatch(/\[lock\] lost s3:\/\/lock-heartbeat\/stalled\/\.cdn-deploy\/lock: it was deleted/)
+    expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual(['B'])
   })
 })
