@@ -23,7 +23,9 @@ if (process.env.BENCH_TRACE) {
     return req
   }
 }
-const { deploy, resolveConfig } = await import('../../dist/index.js')
+const { resolveConfig } = await import('../../dist/index.js')
+// deployWith: the public deploy() plus the test seams (env, storage tuning).
+const { deployWith } = await import('../../dist/deploy/lazy.js')
 marks.imported = t()
 
 const config = resolveConfig({
@@ -36,17 +38,15 @@ const config = resolveConfig({
   },
   env: {},
 })
-const report = await deploy({
+const report = await deployWith({
   dir: o.dir,
   config,
   commit: 'bench',
-  env: {},
-  ...(o.storage ? { storage: o.storage } : {}),
   reporter: {
     start: () => void (marks.planned = t()),
     step: (name) => void marks.steps.push([t(), name.replace(/ \(\d+\)$/, '')]),
   },
-})
+}, { env: {}, ...(o.storage ? { storage: o.storage } : {}) })
 marks.done = t()
 process.stdout.write(JSON.stringify({
   uploaded: report.uploaded.count,

@@ -7,6 +7,7 @@
  */
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { CdnDeployError } from '../errors.js'
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
 import { contentTypeFor } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
@@ -88,11 +89,29 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
   }
 }
 
-/** Read `<dir>/.vite/cdn-manifest.json` if the directory was built with the plugin. */
+/**
+ * The one reader of `<dir>/.vite/cdn-manifest.json` (the scan, the deploy, the
+ * CLI): undefined when the directory was built without the plugin. A broken
+ * manifest is an error, not a fallback: guessing immutability wrong would cache
+ * a file for a year, or an asset for five minutes.
+ */
 export async function readBuildManifest(dir: string): Promise<CdnManifest | undefined> {
+  const file = join(dir, MANIFEST_PATH)
+  let text: string
   try {
-    return JSON.parse(await readFile(join(dir, MANIFEST_PATH), 'utf8')) as CdnManifest
-  } catch {
-    return undefined
+    text = await readFile(file, 'utf8')
+  } catch (cause) {
+    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined // built elsewhere: fall back to names
+    throw new CdnDeployError('manifest', `cannot read ${file}`, { cause })
   }
+  let parsed: Partial<CdnManifest> | undefined
+  try {
+    parsed = JSON.parse(text) as Partial<CdnManifest>
+  } catch (cause) {
+    throw new CdnDeployError('manifest', `${file} is not valid JSON (rebuild, or delete it to fall back to name-based detection)`, { cause })
+  }
+  if (parsed?.version !== MANIFEST_VERSION || typeof parsed.files !== 'object' || parsed.files === null) {
+    throw new CdnDeployError('manifest', `${file} is not a version ${MANIFEST_VERSION} cdn-deploy manifest (rebuild, or delete it to fall back to name-based detection)`)
+  }
+  return parsed as CdnManifest
 }

@@ -7,7 +7,9 @@
  */
 import type { CdnManifest } from '../build/manifest.js'
 import type { ResolvedCdnConfig } from '../config/types.js'
-import { deploy, readBuildManifest, type DeployOptions } from '../deploy/index.js'
+import { readBuildManifest } from '../build/manifest.js'
+import type { DeployOptions } from '../deploy/index.js'
+import { deploy } from '../deploy/lazy.js'
 import { createConsoleReporter } from '../deploy/progress.js'
 import { summaryText, type DeployReport } from '../deploy/report.js'
 import { CdnDeployError } from '../errors.js'

@@ -21,6 +21,7 @@ const COMMANDS: Record<string, (args: unknown[], flags: Flags) => Promise<number
   status: async (_args, f) => (await import('./status.js')).statusCommand(f),
   verify: async ([dir], f) => (await import('./verify.js')).verifyCommand(dir as string | undefined, f),
   releases: async (_args, f) => (await import('./releases.js')).releasesCommand(f),
+  unlock: async (_args, f) => (await import('./unlock.js')).unlockCommand(f),
 }
 
 function version(): string {
@@ -76,6 +77,12 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
   command('releases', 'The release history, newest first')
     .option('--limit <n>', 'Show at most this many releases')
     .action(on('releases'))
+
+  command('unlock', 'Show who holds the deploy lock and remove it (for a deploy that died)', 'Asks for confirmation in a terminal. Refuses the lock of a deploy still running on this machine unless --force. Exit code: 0 removed (or none), 1 refused or failed.')
+    .option('--yes', 'Remove without asking (CI, scripts)')
+    .option('--force', 'Remove it even if its deploy still runs on this machine')
+    .example('cdn-deploy unlock --yes')
+    .action(on('unlock'))
 }
 
 async function main(argv: string[]): Promise<number> {

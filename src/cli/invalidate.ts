@@ -9,6 +9,7 @@ import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { basePathOf } from '../plan/invalidation.js'
 import { createInvalidator, isCustomProvider, loadProvider } from '../providers/index.js'
+import { DEFAULT_WAIT_SECONDS, waitTimeoutMs } from '../providers/types.js'
 import { EXIT, intFlag, loadCliConfig, output, scrub, type GlobalFlags } from './context.js'
 
 export interface InvalidateFlags extends GlobalFlags {
@@ -47,9 +48,9 @@ function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): numbe
   if (wait === undefined || wait === false) return undefined
   if (wait === true) {
     const configured = !isCustomProvider(config.provider) && config.provider.type === 'cloudfront' ? config.provider.wait : undefined
-    return typeof configured === 'number' && configured > 0 ? configured * 1000 : 600_000
+    return waitTimeoutMs(typeof configured === 'number' ? configured : true)
   }
-  return intFlag(wait, 'wait', 600) * 1000
+  return intFlag(wait, 'wait', DEFAULT_WAIT_SECONDS) * 1000
 }
 
 export async function invalidateCommand(paths: string[] | undefined, flags: InvalidateFlags): Promise<number> {

@@ -43,7 +43,7 @@ export async function releasesCommand(flags: ReleasesFlags): Promise<number> {
     const releases = newestReleases(ledger, intFlag(flags.limit, 'limit', Infinity))
     o.json(releases)
     if (!ledger) {
-      o.note(`[cdn-deploy] no releases yet: s3://${storage.bucket}/${ledgerKey(config.prefix)} does not exist (run cdn-deploy deploy; check storage.bucket and prefix)`)
+      o.note(`[cdn-deploy] no releases yet: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} does not exist (run cdn-deploy deploy; check storage.bucket and prefix)`)
       return EXIT.ok
     }
     const current = ledger.releases.at(-1)?.id

@@ -66,6 +66,37 @@ async function checkBucket(storage: Storage, config: ResolvedCdnConfig): Promise
   }
 }
 
+/**
+ * The ledger lists every file ever deployed and the commits; under a prefix the
+ * CDN serves, anyone may read it. A plain anonymous GET of its public URL says.
+ */
+async function checkStatePrivacy(config: ResolvedCdnConfig): Promise<Check> {
+  const name = 'state'
+  const state = config.storage.statePrefix
+  if (!state.startsWith(config.prefix)) return { name, status: 'ok', message: `the deploy's own objects live under ${state}, outside the served prefix` }
+  const url = `${config.publicBase}${state.slice(config.prefix.length)}ledger.json`
+  const fix = `set storage.statePrefix outside what the CDN serves (e.g. "_cdn-deploy/${config.prefix}"), or deny ${state}* in a CDN or bucket rule`
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' })
+    await res.body?.cancel()
+    if (res.status === 200) return { name, status: 'warn', message: `the ledger is publicly readable at ${url} (every file deployed, release times, commits): ${fix}` }
+    return { name, status: 'ok', message: `the ledger is not served publicly (HTTP ${res.status} at ${url})` }
+  } catch (err) {
+    return { name, status: 'skip', message: `could not check ${url}: ${message(err)}` }
+  }
+}
+
+/** The deploy lock relies on conditional writes; say so when the store ignores them. */
+async function checkConditionalWrites(storage: Storage): Promise<Check> {
+  const name = 'lock'
+  try {
+    if (await storage.probeConditionalWrites()) return { name, status: 'ok', message: 'the store honours conditional writes (If-None-Match): two deploys cannot both take the lock' }
+    return { name, status: 'warn', message: 'this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time' }
+  } catch (err) {
+    return { name, status: 'warn', message: `could not probe conditional writes: ${message(err)}` }
+  }
+}
+
 const CREDENTIAL_ERRORS = new Set(['InvalidAccessKeyId', 'SignatureDoesNotMatch', 'ExpiredToken', 'InvalidToken', 'TokenRefreshRequired'])
 
 async function checkLedger(storage: Storage): Promise<{ check: Check; ledger?: Ledger }> {
@@ -142,9 +173,11 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
     checks.push(bucket)
     if (bucket.status !== 'fail') {
       checks.push(await checkCors(storage, config, flags.origin === undefined ? undefined : String(flags.origin)))
+      checks.push(await checkConditionalWrites(storage))
       const read = await checkLedger(storage)
       checks.push(read.check)
       ledger = read.ledger
+      checks.push(await checkStatePrivacy(config))
     }
   } finally {
     storage.destroy()

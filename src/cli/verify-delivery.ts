@@ -8,7 +8,7 @@
  * decoded it or dropped the header). A public base on plain `http://` (other
  * than loopback) is a warning: browsers block it on https pages.
  */
-import { runPool } from '../deploy/pool.js'
+import { runPool } from '../pool.js'
 import { isCompressible } from '../plan/compress.js'
 import type { LedgerEntry } from '../plan/types.js'
 

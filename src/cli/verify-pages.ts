@@ -8,7 +8,7 @@
  * ledger cannot: a page whose `/assets/…` URLs point outside the bucket prefix.
  * URLs on other origins are not ours to check; they are only listed.
  */
-import { runPool } from '../deploy/pool.js'
+import { runPool } from '../pool.js'
 import { extractRefs, JS_TYPES, type RefKind } from './html-refs.js'
 
 export interface PageResult {

@@ -12,8 +12,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import type { CdnManifest } from '../build/manifest.js'
-import { readBuildManifest } from '../deploy/index.js'
-import { runPool } from '../deploy/pool.js'
+import { readBuildManifest } from '../build/manifest.js'
+import { runPool } from '../pool.js'
 import { CdnDeployError } from '../errors.js'
 import { urlFor } from '../plan/paths.js'
 import type { LedgerEntry } from '../plan/types.js'
@@ -70,7 +70,7 @@ export async function verifyCommand(dir: string | undefined, flags: VerifyFlags)
   const ledger = await storage.readLedger().finally(() => storage.destroy())
   const release = ledger?.releases.at(-1)
   if (!ledger || !release) {
-    throw new CdnDeployError('cli', `no release to verify: s3://${storage.bucket}/${ledgerKey(config.prefix)} ${ledger ? 'lists none' : 'does not exist'} (run cdn-deploy deploy first; check storage.bucket and prefix)`)
+    throw new CdnDeployError('cli', `no release to verify: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} ${ledger ? 'lists none' : 'does not exist'} (run cdn-deploy deploy first; check storage.bucket and prefix)`)
   }
   const manifest = await manifestFor(dir, flags.manifest === undefined ? undefined : String(flags.manifest))
   if (dir !== undefined && !flags.manifest && !manifest) o.note(`[cdn-deploy] no build manifest in ${dir}: SRI not checked`)

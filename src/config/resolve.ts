@@ -7,6 +7,7 @@ import { DISTRIBUTION_ID, ZONE_ID, envChecks, formatIssues, userConfigSchema } f
 import { safeParse, type Schema } from './validate.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
+import { STATE_DIR } from '../plan/types.js'
 import { isCustomProvider, type CustomProvider } from '../providers/types.js'
 
 export interface ResolveInput {
@@ -175,6 +176,8 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
   if (enabled && !o.domain) problems.push('domain: required: the public base URL of the CDN, e.g. "https://cdn.example.com" (or set CDN_DOMAIN, or enabled: false)')
   if (deploy && !o.storage?.bucket) problems.push('storage.bucket: required to deploy (set it, or CDN_BUCKET, or deploy: false to only build)')
   const provider = resolveProvider(o.provider ?? DEFAULTS.provider, deploy, env, problems)
+  const statePrefix = o.storage?.statePrefix === undefined ? `${prefix}${STATE_DIR}` : normalizePrefix(o.storage.statePrefix)
+  if (!statePrefix || statePrefix === prefix) problems.push(`storage.statePrefix: "${o.storage?.statePrefix}" must name a folder of its own (e.g. "_cdn-deploy/${prefix}"), not the site's prefix`)
   const minify = o.minify === false ? { js: false, css: false, public: false }
     : o.minify === true || o.minify === undefined ? { ...DEFAULTS.minify }
     : { ...DEFAULTS.minify, ...o.minify }
@@ -184,7 +187,7 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
     domain: o.domain ?? '',
     prefix,
     publicBase: o.domain ? publicBaseFor(o.domain, prefix) : '/',
-    storage: { ...o.storage, forcePathStyle: o.storage?.forcePathStyle ?? false, accelerate: o.storage?.accelerate ?? false },
+    storage: { ...o.storage, forcePathStyle: o.storage?.forcePathStyle ?? false, accelerate: o.storage?.accelerate ?? false, statePrefix },
     provider,
     invalidate: { ...(o.invalidate?.maxPaths ? { maxPaths: o.invalidate.maxPaths } : {}), purgeEverything: o.invalidate?.purgeEverything ?? false },
     cacheControl: Object.entries(o.cacheControl ?? {}),

@@ -80,6 +80,7 @@ const storage = object({
   accelerate: flag(),
   acl: optional(oneOf(['private', 'public-read', 'bucket-owner-full-control'],
     'must be "private", "public-read" or "bucket-owner-full-control" (or left out: modern buckets disable ACLs)')),
+  statePrefix: optional(prefix),
 }, 'must be an object such as { bucket: "my-assets", region: "eu-west-1" }')
 
 const providerTypes = ['cloudfront', 'cloudflare', 'generic', 'none'] as const
@@ -177,7 +178,7 @@ const NESTED: Record<string, string> = {
 const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', ...Object.keys(NESTED)]
 /** Option names one level down, so "did you mean" suggests a name from the right level. */
 const LEVEL_KEYS: Record<string, string[]> = {
-  storage: ['bucket', 'region', 'endpoint', 'forcePathStyle', 'accelerate', 'acl'],
+  storage: ['bucket', 'region', 'endpoint', 'forcePathStyle', 'accelerate', 'acl', 'statePrefix'],
   provider: ['type', 'distributionId', 'endpoint', 'wait', 'zoneId', 'baseURL', 'batchSize', 'url', 'method', 'headers'],
   retain: ['releases', 'days'],
   minify: ['js', 'css', 'public'],

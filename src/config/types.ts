@@ -38,6 +38,14 @@ export interface StorageOptions {
    * @default undefined (no ACL header)
    */
   acl?: 'private' | 'public-read' | 'bucket-owner-full-control'
+  /**
+   * Full key prefix of the deploy's own objects: the ledger, the lock, the
+   * journal, the kept bytes of replaced pages (`blobs/`) and the release records
+   * (`releases/`). Put it outside what the CDN serves (e.g. `_cdn-deploy/app/`)
+   * so nobody can read the deploy history through the public URL.
+   * @default `<prefix>.cdn-deploy/`
+   */
+  statePrefix?: string
 }
 
 /** Invalidate through Amazon CloudFront. Credentials come from the AWS default chain. */
@@ -248,8 +256,8 @@ export interface ResolvedCdnConfig {
   prefix: string
   /** Absolute URL (ending in `/`) at which key `<prefix>x` is served as `<publicBase>x`. */
   publicBase: string
-  storage: Required<Pick<StorageOptions, 'forcePathStyle' | 'accelerate'>> &
-    Omit<StorageOptions, 'forcePathStyle' | 'accelerate'>
+  storage: Required<Pick<StorageOptions, 'forcePathStyle' | 'accelerate' | 'statePrefix'>> &
+    Omit<StorageOptions, 'forcePathStyle' | 'accelerate' | 'statePrefix'>
   provider: ResolvedProvider | CustomProvider
   invalidate: { maxPaths?: number; purgeEverything: boolean }
   cacheControl: Array<[glob: string, value: string]>

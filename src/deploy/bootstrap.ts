@@ -8,9 +8,9 @@
 import { createHash } from 'node:crypto'
 import { createReadStream } from 'node:fs'
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
-import { LEDGER_DIR, emptyLedger, type Ledger, type LocalFile } from '../plan/types.js'
+import { STATE_DIR, emptyLedger, type Ledger, type LocalFile } from '../plan/types.js'
 import type { ListedObject, Storage } from '../storage/index.js'
-import { runPool } from './pool.js'
+import { runPool } from '../pool.js'
 
 async function md5Of(path: string): Promise<string> {
   const hash = createHash('md5')
@@ -45,8 +45,10 @@ export interface BootstrapOptions {
 export async function bootstrapLedger(storage: Storage, local: readonly LocalFile[], options: BootstrapOptions): Promise<BootstrapResult> {
   const listing = new Map<string, ListedObject>()
   for await (const object of storage.list()) {
+    // The tool's own objects are never adopted, wherever the state prefix is.
+    if (object.key.startsWith(storage.statePrefix)) continue
     const rel = object.key.slice(options.prefix.length)
-    if (!rel.startsWith(LEDGER_DIR)) listing.set(rel, object)
+    if (!rel.startsWith(STATE_DIR)) listing.set(rel, object)
   }
   const ledger: Ledger = options.ledger ? structuredClone(options.ledger) : emptyLedger()
   let dropped = 0

@@ -7,12 +7,13 @@
  * journal, so the re-run uploads only what is missing.
  */
 import { CdnDeployError } from '../errors.js'
-import type { DeployPlan, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { LedgerCondition, Storage } from '../storage/index.js'
+import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
+import type { Fence, LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
-import { runPool } from './pool.js'
+import { runPool } from '../pool.js'
 import type { DeployReporter } from './progress.js'
+import type { ExecutionOutcome } from './report.js'
 
 const STEP_NAMES: Record<Phase, string> = {
   1: 'uploading immutable (content-hashed) files',
@@ -45,21 +46,18 @@ export interface ExecuteOptions {
   journal: Journal
   invalidator?: Invalidator
   signal?: AbortSignal
+  /** The lock fence: every write visitors can see (phases 2–3, the commit) waits for it. */
+  fence?: Fence
   /**
    * Commit only over the ledger version this deploy planned from (`If-Match`
-   * its ETag, or `If-None-Match: *` when there was none). Pass it only where
-   * the store honours conditional writes.
+   * its ETag, or `If-None-Match: *` when there was none).
    */
-  commitCondition?: LedgerCondition
+  commitCondition?: LedgerCondition | undefined
 }
 
-export interface ExecuteResult {
-  committed: boolean
-  invalidation: { ids: string[]; paths: string[]; pending: string[] }
+export interface ExecuteResult extends ExecutionOutcome {
   /** Set when the purge failed: the release is live, the paths stay pending for the next deploy. */
   invalidationError?: unknown
-  deleted: string[]
-  warnings: string[]
 }
 
 const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
@@ -92,7 +90,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (uploads.length === 0) continue
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
-        await withEncodedBody(upload, (stored) => storage.putFile(stored, stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}))
+        const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
+        await withEncodedBody(upload, (stored) => storage.putFile(stored, { ...fence, ...(stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}) }))
         journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)
@@ -104,7 +103,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
     reporter.step?.(`committing release ${plan.release}`)
-    etag = await storage.writeLedger(ledger, options.commitCondition)
+    etag = await commit(storage, ledger, plan.release, options.commitCondition, options.fence)
   } catch (error) {
     // Best effort: the server may be the thing that failed. Not once the lock is
     // lost: the journal is the lock holder's now.
@@ -126,7 +125,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
-      await storage.writeLedger(ledger, options.commitCondition && etag ? { ifMatch: etag } : undefined)
+      await storage.writeLedger(ledger, etag ? { ifMatch: etag } : undefined)
     } catch (error) {
       // The committed ledger keeps the paths pending: the next deploy purges them.
       invalidationError = error
@@ -143,6 +142,21 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
+}
+
+/**
+ * The ledger commit. When it fails, the ledger is read again: if it names our
+ * release last, the commit landed and only its answer was lost (a retry then
+ * met its own write: 412), so the release is live and the deploy goes on.
+ */
+async function commit(storage: Storage, ledger: Ledger, release: string, condition: LedgerCondition | undefined, fence: Fence | undefined): Promise<string | undefined> {
+  try {
+    return await storage.writeLedger(ledger, condition, fence)
+  } catch (error) {
+    const now = await storage.readLedgerVersion().catch(() => undefined)
+    if (now?.ledger.releases.at(-1)?.id === release) return now.etag
+    throw error
+  }
 }
 
 /** The deploy lost its lock (taken over, or the commit found another one's ledger). */

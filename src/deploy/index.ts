@@ -1,14 +1,14 @@
 /**
- * `deploy()`: the programmatic API the plugin calls after a build and the CLI
- * calls on any directory. scan → ledger → plan → lock → execute → report.
+ * The deploy engine, one way through:
+ *   resolve config → (scan ‖ ledger GET ‖ git commit) → createPlan → no-op? done
+ *   → lock → under it: ledger again (304 if unchanged) ‖ journal → createPlan
+ *   with them as inputs → executePlan → the report, built once.
  *
- * A no-op deploy reads the ledger once and stops: no lock, no write. Anything
- * else takes the lock, reads the ledger again under it (another deploy may have
- * committed meanwhile; `If-None-Match` makes that a 304 when none did), plans
- * again, and executes.
+ * A no-op deploy reads the ledger once and stops: no lock, no write. The
+ * engine writes no local file: the JSON report and the CI step summary are the
+ * edges' (the public `deploy()` in lazy.ts, the CLI).
  */
 import { execFile } from 'node:child_process'
-import { hostname } from 'node:os'
 import { promisify } from 'node:util'
 import type { CdnManifest } from '../build/manifest.js'
 import { releaseId } from '../build/hash.js'
@@ -16,18 +16,18 @@ import { loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { createPlan } from '../plan/plan.js'
-import { emptyLedger, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile } from '../plan/types.js'
 import { estimateCloudFrontCost } from '../plan/invalidation.js'
-import { createInvalidator, loadProvider, planInvalidationFor } from '../providers/index.js'
-import { isCustomProvider } from '../providers/types.js'
-import { createStorage, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
+import { createPlan } from '../plan/plan.js'
+import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
+import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor } from '../providers/index.js'
+import { waitTimeoutMs } from '../providers/types.js'
+import { createStorage, describeHolder, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
-import { dropUnknown, journalFiles, openJournal, readJournal, withJournal } from './journal.js'
-import { commitCondition, conditionalWritesHint, startHeartbeat, storeHint } from './lock.js'
+import { journalFiles, openJournal, readJournal } from './journal.js'
+import { commitCondition, startHeartbeat } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
-import { appendStepSummary, reportFromPlan, writeJsonReport, type DeployReport } from './report.js'
+import { buildReport, type DeployReport, type ReportContext } from './report.js'
 import { scanDir } from './scan.js'
 
 export interface DeployOptions {
@@ -37,12 +37,13 @@ export interface DeployOptions {
   config?: ResolvedCdnConfig
   /** Where to look for `cdn.config.*`. @default process.cwd() */
   root?: string
+  /** Config file to load instead of `cdn.config.*` in `root`; `false` for none. @default undefined (search `root`) */
   configFile?: string | false
   /** Picks `environments[mode]`; an unknown mode is an error here. @default process.env.CDN_ENV */
   mode?: string
-  /** Inline options over the file. */
+  /** Inline options over the file. @default undefined */
   options?: CdnPluginOptions
-  /** The build's manifest (says which files are content-hashed); read from `<dir>/.vite/` when absent. */
+  /** The build's manifest (says which files are content-hashed). @default read from `<dir>/.vite/` */
   manifest?: CdnManifest
   /** Plan only: read the bucket, write nothing. @default false */
   dryRun?: boolean
@@ -50,30 +51,43 @@ export interface DeployOptions {
   repair?: boolean
   /** Upload `.vite/` too. @default false */
   includeVite?: boolean
+  /** Progress events. @default none (silent) */
   reporter?: DeployReporter
-  /** Write the JSON report here. */
+  /** Write the JSON report here. @default undefined (none) */
   reportFile?: string
   /** Git commit recorded on the release. @default $GITHUB_SHA, else `git rev-parse HEAD` in root */
   commit?: string
-  /** The purge step (the providers plug in here). */
-  invalidator?: Invalidator
   /**
    * Lock lifetime. A running deploy renews its lock every third of it, so this is
    * how long a deploy that died (or lost its server) blocks the next one.
    * @default 120000 (2 minutes)
    */
   lockTtlMs?: number
-  /** Storage tuning (multipart threshold, part size, retries…), mostly for tests and benchmarks. */
-  storage?: Partial<StorageFactoryOptions>
-  env?: Record<string, string | undefined>
-  now?: () => Date
+  /** Stops the deploy cleanly (uploads in flight settle, the lock is released). @default undefined */
   signal?: AbortSignal
 }
 
-async function resolveFor(options: DeployOptions): Promise<ResolvedCdnConfig> {
+/** Seams for tests and benchmarks; not part of the public API. */
+export interface DeployInternals {
+  env?: Record<string, string | undefined>
+  now?: () => Date
+  /** Storage tuning (multipart threshold, part size, retries, deadlines…). */
+  storage?: Partial<StorageFactoryOptions>
+  /** The purge step, instead of the configured provider's. */
+  invalidator?: Invalidator
+}
+
+/** What a run produced: the report, and the error of a release that is live but not purged. */
+export interface DeployOutcome {
+  report: DeployReport
+  error?: CdnDeployError
+}
+
+export const DEFAULT_LOCK_TTL_MS = 120_000
+
+async function resolveFor(options: DeployOptions, env: Record<string, string | undefined>): Promise<ResolvedCdnConfig> {
   if (options.config) return options.config
   const root = options.root ?? process.cwd()
-  const env = options.env ?? process.env
   const file = await loadConfigFile(root, options.configFile ?? options.options?.configFile)
   const mode = options.mode ?? env.CDN_ENV
   return resolveConfig({ file: file.config, inline: options.options, mode, strictMode: !!mode, env, source: file.path })
@@ -89,47 +103,65 @@ async function gitCommit(root: string, env: Record<string, string | undefined>):
   }
 }
 
-function planFor(local: LocalFile[], ledger: Ledger | undefined, config: ResolvedCdnConfig, release: string, now: Date, commit?: string): DeployPlan {
-  return createPlan(local, ledger, { prefix: config.prefix, cacheControl: config.cacheControl, retain: config.retain, precompress: config.precompress, release, now, ...(commit ? { commit } : {}) })
-}
-
 /** The purge step for the configured provider, loading only that provider's SDK. */
 export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSignal): Promise<Invalidator | undefined> {
   const p = config.provider
   if (!isCustomProvider(p) && p.type === 'none') return undefined
   const provider = await loadProvider(p, { publicBase: config.publicBase })
   if (!provider) return undefined
-  const wait = !isCustomProvider(p) && p.type === 'cloudfront' ? p.wait : undefined
-  const waitMs = wait === true ? 600_000 : typeof wait === 'number' ? wait * 1000 : undefined
+  const waitMs = !isCustomProvider(p) && p.type === 'cloudfront' ? waitTimeoutMs(p.wait) : undefined
   return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
 }
 
 const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
 
-/** The dry run's view of step 5: the exact paths, and for CloudFront what they may cost. */
-function previewInvalidation(report: DeployReport, plan: DeployPlan, config: ResolvedCdnConfig): void {
-  const name = providerName(config)
-  report.invalidation.provider = name
-  if (name === 'none' || plan.invalidate.length === 0) return
-  const preview = planInvalidationFor(name, plan.invalidate, { publicBase: config.publicBase, ...config.invalidate }, Object.keys(plan.ledger.files))
-  report.invalidation.paths = preview.paths
-  // Worst case: the month's free paths already used, so every path is billed.
-  if (name === 'cloudfront') report.invalidation.estimate = estimateCloudFrontCost(preview.paths, undefined, 1000)
+const isNoop = (plan: DeployPlan): boolean => plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
+
+/** Everything a run reads before planning, and what it plans with. */
+interface Run {
+  options: DeployOptions
+  config: ResolvedCdnConfig
+  storage: Storage
+  local: LocalFile[]
+  release: string
+  commit: string | undefined
+  now: () => Date
+  env: Record<string, string | undefined>
+  reporter: DeployReporter
+  context: Omit<ReportContext, 'ledger' | 'warnings'>
 }
 
-const isNoop = (plan: DeployPlan): boolean =>
-  plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
+function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, LedgerEntry>): DeployPlan {
+  const { config } = run
+  return createPlan(run.local, ledger, {
+    prefix: config.prefix,
+    cacheControl: config.cacheControl,
+    retain: config.retain,
+    precompress: config.precompress,
+    release: run.release,
+    now: run.now(),
+    ...(run.commit ? { commit: run.commit } : {}),
+    ...(journal ? { journal } : {}),
+    ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
+  })
+}
 
-export async function deploy(options: DeployOptions): Promise<DeployReport> {
+/** The ledger from a listing (none yet) or cross-checked against one (repair). */
+async function bootstrapped(run: Run, ledger: Ledger | undefined): Promise<{ ledger: Ledger; state: DeployReport['ledger']; repaired: boolean; adopted: number; dropped: number }> {
+  const { config } = run
+  const boot = await bootstrapLedger(run.storage, run.local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
+  const state = ledger ? 'read' : boot.listed > 0 ? 'bootstrapped' : 'new'
+  return { ledger: boot.ledger, state, repaired: !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger), adopted: boot.adopted, dropped: boot.dropped }
+}
+
+export async function deployWith(options: DeployOptions, internals: DeployInternals = {}): Promise<DeployOutcome> {
   const started = Date.now()
-  const env = options.env ?? process.env
-  const now = options.now ?? (() => new Date())
-  const config = await resolveFor(options)
+  const env = internals.env ?? process.env
+  const now = internals.now ?? (() => new Date())
+  const config = await resolveFor(options, env)
   const bucket = config.storage.bucket
   if (!bucket) throw new CdnDeployError('config', 'storage.bucket: required to deploy (set it, or CDN_BUCKET)')
-  const reporter = options.reporter ?? silentReporter
-  const storage = createStorage({ ...options.storage, ...config.storage, bucket, prefix: config.prefix, concurrency: config.concurrency })
-  const base = { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun }
+  const storage = createStorage({ ...internals.storage, ...config.storage, bucket, prefix: config.prefix, concurrency: config.concurrency })
   try {
     // The ledger GET and `git rev-parse` go out first and are answered while the
     // scan hashes the directory (mostly synchronous reads): on a no-op deploy the
@@ -140,140 +172,89 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
     reading.catch(() => {})
     const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
     if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
-    const release = options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256]))
-    const commit = await committing
+    const run: Run = {
+      options,
+      config,
+      storage,
+      local,
+      release: options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256])),
+      commit: await committing,
+      now,
+      env,
+      reporter: options.reporter ?? silentReporter,
+      context: { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun, provider: providerName(config), started },
+    }
     const read = await reading
-    let ledger = read?.ledger
-    let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
-    let plan = planFor(local, ledger, config, release, now(), commit)
-    if (!options.repair && ledger && isNoop(plan)) {
-      const report = reportFromPlan(plan, { ...base, ledger: ledgerState })
-      report.invalidation.provider = providerName(config)
-      return await finish(report, options, started, env)
-    }
-    if (options.dryRun) {
-      let repaired = false
-      if (!ledger || options.repair) {
-        const boot = await bootstrapLedger(storage, local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
-        repaired = !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger)
-        plan = planFor(local, boot.ledger, config, release, now(), commit)
-        ledgerState = ledger ? 'read' : 'bootstrapped'
-      }
-      const report = reportFromPlan(plan, { ...base, ledger: ledgerState })
-      // A first deploy always commits a release, even of files already in place.
-      report.changed ||= repaired || !ledger
-      previewInvalidation(report, plan, config)
-      return await finish(report, options, started, env)
-    }
-    const invalidator = options.invalidator ?? (await invalidatorFor(config, options.signal))
-    return await deployLocked(storage, { options, config, local, release, commit, now, reporter, started, env, base, invalidator, read })
+    const plan = planFor(run, read?.ledger)
+    if (!options.repair && read && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
+    if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
+    const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
+    return await underLock(run, read, invalidator)
   } finally {
     storage.destroy()
   }
 }
 
-interface LockedContext {
-  options: DeployOptions
-  config: ResolvedCdnConfig
-  local: LocalFile[]
-  release: string
-  commit: string | undefined
-  now: () => Date
-  reporter: DeployReporter
-  started: number
-  env: Record<string, string | undefined>
-  base: { bucket: string; publicBase: string; dryRun: boolean }
-  invalidator: Invalidator | undefined
-  /** The ledger as read before locking: its hint and its ETag save requests under the lock. */
-  read: LedgerVersion | undefined
+/** The dry run: the plan against the ledger (bootstrapped or repaired as a deploy would), and the exact purge. */
+async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport> {
+  const boot = !read || run.options.repair ? await bootstrapped(run, read) : undefined
+  const plan = planFor(run, boot?.ledger ?? read)
+  const name = run.context.provider
+  let preview: Pick<DeployReport['invalidation'], 'paths' | 'estimate'> | undefined
+  if (name !== 'none' && plan.invalidate.length > 0) {
+    const paths = planInvalidationFor(name, plan.invalidate, { publicBase: run.config.publicBase, ...run.config.invalidate }, Object.keys(plan.ledger.files)).paths
+    // Worst case: the month's free paths already used, so every path is billed.
+    preview = { paths, ...(name === 'cloudfront' ? { estimate: estimateCloudFrontCost(paths, undefined, 1000) } : {}) }
+  }
+  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: [] }, undefined, preview)
 }
 
-async function deployLocked(storage: Storage, c: LockedContext): Promise<DeployReport> {
-  const owner = c.env.GITHUB_ACTIONS ? `github-actions ${c.env.GITHUB_REPOSITORY ?? ''}#${c.env.GITHUB_RUN_ID ?? ''}`.trim() : `${c.env.USER ?? 'deploy'}@${hostname()}`
-  const ttl = c.options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
-  const lock = await storage.acquireLock(owner, ttl, { conditionalWrites: conditionalWritesHint(c.read?.ledger, storage.origin) })
-  const heartbeat = startHeartbeat(storage, lock, ttl, c.options.signal)
+
+async function underLock(run: Run, before: LedgerVersion | undefined, invalidator: Invalidator | undefined): Promise<DeployOutcome> {
+  const { storage, reporter, options } = run
+  const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
+  const lock = await storage.acquireLock(run.env.CDN_DEPLOY_OWNER || undefined, ttl)
+  const heartbeat = startHeartbeat(storage, lock, ttl, options.signal)
   const warnings: string[] = []
-  if (!lock.conditionalWrites) warnings.push('this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time')
-  if (lock.tookOver) warnings.push(`took over an expired lock held by ${lock.tookOver.owner} (expired ${lock.tookOver.expires})`)
-  for (const w of warnings) c.reporter.warn?.(w)
+  const warn = (w: string) => {
+    warnings.push(w)
+    reporter.warn?.(w)
+  }
+  const old = lock.tookOver
+  if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
   try {
     // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
-    const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(c.read)])
+    const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])
     let ledger = read?.ledger
-    let ledgerState: DeployReport['ledger'] = ledger ? 'read' : 'new'
-    /** Repair changed the ledger (dropped or adopted entries): that needs a commit even with no upload. */
+    let state: DeployReport['ledger'] = ledger ? 'read' : 'new'
     let repaired = false
-    if (!ledger || c.options.repair) {
-      const boot = await bootstrapLedger(storage, c.local, { prefix: c.config.prefix, cacheControl: c.config.cacheControl, concurrency: c.config.concurrency, ...(ledger ? { ledger } : {}) })
-      if (!ledger) ledgerState = boot.listed > 0 ? 'bootstrapped' : 'new'
-      if (boot.adopted || boot.dropped) c.reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
-      repaired = !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger)
-      ledger = boot.ledger
+    if (!ledger || options.repair) {
+      const boot = await bootstrapped(run, ledger)
+      if (boot.adopted || boot.dropped) reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
+      ;({ ledger, state, repaired } = boot)
     }
-    const base = ledger ?? emptyLedger()
-    const { files: journalled, distrusted } = journalFiles(base, stored)
+    const { files: journalled, distrusted } = journalFiles(ledger, stored)
     if (distrusted > 0) {
-      const w = `the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`
-      warnings.push(w)
-      c.reporter.warn?.(w)
+      warn(`the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`)
     }
-    const journal = openJournal(storage, stored, base, journalled)
-    const plan = planFor(c.local, withJournal(base, journalled), c.config, c.release, c.now(), c.commit)
-    addJournalInvalidations(plan, base, journalled)
-    dropUnknown(plan.ledger)
-    const hint = storeHint(storage, lock, base)
-    if (hint) plan.ledger.store = hint
-    const report = reportFromPlan(plan, { ...c.base, ledger: ledgerState })
-    report.changed ||= repaired || ledgerState !== 'read'
-    report.warnings.push(...warnings)
+    const journal = openJournal(storage, stored, ledger, journalled)
+    const plan = planFor(run, ledger, journalled)
+    const context: ReportContext = { ...run.context, ledger: state, repaired, warnings }
     // A repair that found nothing to fix is a no-op too: a release with no change
     // would only advance the retention count of files dropped earlier.
-    if (isNoop(plan) && ledgerState === 'read' && !repaired) {
+    if (isNoop(plan) && state === 'read' && !repaired) {
       await journal.clear()
-      return await finish(report, c.options, c.started, c.env)
+      return { report: buildReport(plan, context) }
     }
-    const result = await executePlan({ storage, plan, concurrency: c.config.concurrency, reporter: c.reporter, journal, signal: heartbeat.signal, ...(c.invalidator ? { invalidator: c.invalidator } : {}), ...commitCondition(lock, read) })
-    report.committed = result.committed
-    report.deleted = result.deleted
-    report.warnings.push(...result.warnings)
-    report.invalidation = { provider: c.invalidator?.name ?? 'none', ...result.invalidation }
-    await finish(report, c.options, c.started, c.env)
-    if (result.invalidationError) {
-      const cause = result.invalidationError
-      throw new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${(cause as Error).message ?? cause}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate\`)`, { cause })
-    }
-    return report
+    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, commitCondition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
+    const report = buildReport(plan, { ...context, provider: invalidator?.name ?? 'none' }, result)
+    if (result.invalidationError === undefined) return { report }
+    const cause = result.invalidationError as Error
+    const error = new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate\`)`, { cause })
+    return { report, error }
   } finally {
     // Wait for a renewal in flight: it would otherwise rewrite the lock after the release.
     await heartbeat.stop()
     await storage.releaseLock(lock).catch(() => false)
   }
 }
-
-export const DEFAULT_LOCK_TTL_MS = 120_000
-
-/**
- * A journalled mutable file replaced bytes the CDN may still serve: the plan
- * sees it as unchanged (the journal says it is up already), so add its purge.
- */
-function addJournalInvalidations(plan: DeployPlan, ledger: Ledger, journalled: Record<string, LedgerEntry>): void {
-  const extra = Object.entries(journalled)
-    .filter(([rel, entry]) => {
-      const old = ledger.files[rel]
-      return old && !entry.immutable && (old.sha256 !== entry.sha256 || old.cacheControl !== entry.cacheControl)
-    })
-    .map(([rel]) => rel)
-  if (extra.length === 0) return
-  plan.invalidate = [...new Set([...plan.invalidate, ...extra])].sort()
-  plan.ledger.pendingInvalidations = plan.invalidate
-}
-
-async function finish(report: DeployReport, options: DeployOptions, started: number, env: Record<string, string | undefined>): Promise<DeployReport> {
-  report.durationMs = Date.now() - started
-  if (options.reportFile) await writeJsonReport(options.reportFile, report)
-  await appendStepSummary(report, env)
-  return report
-}
-
-export { readBuildManifest } from '../build/manifest.js'

@@ -1,5 +1,5 @@
 /**
- * The upload journal, `<prefix>.cdn-deploy/journal.json`: what an unfinished
+ * The upload journal, `<statePrefix>journal.json`: what an unfinished
  * deploy already put in the bucket. The ledger only changes at the commit, so
  * without it a deploy that failed at 90% would upload everything again. The
  * journal is saved every few seconds while uploading and on failure (a deploy
@@ -11,13 +11,10 @@
  * removal failed, and the keys it names may hold bytes that neither it nor the
  * ledger describes. Those keys are uploaded again.
  */
-import { LEDGER_DIR, type Ledger, type LedgerEntry } from '../plan/types.js'
+import { UNKNOWN_SHA256, type Ledger, type LedgerEntry } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
 
-export const JOURNAL_KEY = `${LEDGER_DIR}journal.json`
-
-/** `sha256` of a journalled key whose bytes are unknown: any build differs from it, so it is uploaded again. */
-export const UNKNOWN_SHA256 = ''
+const journalKey = (storage: Storage) => `${storage.statePrefix}journal.json`
 
 export interface JournalData {
   version: 1
@@ -38,9 +35,6 @@ export interface Journal {
   clear(): Promise<void>
 }
 
-/** A journal that records nothing (dry runs). */
-export const noJournal: Journal = { dirty: false, add() {}, async save() {}, async clear() {} }
-
 /** The journal as stored: `exists` even when its content is unusable (it must still be removed). */
 export interface StoredJournal {
   data: JournalData | undefined
@@ -49,7 +43,7 @@ export interface StoredJournal {
 
 /** One GET of the journal; call it under the lock. */
 export async function readJournal(storage: Storage): Promise<StoredJournal> {
-  const raw = (await storage.readJson(storage.prefix + JOURNAL_KEY)) as Partial<JournalData> | undefined
+  const raw = (await storage.readJson(journalKey(storage))) as Partial<JournalData> | undefined
   const valid = raw && raw.version === 1 && typeof raw.files === 'object' && raw.files !== null ? (raw as JournalData) : undefined
   return { data: valid, exists: raw !== undefined }
 }
@@ -60,7 +54,7 @@ const sameObject = (a: LedgerEntry | undefined, b: LedgerEntry): boolean =>
   !!a && a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.contentEncoding === b.contentEncoding
 
 /**
- * The journal's entries to fold into `ledger` for planning. A journal written
+ * The journal's entries for planning (`createPlan`'s `journal`). A journal written
  * against this ledger: all of them. A stale one: only the keys where it and the
  * ledger disagree, with their bytes marked unknown (`UNKNOWN_SHA256`); where they
  * agree, every writer put the same bytes there.
@@ -81,7 +75,7 @@ export function journalFiles(ledger: Ledger, stored: StoredJournal): { files: Re
  * from `carried` (from `journalFiles`), so a second failure still remembers the first.
  */
 export function openJournal(storage: Storage, stored: StoredJournal, ledger: Ledger, carried: Record<string, LedgerEntry>): Journal {
-  const key = storage.prefix + JOURNAL_KEY
+  const key = journalKey(storage)
   const base = baseOf(ledger)
   const files: Record<string, LedgerEntry> = { ...carried }
   let exists = stored.exists
@@ -106,25 +100,4 @@ export function openJournal(storage: Storage, stored: StoredJournal, ledger: Led
       exists = false
     },
   }
-}
-
-/**
- * Fold journalled entries into the ledger for planning: a file whose journalled
- * bytes and headers match the build is skipped, and every journalled key counts
- * as owned (the tool wrote it), so it can be pruned later like any other.
- */
-export function withJournal(ledger: Ledger, files: Record<string, LedgerEntry>): Ledger {
-  if (Object.keys(files).length === 0) return ledger
-  const merged = structuredClone(ledger)
-  const release = baseOf(merged)
-  for (const [rel, entry] of Object.entries(files)) merged.files[rel] = { ...entry, release }
-  return merged
-}
-
-/**
- * Keys whose bytes are unknown and which this build does not replace: never
- * commit them as owned (unowned keys are never deleted, which is the safe side).
- */
-export function dropUnknown(ledger: Ledger): void {
-  for (const [rel, entry] of Object.entries(ledger.files)) if (entry.sha256 === UNKNOWN_SHA256) delete ledger.files[rel]
 }

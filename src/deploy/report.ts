@@ -41,24 +41,50 @@ export interface DeployReport {
   ledger: 'read' | 'bootstrapped' | 'new'
 }
 
-export function reportFromPlan(plan: DeployPlan, base: Pick<DeployReport, 'bucket' | 'publicBase' | 'dryRun' | 'ledger'>): DeployReport {
+/** How the run found things, besides the plan: the target, the ledger, warnings. */
+export interface ReportContext {
+  bucket: string
+  publicBase: string
+  dryRun: boolean
+  ledger: DeployReport['ledger']
+  /** A repair changed the ledger (that alone makes a release). */
+  repaired?: boolean
+  provider: string
+  warnings: readonly string[]
+  started: number
+}
+
+/** What executing the plan did (absent for a dry run or a no-op). */
+export interface ExecutionOutcome {
+  committed: boolean
+  deleted: string[]
+  invalidation: { ids: string[]; paths: string[]; pending: string[] }
+  warnings: string[]
+}
+
+/** The report, built once from the plan, the run's context and what execution did. */
+export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: ExecutionOutcome, preview?: Pick<DeployReport['invalidation'], 'paths' | 'estimate'>): DeployReport {
   return {
     release: plan.release,
+    bucket: context.bucket,
     prefix: plan.prefix,
-    committed: false,
-    changed: plan.uploads.length > 0 || plan.deletes.length > 0 || plan.invalidate.length > 0,
+    publicBase: context.publicBase,
+    dryRun: context.dryRun,
+    committed: outcome?.committed ?? false,
+    // A first deploy always commits a release, even of files already in place.
+    changed: plan.uploads.length > 0 || plan.deletes.length > 0 || plan.invalidate.length > 0 || !!context.repaired || context.ledger !== 'read',
     uploaded: {
       count: plan.stats.uploadCount,
       bytes: plan.stats.uploadBytes,
       files: plan.uploads.map((u) => ({ rel: u.rel, reason: u.reason, phase: u.phase, size: u.size })),
     },
     skipped: plan.stats.skipCount,
-    deleted: base.dryRun ? plan.deletes : [],
+    deleted: context.dryRun ? plan.deletes : (outcome?.deleted ?? []),
     retained: plan.retained.length,
-    invalidation: { provider: 'none', paths: [], ids: [], pending: [] },
-    warnings: [],
-    durationMs: 0,
-    ...base,
+    invalidation: { provider: context.provider, paths: [], ids: [], pending: [], ...preview, ...outcome?.invalidation },
+    warnings: [...context.warnings, ...(outcome?.warnings ?? [])],
+    durationMs: Date.now() - context.started,
+    ledger: context.ledger,
   }
 }
 
@@ -111,4 +137,10 @@ export async function appendStepSummary(report: DeployReport, env: Record<string
   if (!path) return false
   await appendFile(path, summaryMarkdown(report))
   return true
+}
+
+/** The edges' part (public `deploy()`, CLI): the JSON report file and the CI step summary. */
+export async function writeReportOutputs(report: DeployReport, reportFile: string | undefined, env: Record<string, string | undefined> = process.env): Promise<void> {
+  if (reportFile) await writeJsonReport(reportFile, report)
+  await appendStepSummary(report, env)
 }

@@ -12,14 +12,15 @@
  */
 import { createHash } from 'node:crypto'
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs'
-import { lstat, open, readdir, readFile, readlink, realpath, stat } from 'node:fs/promises'
+import { lstat, open, readdir, readlink, realpath, stat } from 'node:fs/promises'
 import { join, sep } from 'node:path'
-import { MANIFEST_PATH, MANIFEST_VERSION, type CdnManifest, type ManifestFile } from '../build/manifest.js'
+import { readBuildManifest, type CdnManifest, type ManifestFile } from '../build/manifest.js'
 import { CdnDeployError } from '../errors.js'
 import { contentTypeFor } from '../plan/content-type.js'
 import { isSafeRelPath } from '../plan/paths.js'
 import { looksHashed } from '../plan/rules.js'
 import type { LocalFile } from '../plan/types.js'
+import { mapPool } from '../pool.js'
 
 export interface ScanOptions {
   /**
@@ -52,9 +53,9 @@ interface Found {
 export async function scanDir(dir: string, options: ScanOptions = {}): Promise<LocalFile[]> {
   const root = await realRoot(dir)
   const found = await listFiles(root, options.includeVite ?? false)
-  const immutableFor = immutability(options.manifest ?? (await readManifest(root)), new Set(found.map((f) => f.rel)))
+  const immutableFor = immutability(options.manifest ?? (await readBuildManifest(root)), new Set(found.map((f) => f.rel)))
   const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY)
-  const files = await mapLimit(found, limit, async ({ rel, path }): Promise<LocalFile> => {
+  const files = await mapPool(found, limit, async ({ rel, path }): Promise<LocalFile> => {
     const { size, sha256 } = await hashFile(path, rel)
     return { rel, path, size, sha256, contentType: contentTypeFor(rel), immutable: immutableFor(rel) }
   })
@@ -200,29 +201,6 @@ async function hashBigFile(path: string, rel: string): Promise<{ size: number; s
 const changedWhileRead = (rel: string, expected: number, size: number) =>
   new CdnDeployError('scan', `${rel} changed while it was read (${expected} → ${size}${size > SMALL ? '+' : ''} bytes); is something still writing the output directory?`)
 
-async function readManifest(root: string): Promise<CdnManifest | undefined> {
-  const file = join(root, MANIFEST_PATH)
-  let text: string
-  try {
-    text = await readFile(file, 'utf8')
-  } catch (cause) {
-    if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined // built elsewhere: fall back to names
-    throw new CdnDeployError('scan', `cannot read ${file}`, { cause })
-  }
-  // A broken manifest is an error, not a fallback: guessing immutability wrong
-  // would cache a file for a year, or an asset for five minutes.
-  let parsed: Partial<CdnManifest> | undefined
-  try {
-    parsed = JSON.parse(text) as Partial<CdnManifest>
-  } catch (cause) {
-    throw new CdnDeployError('scan', `${file} is not valid JSON (rebuild, or delete it to fall back to name-based detection)`, { cause })
-  }
-  if (parsed?.version !== MANIFEST_VERSION || typeof parsed.files !== 'object' || parsed.files === null) {
-    throw new CdnDeployError('scan', `${file} is not a version ${MANIFEST_VERSION} cdn-deploy manifest (rebuild, or delete it to fall back to name-based detection)`)
-  }
-  return parsed as CdnManifest
-}
-
 /**
  * The manifest knows which names the build hashed; files it does not list
  * (added after the build) fall back to the conservative name pattern. On a
@@ -246,24 +224,4 @@ function immutability(manifest: CdnManifest | undefined, onDisk: ReadonlySet<str
     }
     return entry ? entry.immutable === true : looksHashed(rel)
   }
-}
-
-/** Run `fn` over `items` with at most `limit` in flight; stops starting new ones after a failure. */
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length)
-  let next = 0
-  let failed = false
-  const worker = async (): Promise<void> => {
-    while (!failed && next < items.length) {
-      const index = next++
-      try {
-        results[index] = await fn(items[index]!)
-      } catch (error) {
-        failed = true
-        throw error
-      }
-    }
-  }
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker))
-  return results
 }

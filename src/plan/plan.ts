@@ -1,9 +1,10 @@
 /**
- * createPlan, pure: the scan's files + the bucket's ledger + the config in, the
- * whole deploy out as a value (uploads by phase, skips, deletes, invalidations,
- * the next ledger). No I/O and no clock: `now` and the release id are inputs, so
- * `plan`, `--dry-run`, the plugin and the tests all see the same object for the
- * same input.
+ * createPlan, pure: the scan's files + the bucket's ledger (+ what an unfinished
+ * deploy's journal says is already up) + the config in, the whole deploy out as
+ * a value (uploads by phase, skips, deletes, invalidations, the next ledger). No
+ * I/O and no clock: `now` and the release id are inputs, so `plan`, `--dry-run`,
+ * the plugin and the tests all see the same object for the same input, and
+ * nothing changes it after it is returned.
  */
 import { CdnDeployError } from '../errors.js'
 import { isHtml } from './content-type.js'
@@ -11,20 +12,8 @@ import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
-import { LEDGER_DIR, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
-
-/**
- * Files of at least this size go up as a multipart upload, in parts of
- * MULTIPART_PART_SIZE (Create + one UploadPart per part + Complete): parts small
- * enough to retry cheaply and to keep `partConcurrency` of them in memory, with
- * S3's 10,000-part limit still covering ~78 GiB before parts have to grow. The
- * storage layer's defaults are these values, so the plan's request estimate and
- * the uploads agree.
- */
-export const MULTIPART_THRESHOLD = 16 * 1024 * 1024
-export const MULTIPART_PART_SIZE = 8 * 1024 * 1024
-/** Keys per DeleteObjects request (the S3 maximum). */
-export const DELETE_BATCH_SIZE = 1000
+import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
+import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
 
 export interface PlanOptions {
   /** Key prefix (normalized here: no leading `/`, one trailing `/`, or `''`). */
@@ -38,7 +27,20 @@ export interface PlanOptions {
   commit?: string
   /** Store text gzip-encoded and/or with brotli siblings. @default none */
   precompress?: PrecompressOptions
+  /**
+   * What an unfinished deploy's journal says is at these keys now (rel → entry;
+   * `sha256: UNKNOWN_SHA256` when its bytes are not known). Diffing uses it over
+   * the ledger, so what is already up is skipped; keys with unknown bytes that
+   * this build does not replace are left out of the next ledger (unowned, so
+   * never deleted). @default {}
+   */
+  journal?: Readonly<Record<string, LedgerEntry>>
+  /** `storage.statePrefix` relative to the prefix, when it lies inside it (`_state/`); `.cdn-deploy/` is always refused. */
+  stateDir?: string
 }
+
+/** A path under the deploy's own state folder: never uploaded, never deleted. */
+const isStateRel = (rel: string, stateDir: string | undefined) => rel.startsWith(STATE_DIR) || (!!stateDir && rel.startsWith(stateDir))
 
 /**
  * Entry documents besides HTML: URLs that clients fetch by a fixed name and that
@@ -53,16 +55,15 @@ export function phaseFor(rel: string, immutable: boolean): Phase {
   return immutable ? 1 : 2
 }
 
-/** S3 requests to upload one file of `size` bytes. */
-export function uploadRequests(size: number): number {
-  return size < MULTIPART_THRESHOLD ? 1 : Math.ceil(size / MULTIPART_PART_SIZE) + 2
-}
-
 export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefined, options: PlanOptions): DeployPlan {
   const prefix = normalizePrefix(options.prefix)
   checkInputs(local, ledger, options, prefix)
   // Own keys only: a file may be called `constructor` or `__proto__`.
   const oldFiles = new Map(Object.entries(ledger?.files ?? {}))
+  const journal = new Map(Object.entries(options.journal ?? {}))
+  const lastRelease = ledger?.releases.at(-1)?.id ?? ''
+  // What is at each key now: the journal's upload where there was one, else the ledger's.
+  for (const [rel, entry] of journal) oldFiles.set(rel, { ...entry, release: oldFiles.get(rel)?.release ?? lastRelease })
   const history = ledger?.releases ?? []
   const release = uniqueReleaseId(options.release, history)
   const cacheControlFor = compileCacheRules(options.cacheControl)
@@ -95,6 +96,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     files.set(rel, entry)
     if (!reason) {
       skips.push(rel)
+      // Journalled bytes of a mutable URL replaced what the CDN may still serve: purge it.
+      if (!file.immutable && journalReplaced(ledger?.files[rel], journal.get(rel))) invalidate.add(rel)
       continue
     }
     const { path, size, sha256, contentType, immutable } = file
@@ -116,8 +119,9 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
 
   for (const [rel, entry] of [...oldFiles].sort(([a], [b]) => compare(a, b))) {
     if (files.has(rel)) continue
-    // Never delete (or carry) the tool's own state, even if a ledger lists it.
-    if (rel.startsWith(LEDGER_DIR)) continue
+    // Never delete (or carry) the tool's own state, even if a ledger lists it;
+    // nor keys whose bytes are unknown (unowned: never deleted, the safe side).
+    if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
       // A removed mutable URL would keep being served from the CDN cache; a
@@ -145,14 +149,12 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
 
   uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
   const uploadBytes = uploads.reduce((sum, upload) => sum + upload.size, 0)
+  // What the plan knows; the lock and the reads under it vary by store ("+ lock/bookkeeping").
   const requests =
-    1 + // ledger GET
     uploads.reduce((sum, upload) => sum + uploadRequests(upload.size), 0) +
     Math.ceil(deletes.length / DELETE_BATCH_SIZE) +
-    1 + // ledger PUT (the commit)
-    (invalidations.length > 0 ? 1 : 0) + // ledger PUT clearing pendingInvalidations
-    2 + // lock: conditional PUT + DELETE (on stores known to honour conditional writes)
-    2 // under the lock: journal GET + ledger re-read (a 304 when nobody committed meanwhile)
+    1 + // the commit (ledger PUT)
+    (invalidations.length > 0 ? 1 : 0) // ledger PUT clearing pendingInvalidations
 
   return {
     release,
@@ -165,6 +167,11 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     ledger: next,
     stats: { uploadCount: uploads.length, uploadBytes, skipCount: skips.length, deleteCount: deletes.length, requests },
   }
+}
+
+/** The journal's upload changed the bytes or headers the ledger says the CDN may have cached. */
+function journalReplaced(committed: LedgerEntry | undefined, journalled: LedgerEntry | undefined): boolean {
+  return !!committed && !!journalled && (committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl)
 }
 
 function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
@@ -199,7 +206,7 @@ function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, op
   const seen = new Set<string>()
   for (const { rel } of local) {
     if (!isSafeRelPath(rel)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: not a relative path inside the output directory`)
-    if (rel.startsWith(LEDGER_DIR)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${LEDGER_DIR} holds the deploy ledger and lock; rename it in the build`)
+    if (isStateRel(rel, options.stateDir)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${rel.startsWith(STATE_DIR) ? STATE_DIR : options.stateDir} holds the deploy's own state (ledger, lock); rename it in the build`)
     if (Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: its key is longer than S3's ${MAX_KEY_BYTES} bytes`)
     if (seen.has(rel)) throw new CdnDeployError('plan', `${JSON.stringify(rel)} is listed twice`)
     seen.add(rel)

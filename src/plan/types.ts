@@ -55,37 +55,13 @@ export interface Ledger {
   files: Record<string, LedgerEntry>
   /** Mutable paths whose purge failed; the next deploy retries them. */
   pendingInvalidations?: string[]
-  /**
-   * What the last committing deploy learned about the store, so the next one can
-   * skip the lock's safety probe. A hint, never a guarantee: it is used only
-   * when `endpoint` is the endpoint the deploy talks to and `checked` is less
-   * than a day old, and only its `true` changes anything (absent, `false` or
-   * old: the lock reads first and probes, and the commit refreshes the hint).
-   */
-  store?: StoreHint
 }
 
-/** See `Ledger.store`. */
-export interface StoreHint {
-  /**
-   * Origin (`https://host[:port]`) the requests went to when this was learned. A
-   * bucket copied to another store, or reached another way, gets no hint.
-   */
-  endpoint: string
-  /**
-   * The store answered `412` to `PutObject` with `If-None-Match: *` over an
-   * existing key (AWS S3 since August 2024, moto 5), so the deploy lock can be
-   * created with one conditional PUT. `false` for stores that ignore the header
-   * (s3rver) or refuse it (`501`).
-   */
-  conditionalWrites: boolean
-  /** ISO time a deploy last saw the store's answer to a condition that had to fail (the probe, or a 412). */
-  checked: string
-}
+/** The default state folder under the prefix (`storage.statePrefix` moves it); build files may not use this name. */
+export const STATE_DIR = '.cdn-deploy/'
 
-export const LEDGER_DIR = '.cdn-deploy/'
-export const LEDGER_KEY = `${LEDGER_DIR}ledger.json`
-export const LOCK_KEY = `${LEDGER_DIR}lock`
+/** `sha256` of a key whose bytes are unknown (a distrusted journal's): any build differs from it, so it is uploaded again. */
+export const UNKNOWN_SHA256 = ''
 
 export function emptyLedger(): Ledger {
   return { version: 1, releases: [], files: {} }
@@ -136,7 +112,7 @@ export interface DeployPlan {
     uploadBytes: number
     skipCount: number
     deleteCount: number
-    /** S3 requests the plan will make (uploads, ledger read/write, delete batches, lock). */
+    /** S3 requests the plan itself makes (uploads and their parts, delete batches, the ledger commits), before the lock and bookkeeping. */
     requests: number
   }
 }

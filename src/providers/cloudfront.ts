@@ -1,18 +1,14 @@
 /**
  * Amazon CloudFront. Paths are encoded as CreateInvalidation expects, split into
- * batches within the in-flight limits, and submitted under a CallerReference
- * derived from the release, the batch index and the batch's paths: submitting
- * the same batch for the same release again returns the first invalidation
- * instead of creating (and billing) a second one.
+ * batches within the in-flight limits, and each batch submitted once under a
+ * CallerReference unique to that call (release, batch index, a random id).
+ * CloudFront uses the reference to recognise a retried request
+ * (https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_InvalidationBatch.html);
+ * a purge the deploy repeats on purpose (pending paths retried by the next
+ * deploy) is a new request and gets a new reference.
  */
-import { createHash } from 'node:crypto'
-import {
-  CloudFrontClient,
-  CreateInvalidationCommand,
-  GetDistributionCommand,
-  GetInvalidationCommand,
-  ListInvalidationsCommand,
-} from '@aws-sdk/client-cloudfront'
+import { randomUUID } from 'node:crypto'
+import { CloudFrontClient, CreateInvalidationCommand, GetDistributionCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront'
 import type { ResolvedProvider } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { CLOUDFRONT_LIMITS } from '../plan/invalidation.js'
@@ -24,25 +20,11 @@ export type CloudFrontConfig = Extract<ResolvedProvider, { type: 'cloudfront' }>
 export interface CloudFrontTuning extends ProviderTuning {
   /** A client to use instead of a new one (tests). */
   client?: Pick<CloudFrontClient, 'send'>
-  /** How far back to look for this release's earlier invalidations. @default 86_400_000 (a day) */
-  lookbackMs?: number
-  /** At most this many recent invalidations are read (one GetInvalidation each). @default 20 */
-  lookupLimit?: number
 }
 
-/** Seconds waited by `wait: true`. */
-export const DEFAULT_WAIT_SECONDS = 600
-
-/** `provider.wait` in milliseconds, or undefined when off. */
-export function waitTimeoutMs(wait: boolean | number | undefined): number | undefined {
-  if (wait === true) return DEFAULT_WAIT_SECONDS * 1000
-  return typeof wait === 'number' && wait > 0 ? wait * 1000 : undefined
-}
-
-/** Same release, batch and paths → same reference; anything else → a new one. */
-export function callerReference(release: string, index: number, paths: readonly string[]): string {
-  const digest = createHash('sha256').update(paths.join('\n')).digest('hex').slice(0, 16)
-  return `cdn-deploy:${release.slice(0, 96)}:${index}:${digest}`
+/** A reference unique to one submission of one batch (the SDK's own retries of it reuse it). */
+export function callerReference(release: string, index: number): string {
+  return `cdn-deploy:${release.slice(0, 96)}:${index}:${randomUUID()}`
 }
 
 /** Emulators differ in case (`COMPLETED`, `Completed`): normalise the two known states. */
@@ -62,8 +44,6 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
   const busyBase = tuning.retryBaseDelayMs ?? 10_000
   const busyTimeout = tuning.busyTimeoutMs ?? 900_000
   const pollMs = tuning.pollIntervalMs ?? 5000
-  const lookbackMs = tuning.lookbackMs ?? 86_400_000
-  const lookupLimit = tuning.lookupLimit ?? 20
 
   const fail = (action: string, err: unknown): CdnDeployError => {
     const name = errorName(err)
@@ -71,7 +51,7 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
     const where = `distribution ${id}`
     if (name === 'NoSuchDistribution') return new CdnDeployError('cloudfront', `${where} not found (check provider.distributionId${config.endpoint ? ' and provider.endpoint' : ''})`, { cause: err })
     if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      return new CdnDeployError('cloudfront', `access denied for ${action} on ${where}: the credentials need cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:ListInvalidations (and cloudfront:GetDistribution for "status") on arn:aws:cloudfront::<account>:distribution/${id}`, { cause: err })
+      return new CdnDeployError('cloudfront', `access denied for ${action} on ${where}: the credentials need cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:GetDistribution on arn:aws:cloudfront::<account>:distribution/${id}`, { cause: err })
     }
     if (name === 'CredentialsProviderError') {
       return new CdnDeployError('cloudfront', 'no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), SSO, or OIDC web identity in CI', { cause: err })
@@ -81,40 +61,6 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
     }
     if (name === 'InvalidArgument') return new CdnDeployError('cloudfront', `CloudFront rejected the ${action} request for ${where}: ${message}`, { cause: err })
     return new CdnDeployError('cloudfront', `${action} on ${where} failed: ${name ? `${name}: ` : ''}${message}`, { cause: err })
-  }
-
-  /**
-   * Real CloudFront answers a repeated CallerReference with the first
-   * invalidation; emulators (moto) create a second. Looking at the recent ones
-   * first makes the retry safe everywhere, and costs no invalidation path.
-   */
-  async function recentReferences(signal?: AbortSignal): Promise<Map<string, string>> {
-    const found = new Map<string, string>()
-    let items
-    try {
-      // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_ListInvalidations.html
-      const out = await client.send(new ListInvalidationsCommand({ DistributionId: id, MaxItems: 100 }), { abortSignal: signal })
-      items = out.InvalidationList?.Items ?? []
-    } catch (err) {
-      if (errorName(err) === 'NoSuchDistribution') throw fail('ListInvalidations', err)
-      return found // no permission to list: CloudFront's own CallerReference check still applies
-    }
-    const since = Date.now() - lookbackMs
-    const recent = items
-      .filter((item) => item.Id && (!item.CreateTime || item.CreateTime.getTime() >= since))
-      .sort((a, b) => (b.CreateTime?.getTime() ?? 0) - (a.CreateTime?.getTime() ?? 0))
-      .slice(0, lookupLimit)
-    for (const item of recent) {
-      try {
-        // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetInvalidation.html
-        const out = await client.send(new GetInvalidationCommand({ DistributionId: id, Id: item.Id }), { abortSignal: signal })
-        const ref = out.Invalidation?.InvalidationBatch?.CallerReference
-        if (ref && !found.has(ref)) found.set(ref, item.Id!)
-      } catch {
-        // one unreadable entry does not stop the deploy
-      }
-    }
-    return found
   }
 
   async function create(batch: string[], ref: string, signal?: AbortSignal): Promise<string> {
@@ -170,21 +116,9 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
       } catch (err) {
         throw new CdnDeployError('cloudfront', (err as Error).message, { cause: err })
       }
-      const batches = cloudFrontBatches(encoded)
-      const earlier = await recentReferences(ctx.signal)
       const ids: string[] = []
-      let requests = 0
-      for (const [index, batch] of batches.entries()) {
-        const ref = callerReference(ctx.release, index, batch)
-        const existing = earlier.get(ref)
-        if (existing) {
-          ids.push(existing)
-          continue
-        }
-        ids.push(await create(batch, ref, ctx.signal))
-        requests++
-      }
-      return { ids, paths: encoded, requests }
+      for (const [index, batch] of cloudFrontBatches(encoded).entries()) ids.push(await create(batch, callerReference(ctx.release, index), ctx.signal))
+      return { ids, paths: encoded, requests: ids.length }
     },
 
     status: (invalidationId) => status(invalidationId),

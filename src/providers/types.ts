@@ -6,6 +6,8 @@
  */
 import type { ResolvedProvider } from '../config/types.js'
 
+export { backoff, sleep } from '../backoff.js'
+
 /** Where the deploy is served: what adapters need to turn paths into their own form. */
 export interface InvalidationTarget {
   /** Absolute public base URL, ending in `/` (ResolvedCdnConfig.publicBase). */
@@ -93,28 +95,6 @@ export interface ProviderTuning {
   pollIntervalMs?: number
 }
 
-/** Sleeps, or rejects with the signal's reason as soon as it aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(signal.reason)
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer)
-      reject(signal!.reason)
-    }
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort)
-      resolve()
-    }, ms)
-    signal?.addEventListener('abort', onAbort, { once: true })
-  })
-}
-
-/** Exponential backoff with equal jitter: half the ceiling fixed, half random. */
-export function backoff(attempt: number, baseMs: number, maxMs = 60_000): number {
-  const ceiling = Math.min(maxMs, baseMs * 2 ** (attempt - 1))
-  return Math.round(ceiling / 2 + (Math.random() * ceiling) / 2)
-}
-
 /**
  * Milliseconds a `Retry-After` value asks for (delta-seconds or an HTTP date),
  * capped; undefined when absent or unparseable.
@@ -125,4 +105,13 @@ export function retryAfterMs(value: string | null | undefined, capMs: number, no
   const trimmed = value.trim()
   const ms = /^\d+(\.\d+)?$/.test(trimmed) ? Number(trimmed) * 1000 : Date.parse(trimmed) - now
   return Number.isFinite(ms) ? Math.min(capMs, Math.max(0, ms)) : undefined
+}
+
+/** Seconds waited by CloudFront's `wait: true` (and `cdn-deploy invalidate --wait`). */
+export const DEFAULT_WAIT_SECONDS = 600
+
+/** CloudFront's `provider.wait` in milliseconds, or undefined when off. */
+export function waitTimeoutMs(wait: boolean | number | undefined): number | undefined {
+  if (wait === true) return DEFAULT_WAIT_SECONDS * 1000
+  return typeof wait === 'number' && wait > 0 ? wait * 1000 : undefined
 }

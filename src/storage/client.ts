@@ -1,17 +1,17 @@
 /**
  * The S3 client and the options of the storage layer. One client per deploy:
  * keep-alive sockets sized for the upload concurrency, checksums only where S3
- * requires them (S3-compatible stores reject the SDK's newer defaults), and the
- * SDK's own endpoint/region chain left alone when nothing is configured.
+ * requires them or we pass our own (S3-compatible stores reject the SDK's newer
+ * defaults), no SDK retries (ours, in request.ts), and the SDK's own
+ * endpoint/region chain left alone when nothing is configured.
  */
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
-import { MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from '../plan/plan.js'
 import type { CdnDeployError } from '../errors.js'
-
-export const MiB = 1024 * 1024
+import { DELETE_BATCH_SIZE, LIST_PAGE_SIZE, MIN_PART_SIZE, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from './limits.js'
+import { attempt, DEADLINE_DEFAULTS, deadlineFor } from './request.js'
 
 /** What `createStorage` needs: the resolved storage config plus the prefix and concurrency. */
 export interface StorageFactoryOptions {
@@ -25,6 +25,8 @@ export interface StorageFactoryOptions {
   acl?: StorageOptions['acl']
   /** Key prefix, `''` or ending in `/`. */
   prefix: string
+  /** Full key prefix of the tool's own objects (ledger, lock, journal, blobs/, releases/). @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
   /** Parallel uploads the caller runs; sizes the socket pool. */
   concurrency: number
   /** Files at least this big go up in parts. @default 16 MiB */
@@ -37,29 +39,34 @@ export interface StorageFactoryOptions {
   listPageSize?: number
   /** Keys per DeleteObjects call (S3 caps it at 1,000). @default 1000 */
   deleteBatchSize?: number
-  /** Attempts per request, for 503 SlowDown, 5xx and dropped connections. @default 8 */
+  /** Attempts per request, for 503 SlowDown, 5xx, timeouts and dropped connections. @default 8 */
   maxAttempts?: number
-  /** First retry delay of the streamed uploads' own retry loop (doubles, jittered). @default 200 */
+  /** First retry delay (doubles, jittered). @default 200 */
   retryBaseDelayMs?: number
+  /** Deadline of one attempt before its body is counted. @default 10000 */
+  deadlineBaseMs?: number
+  /** Slowest transfer rate an attempt is given time for, on top of the base. @default 1 MiB/s */
+  minBytesPerSecond?: number
 }
 
 export type StorageSettings = Required<
-  Pick<StorageFactoryOptions, 'multipartThreshold' | 'partSize' | 'partConcurrency' | 'listPageSize' | 'deleteBatchSize' | 'maxAttempts' | 'retryBaseDelayMs'>
+  Pick<
+    StorageFactoryOptions,
+    'multipartThreshold' | 'partSize' | 'partConcurrency' | 'listPageSize' | 'deleteBatchSize' | 'maxAttempts' | 'retryBaseDelayMs' | 'deadlineBaseMs' | 'minBytesPerSecond'
+  >
 >
 
 export const STORAGE_DEFAULTS = Object.freeze({
   multipartThreshold: MULTIPART_THRESHOLD,
   partSize: MULTIPART_PART_SIZE,
   partConcurrency: 4,
-  listPageSize: 1000,
-  deleteBatchSize: 1000,
+  listPageSize: LIST_PAGE_SIZE,
+  deleteBatchSize: DELETE_BATCH_SIZE,
   maxAttempts: 8,
   retryBaseDelayMs: 200,
+  deadlineBaseMs: DEADLINE_DEFAULTS.baseMs,
+  minBytesPerSecond: DEADLINE_DEFAULTS.minBytesPerSecond,
 } satisfies StorageSettings)
-
-/** S3's multipart limits: parts of 5 MiB..5 GiB (the last may be smaller), at most 10,000. */
-export const MIN_PART_SIZE = 5 * MiB
-export const MAX_PARTS = 10_000
 
 export function resolveSettings(options: StorageFactoryOptions): StorageSettings {
   const pick = <K extends keyof StorageSettings>(k: K): number => {
@@ -74,24 +81,16 @@ export function resolveSettings(options: StorageFactoryOptions): StorageSettings
     deleteBatchSize: Math.min(1000, Math.floor(pick('deleteBatchSize'))),
     maxAttempts: Math.max(1, Math.floor(pick('maxAttempts'))),
     retryBaseDelayMs: pick('retryBaseDelayMs'),
+    deadlineBaseMs: pick('deadlineBaseMs'),
+    minBytesPerSecond: pick('minBytesPerSecond'),
   }
 }
 
 /**
- * The SDK warns on the console when a streamed body fails, because it cannot
- * retry it; our upload loop retries with a fresh stream, so that warning is noise.
- * Everything else the SDK logs (request traces, per-request errors) stays quiet:
- * failures reach the caller as thrown, mapped errors.
+ * Failures reach the caller as thrown, mapped errors; the SDK's own logging
+ * (request traces, per-request errors) stays quiet.
  */
-const sdkLogger: NonNullable<S3ClientConfig['logger']> = {
-  trace: () => {},
-  debug: () => {},
-  info: () => {},
-  warn: (...args: unknown[]) => {
-    if (!String(args[0]).includes('non-retryable streaming')) console.warn(...args)
-  },
-  error: () => {},
-}
+const sdkLogger: NonNullable<S3ClientConfig['logger']> = { trace: () => {}, debug: () => {}, info: () => {}, warn: () => {}, error: () => {} }
 
 /** The region the SDK chain would pick, else us-east-1 (S3's default region). */
 async function regionFromChain(): Promise<string> {
@@ -115,17 +114,19 @@ export function createS3Client(options: StorageFactoryOptions, settings: Storage
     // SDK ≥3.729 add CRC32 trailers that many S3-compatible stores reject.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
-    // Adaptive retries back off and rate-limit on 503 SlowDown; streamed uploads
-    // are never retried by the SDK and use their own loop (see retry.ts).
-    retryMode: 'adaptive',
-    maxAttempts: settings.maxAttempts,
+    // Retries are ours (request.ts): one loop with a deadline per attempt, the
+    // lock fence before each mutable write, and response bodies read inside it.
+    maxAttempts: 1,
     // The options form builds the SDK's NodeHttpHandler around these agents
     // without importing @smithy/node-http-handler (not a direct dependency).
     requestHandler: {
       httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
       httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
       connectionTimeout: 10_000,
-      requestTimeout: 120_000,
+      // A backstop for a dead socket (until the response headers); the per-attempt
+      // deadline in request.ts, sized to the body, is the real limit.
+      requestTimeout: 300_000,
+      throwOnRequestTimeout: true,
     },
     logger: sdkLogger,
   }
@@ -134,13 +135,43 @@ export function createS3Client(options: StorageFactoryOptions, settings: Storage
   return new S3Client(config)
 }
 
-/** What the storage modules share: the client, where they write, and the error mapper. */
+/**
+ * Runs before each attempt of a mutable write with that attempt's deadline: it
+ * throws (a `[lock]` error) unless the deploy's lock is confirmed and will
+ * outlive the attempt, and answers the deadline the attempt may have.
+ */
+export type Fence = (deadlineMs: number) => Promise<number>
+
+export interface SendOptions {
+  /** Bytes the request moves (body sent or expected back): sizes its deadline. @default 0 */
+  bytes?: number
+  fence?: Fence
+  signal?: AbortSignal
+}
+
+/** What the storage modules share: the client, where they write, the retry loop and the error mapper. */
 export interface StorageContext {
   client: S3Client
   bucket: string
   prefix: string
+  statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
+  /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */
+  send<T>(fn: (signal: AbortSignal) => Promise<T>, options?: SendOptions): Promise<T>
   /** Map an error of API operation `action` (on `key`) to a scoped CdnDeployError. */
   fail(err: unknown, action: string, key?: string): CdnDeployError
+}
+
+/** `StorageContext.send` for these settings. */
+export function sender(settings: StorageSettings): StorageContext['send'] {
+  const deadline = { baseMs: settings.deadlineBaseMs, minBytesPerSecond: settings.minBytesPerSecond }
+  return (fn, options = {}) =>
+    attempt(fn, {
+      maxAttempts: settings.maxAttempts,
+      baseDelayMs: settings.retryBaseDelayMs,
+      deadlineMs: deadlineFor(options.bytes ?? 0, deadline),
+      ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.fence ? { before: options.fence } : {}),
+    })
 }

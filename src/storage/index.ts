@@ -3,12 +3,12 @@
  * bucket goes through the object `createStorage` returns. Library code: it
  * throws scoped errors (`[cdn-deploy] [s3] …`, `[cdn-deploy] [lock] …`) and never prints.
  */
-import { HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3'
-import type { Ledger, PlannedUpload } from '../plan/types.js'
-import { createS3Client, resolveSettings, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import type { S3Client } from '@aws-sdk/client-s3'
+import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
+import { createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
-import { acquireLock, releaseLock, renewLock, type AcquireOptions, type LockHandle } from './lock.js'
+import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
 import {
   deleteKeys,
   headObject,
@@ -21,35 +21,29 @@ import {
   type PutFileResult,
 } from './objects.js'
 
-export type { StorageFactoryOptions, StorageSettings } from './client.js'
+export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
 export { STORAGE_DEFAULTS } from './client.js'
-export type { AcquireOptions, LockHandle, LockInfo } from './lock.js'
+export type { LockHandle, LockInfo } from './lock.js'
 export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
-export { lockKey } from './lock.js'
+export { describeHolder, holderIsDead, hostId, lockKey, parseLock, processAlive } from './lock.js'
 
 export interface Storage {
   readonly bucket: string
   readonly prefix: string
+  /** Full key prefix of the tool's own objects. */
+  readonly statePrefix: string
   readonly settings: StorageSettings
   /** The SDK client (for callers needing an operation not wrapped here). */
   readonly client: S3Client
-  /**
-   * Origin (`http(s)://host[:port]`) the last request went to, as the SDK
-   * resolved it (config, `AWS_ENDPOINT_URL_S3`, profile or AWS); undefined
-   * before the first request. Names the store in the ledger's hint.
-   */
-  readonly origin: string | undefined
-  /** HeadBucket: the bucket exists, is in the configured region, and the credentials reach it. */
-  checkBucket(): Promise<void>
-  /** One GET of `<prefix>.cdn-deploy/ledger.json`; undefined on a first deploy. */
+  /** One GET of `<statePrefix>ledger.json`; undefined on a first deploy. */
   readLedger(): Promise<Ledger | undefined>
   /** The ledger with its ETag; given an earlier read, a 304 (unchanged) returns that read as is. */
   readLedgerVersion(known?: LedgerVersion): Promise<LedgerVersion | undefined>
   /** Commit the ledger (`Cache-Control: no-store`), optionally conditional; returns its ETag. */
-  writeLedger(ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined>
+  writeLedger(ledger: Ledger, condition?: LedgerCondition, fence?: Fence): Promise<string | undefined>
   /** Parsed JSON of a full key (the tool's own objects, e.g. a journal); undefined when missing. */
   readJson(key: string): Promise<unknown>
   /** Write JSON to a full key, `Cache-Control: no-store`, never public. */
@@ -63,11 +57,17 @@ export interface Storage {
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
   deleteKeys(keys: readonly string[]): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
-  acquireLock(owner: string, ttlMs: number, options?: AcquireOptions): Promise<LockHandle>
+  acquireLock(owner: string | undefined, ttlMs: number): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
   renewLock(lock: LockHandle, ttlMs: number): Promise<void>
   /** Release our lock; false if it was gone or taken over. */
   releaseLock(lock: LockHandle | string): Promise<boolean>
+  /** The lock as stored, for `cdn-deploy unlock`; undefined when there is none. */
+  readLock(): Promise<{ info: LockInfo | undefined; etag: string | undefined } | undefined>
+  /** Remove the lock whatever holds it (`cdn-deploy unlock`), `If-Match` the version read. */
+  removeLock(etag: string | undefined): Promise<void>
+  /** Whether the store honours conditional writes (a scratch object written twice); the lock needs them to exclude racing deploys. */
+  probeConditionalWrites(): Promise<boolean>
   /** Close the keep-alive sockets. */
   destroy(): void
 }
@@ -75,54 +75,39 @@ export interface Storage {
 export function createStorage(options: StorageFactoryOptions): Storage {
   const settings = resolveSettings(options)
   const client = createS3Client(options, settings)
+  const statePrefix = options.statePrefix ?? `${options.prefix}${STATE_DIR}`
   const ctx: StorageContext = {
     client,
     bucket: options.bucket,
     prefix: options.prefix,
+    statePrefix,
     acl: options.acl,
     settings,
+    send: sender(settings),
     fail: (err, action, key) =>
       mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
   }
-  // The SDK picks the endpoint per request (config, AWS_ENDPOINT_URL_S3, profile,
-  // or AWS for the region); the request itself is the one place that knows it.
-  let origin: string | undefined
-  client.middlewareStack.add(
-    (next) => (args) => {
-      const req = args.request as { protocol?: string; hostname?: string; port?: number } | undefined
-      if (req?.hostname) origin = `${req.protocol ?? 'https:'}//${req.hostname}${req.port ? `:${req.port}` : ''}`
-      return next(args)
-    },
-    { step: 'finalizeRequest', name: 'cdnDeployOrigin' },
-  )
   return {
     bucket: options.bucket,
     prefix: options.prefix,
+    statePrefix,
     settings,
     client,
-    get origin() {
-      return origin
-    },
-    async checkBucket() {
-      try {
-        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadBucket.html
-        await client.send(new HeadBucketCommand({ Bucket: options.bucket }))
-      } catch (err) {
-        throw ctx.fail(err, 'HeadBucket')
-      }
-    },
     readLedger: () => readLedger(ctx),
     readLedgerVersion: (known) => readLedgerVersion(ctx, known),
-    writeLedger: (ledger, condition) => writeLedger(ctx, ledger, condition),
+    writeLedger: (ledger, condition, fence) => writeLedger(ctx, ledger, condition, fence),
     readJson: (key) => readJson(ctx, key),
     writeJson: (key, value) => writeJson(ctx, key, value),
     putFile: (upload, opts) => putFile(ctx, upload, opts),
     head: (key) => headObject(ctx, key),
     list: () => listObjects(ctx),
     deleteKeys: (keys) => deleteKeys(ctx, keys),
-    acquireLock: (owner, ttlMs, lockOptions) => acquireLock(ctx, owner, ttlMs, lockOptions),
+    acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),
+    readLock: () => readLock(ctx),
+    removeLock: (etag) => removeLock(ctx, etag),
+    probeConditionalWrites: () => probeConditionalWrites(ctx),
     destroy: () => client.destroy(),
   }
 }

@@ -7,15 +7,16 @@
  * the transfer), and the commit sends it (`If-Match`), so a deploy that lost its
  * lock without noticing cannot commit over the one that took it.
  */
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
+import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
-import { LEDGER_KEY, type Ledger } from '../plan/types.js'
-import type { StorageContext } from './client.js'
+import type { Ledger } from '../plan/types.js'
+import type { Fence, StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
-import { getText } from './objects.js'
+import { fetchText, getText } from './objects.js'
 
-export function ledgerKey(prefix: string): string {
-  return `${prefix}${LEDGER_KEY}`
+/** The ledger's key under the state prefix (`storage.statePrefix`, default `<prefix>.cdn-deploy/`). */
+export function ledgerKey(statePrefix: string): string {
+  return `${statePrefix}ledger.json`
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
@@ -87,20 +88,16 @@ export async function readLedger(ctx: StorageContext): Promise<Ledger | undefine
  * A store that ignores the header answers 200 with the body, read as usual.
  */
 export async function readLedgerVersion(ctx: StorageContext, known?: LedgerVersion): Promise<LedgerVersion | undefined> {
-  const key = ledgerKey(ctx.prefix)
-  let body: string
-  let etag: string | undefined
+  const key = ledgerKey(ctx.statePrefix)
+  let got
   try {
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (If-None-Match → 304 Not Modified)
-    const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(known?.etag ? { IfNoneMatch: known.etag } : {}) }))
-    body = (await out.Body?.transformToString('utf8')) ?? ''
-    etag = out.ETag
+    got = await fetchText(ctx, key, known?.etag)
   } catch (err) {
-    if (known?.etag && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return known
-    if (isNotFound(err)) return undefined
     throw ctx.fail(err, 'GetObject', key)
   }
-  return { ledger: parseLedger(ctx, key, body), ...(etag ? { etag } : {}) }
+  if (got === 'not-modified') return known
+  if (!got) return undefined
+  return { ledger: parseLedger(ctx, key, got.body), ...(got.etag ? { etag: got.etag } : {}) }
 }
 
 function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
@@ -125,13 +122,13 @@ function parseLedger(ctx: StorageContext, key: string, body: string): Ledger {
  * of being overwritten. A store that answers 501 to the condition gets a plain PUT:
  * the lock is then the only guard, as it is on stores that ignore conditions.
  */
-export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition): Promise<string | undefined> {
-  const key = ledgerKey(ctx.prefix)
+export async function writeLedger(ctx: StorageContext, ledger: Ledger, condition?: LedgerCondition, fence?: Fence): Promise<string | undefined> {
+  const key = ledgerKey(ctx.statePrefix)
   const header = !condition ? {} : 'ifMatch' in condition ? { IfMatch: condition.ifMatch } : { IfNoneMatch: condition.ifNoneMatch }
   try {
-    return await putJson(ctx, key, ledger, header)
+    return await putJson(ctx, key, ledger, header, fence)
   } catch (err) {
-    if (condition && (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501)) return await putJson(ctx, key, ledger, {})
+    if (condition && (errorCode(err) === 'NotImplemented' || httpStatus(err) === 501)) return await putJson(ctx, key, ledger, {}, fence)
     // 412, or 404 for If-Match on a key that is gone, or 409 for a write racing ours.
     if (condition && (isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || ('ifMatch' in condition && isNotFound(err)))) {
       throw new CdnDeployError(
@@ -165,19 +162,11 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 }
 
 /** One PutObject of a JSON object of the tool's own; returns the new ETag. Errors are the SDK's. */
-export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }): Promise<string | undefined> {
+export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }, fence?: Fence): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
-  const out = await ctx.client.send(
-    new PutObjectCommand({
-      Bucket: ctx.bucket,
-      Key: key,
-      Body: `${JSON.stringify(value, null, 2)}\n`,
-      ContentType: 'application/json; charset=utf-8',
-      CacheControl: 'no-store',
-      ...internalAcl(ctx),
-      ...condition,
-    }),
-  )
+  const body = `${JSON.stringify(value, null, 2)}\n`
+  const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
+  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: Buffer.byteLength(body), ...(fence ? { fence } : {}) })
   return out.ETag
 }

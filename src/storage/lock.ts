@@ -1,42 +1,38 @@
 /**
- * The deploy lock, `<prefix>.cdn-deploy/lock`: a small JSON object created with a
- * conditional PUT (`If-None-Match: *`), so two deploys of the same prefix cannot
- * both run. An expired lock (its holder died) is taken over with `If-Match` on
- * the ETag read, so two deploys taking over at once cannot both win.
+ * The deploy lock, `<prefix>.cdn-deploy/lock`: a small JSON object holding a
+ * random token. Acquire reads it, then creates it with `If-None-Match: *` (none
+ * there) or replaces an expired one with `If-Match` on the ETag read, so two
+ * deploys starting or taking over at once cannot both win. Renew and release
+ * read it first and act only on a lock carrying our token.
  *
- * What the test servers do (checked in test/integration/storage.test.ts):
- * - moto 5.x honours both: `If-None-Match: *` on an existing key → 412
- *   PreconditionFailed; `If-Match` with a stale ETag → 412; `If-Match` on a
- *   missing key → 404 NoSuchKey. Same as AWS S3 (conditional writes, 2024).
- *   DeleteObject with a stale `If-Match` → 412 too (AWS: general purpose buckets).
- * - s3rver 3.7 ignores all three (it only reads If-None-Match on GET): every
- *   conditional PUT succeeds and overwrites. We detect that with a second
- *   conditional PUT (it must fail) and report `conditionalWrites: false`; the
- *   lock is then only a read-check-write (racy), and the caller should warn.
- *
- * Requests, when the caller knows the store honours conditions (the ledger's
- * hint): acquire = 1 PUT, release = 1 DELETE (If-Match on our own ETag), renew
- * = 1 PUT (If-Match). Without the hint: acquire = GET + PUT + probe PUT, release
- * = GET + DELETE, renew = GET + PUT. A failed condition always falls back to a
- * read, so a wrong hint costs requests, not safety — except on a store that
- * silently ignores the header, which is why the hint is tied to the endpoint
- * it was learned on.
+ * A store that ignores conditional writes (s3rver 3.7 does; AWS S3 and moto 5
+ * honour them: 412 PreconditionFailed, or 404 for `If-Match` on a missing key)
+ * makes this a read-check-write that two deploys can race; `cdn-deploy status`
+ * probes the store and says so. A store that answers 501 to the condition gets
+ * the same read-check-write without it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
  */
-import { randomUUID } from 'node:crypto'
+import { createHash, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
 import { DeleteObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
-import { LOCK_KEY } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { putJson } from './ledger.js'
 import { getText } from './objects.js'
 
+/**
+ * The lock object. No user name or host name: `host` is a hash of the host
+ * name, enough to tell "a process on this machine" (whose death can be checked)
+ * from any other; `owner` is a label only when the user sets one
+ * (`CDN_DEPLOY_OWNER`).
+ */
 export interface LockInfo {
-  owner: string
+  owner?: string
+  /** sha256 of the host name, 16 hex digits. */
   host: string
   pid: number
-  /** Random id of this acquisition; release only deletes a lock carrying it. */
+  /** Random id of this acquisition; renew and release only touch a lock carrying it. */
   token: string
   /** ISO times. */
   acquired: string
@@ -50,45 +46,23 @@ export interface LockHandle {
   info: LockInfo
   /** The lifetime asked for; a renewal extends the lock by as much. */
   ttlMs: number
-  /**
-   * ETag of the lock object as we last wrote it (acquire, renew): on a store
-   * that honours conditions, `If-Match` on it renews or deletes the lock only
-   * while it is exactly ours, without reading it first.
-   */
-  etag?: string
-  /**
-   * False when the store ignored a conditional write: the lock then cannot stop
-   * two deploys racing each other. Warn the user once.
-   */
-  conditionalWrites: boolean
-  /**
-   * This acquisition saw how the store answers a condition that had to fail
-   * (the probe, a 412 or a 501), so `conditionalWrites` is fresh knowledge, not
-   * the caller's hint taken on trust.
-   */
-  checked: boolean
-  /** The expired lock this acquisition replaced. */
-  tookOver?: LockInfo
+  /** The lock this acquisition replaced: expired, or its holder a dead process on this machine. */
+  tookOver?: LockInfo & { reason: 'expired' | 'dead' }
 }
 
-export interface AcquireOptions {
-  /**
-   * The store is known to honour conditional writes (the ledger's hint for this
-   * endpoint): create the lock with one `If-None-Match: *` PUT and read it only
-   * if that fails. Without it the lock is read first and the store probed: on a
-   * store that ignores the condition, a blind PUT would overwrite a live lock.
-   */
-  conditionalWrites?: boolean
+export function lockKey(statePrefix: string): string {
+  return `${statePrefix}lock`
 }
 
-export function lockKey(prefix: string): string {
-  return `${prefix}${LOCK_KEY}`
+/** This machine in lock objects: a hash of the host name (the name itself is not written). */
+export function hostId(name = hostname()): string {
+  return createHash('sha256').update(name).digest('hex').slice(0, 16)
 }
 
-function parseLock(body: string): LockInfo | undefined {
+export function parseLock(body: string): LockInfo | undefined {
   try {
     const v = JSON.parse(body) as Partial<LockInfo> | null
-    const valid = v && typeof v.owner === 'string' && typeof v.token === 'string' && Number.isFinite(Date.parse(String(v.expires)))
+    const valid = v && typeof v.token === 'string' && Number.isFinite(Date.parse(String(v.expires)))
     return valid ? (v as LockInfo) : undefined
   } catch {
     return undefined
@@ -97,194 +71,172 @@ function parseLock(body: string): LockInfo | undefined {
 
 function heldError(ctx: StorageContext, key: string, held: LockInfo | undefined, expiresAt: number): CdnDeployError {
   const mins = Math.max(1, Math.ceil((expiresAt - Date.now()) / 60_000))
-  const who = held ? `${held.owner} on ${held.host} (pid ${held.pid}) since ${held.acquired}` : 'an unreadable lock object'
+  const who = held ? `${describeHolder(held)} since ${held.acquired}` : 'an unreadable lock object'
   return new CdnDeployError(
     'lock',
     `another deploy holds s3://${ctx.bucket}/${key}: ${who}, expires ${new Date(expiresAt).toISOString()} (in ${mins} min). ` +
-      'Wait for it to finish, or delete the lock object if that deploy died.',
+      'Wait for it to finish, or run `cdn-deploy unlock` if that deploy died.',
   )
 }
 
-/** Conditional write outcome that means "someone else got there first": look again. */
-function lostRace(err: unknown, usedIfMatch: boolean): boolean {
-  return isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || (usedIfMatch && isNotFound(err))
+/** `CI run 42 on host 1a2b… (pid 7)`, or `a deploy on host … (pid 7)` without a label. */
+export function describeHolder(held: LockInfo): string {
+  return `${held.owner ?? 'a deploy'} on host ${held.host} (pid ${held.pid})`
 }
+
+/** A conditional write that lost to another writer: look again. */
+const lostRace = (err: unknown, usedIfMatch: boolean) =>
+  isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict' || (usedIfMatch && isNotFound(err))
 
 const notImplemented = (err: unknown) => errorCode(err) === 'NotImplemented' || httpStatus(err) === 501
 
 type Condition = { IfNoneMatch: '*' } | { IfMatch: string } | Record<string, never>
 
-function newInfo(owner: string, ttlMs: number): LockInfo {
-  const now = Date.now()
-  return {
-    owner,
-    host: hostname(),
-    pid: process.pid,
-    token: randomUUID(),
-    acquired: new Date(now).toISOString(),
-    expires: new Date(now + ttlMs).toISOString(),
+/** One conditional PUT of the lock; a store that answers 501 to the condition gets it without. Errors are the SDK's. */
+async function putLock(ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<void> {
+  try {
+    await putJson(ctx, key, info, condition)
+  } catch (err) {
+    if (!notImplemented(err) || Object.keys(condition).length === 0) throw err
+    await putJson(ctx, key, info, {})
   }
 }
 
-/** One PUT of the lock object; returns its new ETag. Errors are the SDK's (callers tell races apart). */
-const putLock = (ctx: StorageContext, key: string, info: LockInfo, condition: Condition): Promise<string | undefined> => putJson(ctx, key, info, condition)
-
-export async function acquireLock(ctx: StorageContext, owner: string, ttlMs: number, options: AcquireOptions = {}): Promise<LockHandle> {
-  const key = lockKey(ctx.prefix)
-  const handle = (info: LockInfo, etag: string | undefined, conditionalWrites: boolean, checked: boolean, tookOver?: LockInfo): LockHandle => ({
-    key, token: info.token, info, ttlMs, ...(etag ? { etag } : {}), conditionalWrites, checked, ...(tookOver ? { tookOver } : {}),
-  })
-  // A condition that failed proves the store honours them: no probe needed then.
-  let proven = false
-  // Turned off when the store answers 501 to a conditional header at all.
-  let conditions = true
-
-  if (options.conditionalWrites) {
-    // The common case, one request: nobody holds the lock. A 412 only means "look at it".
-    const info = newInfo(owner, ttlMs)
-    try {
-      return handle(info, await putLock(ctx, key, info, { IfNoneMatch: '*' }), true, false)
-    } catch (err) {
-      if (lostRace(err, false)) proven = true
-      else if (notImplemented(err)) conditions = false // the hint is stale: the careful path below
-      else throw ctx.fail(err, 'PutObject', key)
-    }
+/** Whether `pid` is a running process on this machine (EPERM: it runs, under another user). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
   }
+}
 
+/** The holder is a process of this machine that no longer runs (a deploy killed with -9): its lock protects nothing. */
+export function holderIsDead(held: LockInfo): boolean {
+  return held.host === hostId() && held.pid !== process.pid && Number.isInteger(held.pid) && held.pid > 0 && !processAlive(held.pid)
+}
+
+/**
+ * Take the lock: read it; none → create it (`If-None-Match: *`); expired, or
+ * held by a dead process on this machine → replace it (`If-Match` its ETag);
+ * else fail naming the holder. A failed condition means another writer, or our
+ * own PUT whose answer was lost (and retried): the next read tells them apart
+ * by the token, which stays the same across rounds.
+ */
+export async function acquireLock(ctx: StorageContext, owner: string | undefined, ttlMs: number): Promise<LockHandle> {
+  const key = lockKey(ctx.statePrefix)
+  const token = randomUUID()
   for (let round = 0; round < 5; round++) {
-    // Read first: a store that ignores conditions must still not clobber a live lock.
     const current = await getText(ctx, key)
-    let tookOver: LockInfo | undefined
-    let condition: Condition = conditions ? { IfNoneMatch: '*' } : {}
+    let tookOver: LockHandle['tookOver']
+    let condition: Condition = { IfNoneMatch: '*' }
     if (current) {
       const held = parseLock(current.body)
+      if (held?.token === token) return { key, token, info: held, ttlMs } // ours: the answer to our PUT was lost
       const expiresAt = held ? Date.parse(held.expires) : (current.lastModified?.getTime() ?? Date.now()) + ttlMs
-      if (!(expiresAt <= Date.now())) throw heldError(ctx, key, held, expiresAt)
-      tookOver = held
-      if (conditions) condition = current.etag ? { IfMatch: current.etag } : {}
+      const dead = !!held && holderIsDead(held)
+      if (!(expiresAt <= Date.now()) && !dead) throw heldError(ctx, key, held, expiresAt)
+      if (held) tookOver = { ...held, reason: dead ? 'dead' : 'expired' }
+      condition = current.etag ? { IfMatch: current.etag } : {}
     }
-    const info = newInfo(owner, ttlMs)
-    let etag: string | undefined
+    const now = Date.now()
+    const info: LockInfo = { ...(owner ? { owner } : {}), host: hostId(), pid: process.pid, token, acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
     try {
-      etag = await putLock(ctx, key, info, condition)
+      await putLock(ctx, key, info, condition)
     } catch (err) {
-      const usedIfMatch = 'IfMatch' in condition
-      if (lostRace(err, usedIfMatch)) {
-        proven = true
-        continue
-      }
-      if (usedIfMatch && notImplemented(err)) {
-        // Store without If-Match on PUT: drop the expired lock, then create it with If-None-Match.
-        await deleteLockObject(ctx, key)
-        continue
-      }
-      if ('IfNoneMatch' in condition && notImplemented(err)) {
-        conditions = false
-        continue
-      }
+      if (lostRace(err, 'IfMatch' in condition)) continue
       throw ctx.fail(err, 'PutObject', key)
     }
-
-    // Probe: the same conditional create again must fail now that the key exists.
-    let conditionalWrites = proven && conditions
-    if (conditions && !proven) {
-      try {
-        await putLock(ctx, key, info, { IfNoneMatch: '*' })
-      } catch (err) {
-        if (!lostRace(err, false) && !notImplemented(err)) throw ctx.fail(err, 'PutObject', key)
-        conditionalWrites = lostRace(err, false)
-      }
-    }
-    if (!conditionalWrites) {
-      // Best effort without conditions: make sure our write is the one that stayed.
-      const after = await getText(ctx, key)
-      const holder = after ? parseLock(after.body) : undefined
-      if (holder && holder.token !== info.token) throw heldError(ctx, key, holder, Date.parse(holder.expires))
-      etag = after?.etag ?? etag
-    }
-    return handle(info, etag, conditionalWrites, true, tookOver)
+    return { key, token, info, ttlMs, ...(tookOver ? { tookOver } : {}) }
   }
   throw new CdnDeployError('lock', `could not take s3://${ctx.bucket}/${key}: other deploys kept changing it; try again`)
 }
 
-/** Delete the lock object. With `ifMatch`, errors are the SDK's, so the caller can tell a 412 apart. */
-async function deleteLockObject(ctx: StorageContext, key: string, ifMatch?: string): Promise<void> {
+/** Delete the lock object, `If-Match` its ETag where the store supports it. */
+async function deleteLockObject(ctx: StorageContext, key: string, ifMatch: string | undefined): Promise<void> {
   try {
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObject.html (If-Match: 412 unless the ETag is current)
-    await ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ifMatch ? { IfMatch: ifMatch } : {}) }))
+    const send = (condition: { IfMatch?: string }) =>
+      ctx.send((abortSignal) => ctx.client.send(new DeleteObjectCommand({ Bucket: ctx.bucket, Key: key, ...condition }), { abortSignal }))
+    await send(ifMatch ? { IfMatch: ifMatch } : {}).catch((err: unknown) => {
+      if (ifMatch && notImplemented(err)) return send({})
+      throw err
+    })
   } catch (err) {
-    throw ifMatch ? err : ctx.fail(err, 'DeleteObject', key)
+    if (isNotFound(err)) return
+    throw ctx.fail(err, 'DeleteObject', key)
   }
 }
 
 /**
- * While this holds, nobody can have taken our lock over: takeovers wait for
- * `expires`, and a third of the lifetime is left (the margin absorbs clock skew
- * between machines up to that much). Together with `If-Match` on our own ETag,
- * which the store checks where it supports it, a release then needs no read.
- */
-function surelyOurs(lock: LockHandle): boolean {
-  return lock.conditionalWrites && !!lock.etag && Date.now() < Date.parse(lock.info.expires) - lock.ttlMs / 3
-}
-
-/**
- * Release a lock taken by `acquireLock`. Deletes it only if it still carries our
- * token; returns false when it was gone or taken over (our deploy outlived the TTL).
+ * Release a lock taken by `acquireLock`: delete it only if it still carries our
+ * token; false when it was gone or taken over (our deploy outlived its lifetime).
  */
 export async function releaseLock(ctx: StorageContext, lock: LockHandle | string): Promise<boolean> {
-  const key = lockKey(ctx.prefix)
-  const handle = typeof lock === 'string' ? undefined : lock
-  if (handle && surelyOurs(handle)) {
-    try {
-      await deleteLockObject(ctx, key, handle.etag)
-      return true
-    } catch (err) {
-      if (isNotFound(err)) return false
-      // 412: not the version we wrote (a renewal whose answer was lost, or someone
-      // else's lock). Anything else (no conditional deletes on this store, a blip):
-      // a lock left behind would block the next deploy, so look, as below.
-    }
-  }
-  const token = handle?.token ?? (lock as string)
+  const key = lockKey(ctx.statePrefix)
+  const token = typeof lock === 'string' ? lock : lock.token
   const current = await getText(ctx, key)
   if (!current || parseLock(current.body)?.token !== token) return false
-  await deleteLockObject(ctx, key)
+  await deleteLockObject(ctx, key, current.etag)
   return true
 }
 
 /**
  * Extend our lock while the deploy runs (a heartbeat), so the lock can be short
- * (a dead deploy blocks others for minutes, not half an hour) without expiring
- * under a long upload. Throws `[lock]` if the lock is no longer ours: another
- * deploy took it over, and this one must not commit. Where the store honours
- * conditions, one PUT with `If-Match` on our last ETag; a 412 is then checked
- * with a read (it may be our own renewal whose answer was lost).
+ * (a dead deploy blocks others for minutes) without expiring under a long
+ * upload. Throws `[lock]` if the lock is no longer ours: another deploy took it
+ * over, and this one must not write on.
  */
 export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: number): Promise<void> {
-  const key = lockKey(ctx.prefix)
+  const key = lockKey(ctx.statePrefix)
   const info: LockInfo = { ...lock.info, expires: new Date(Date.now() + ttlMs).toISOString() }
-  let ifMatch = lock.conditionalWrites
-  if (ifMatch && lock.etag) {
-    try {
-      lock.etag = await putLock(ctx, key, info, { IfMatch: lock.etag })
-      lock.info = info
-      return
-    } catch (err) {
-      if (notImplemented(err)) ifMatch = false
-      else if (!lostRace(err, true)) throw ctx.fail(err, 'PutObject', key)
-    }
-  }
   const current = await getText(ctx, key)
   const held = current ? parseLock(current.body) : undefined
   if (!current || held?.token !== lock.token) {
-    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${held.owner} on ${held.host}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
+    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${describeHolder(held)}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
   }
   try {
-    // If-Match: only over our own lock, as just read.
-    lock.etag = await putLock(ctx, key, info, ifMatch && current.etag ? { IfMatch: current.etag } : {})
+    await putLock(ctx, key, info, current.etag ? { IfMatch: current.etag } : {})
   } catch (err) {
     if (lostRace(err, true)) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
     throw ctx.fail(err, 'PutObject', key)
   }
   lock.info = info
+}
+
+/**
+ * Whether the store honours `If-None-Match: *` on PUT (for `cdn-deploy status`):
+ * a scratch object next to the lock is created twice, and the second create must
+ * fail with 412 (or 409). A store that ignores the condition lets two deploys
+ * race for the lock. The scratch object is removed either way.
+ */
+export async function probeConditionalWrites(ctx: StorageContext): Promise<boolean> {
+  const key = `${lockKey(ctx.statePrefix)}-probe-${randomUUID()}`
+  try {
+    await putJson(ctx, key, { probe: true }, { IfNoneMatch: '*' })
+    try {
+      await putJson(ctx, key, { probe: true }, { IfNoneMatch: '*' })
+      return false
+    } catch (err) {
+      if (lostRace(err, false)) return true
+      if (notImplemented(err)) return false
+      throw err
+    }
+  } catch (err) {
+    throw ctx.fail(err, 'PutObject', key)
+  } finally {
+    await deleteLockObject(ctx, key, undefined).catch(() => {})
+  }
+}
+
+/** The lock as stored (for `cdn-deploy unlock`): its contents (undefined when unreadable) and ETag; undefined when there is none. */
+export async function readLock(ctx: StorageContext): Promise<{ info: LockInfo | undefined; etag: string | undefined } | undefined> {
+  const current = await getText(ctx, lockKey(ctx.statePrefix))
+  return current ? { info: parseLock(current.body), etag: current.etag } : undefined
+}
+
+/** Remove the lock, `If-Match` the version shown to the user (a lock taken meanwhile is left alone where the store honours it). */
+export async function removeLock(ctx: StorageContext, etag: string | undefined): Promise<void> {
+  await deleteLockObject(ctx, lockKey(ctx.statePrefix), etag)
 }

@@ -14,12 +14,13 @@ import {
 } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
-import type { StorageContext } from './client.js'
-import { isNotFound } from './errors.js'
+import type { Fence, StorageContext } from './client.js'
+import { errorCode, httpStatus, isNotFound } from './errors.js'
 import { putMultipart } from './multipart.js'
-import { withRetries } from './retry.js'
 
 export interface PutFileOptions {
+  /** The lock fence, for writes that change what visitors get (phases 2 and 3). */
+  fence?: Fence
   /** `Content-Encoding` of the bytes on disk (precompressed variants: `br`, `gzip`). */
   contentEncoding?: string
 }
@@ -70,7 +71,8 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
     if (body.length !== upload.size) throw changedOnDisk(upload, body.length)
     try {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-      const out = await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }))
+      const input = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }
+      const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...fenced(opts) })
       return { key: upload.key, etag: out.ETag, parts: 0 }
     } catch (err) {
       throw ctx.fail(err, 'PutObject', upload.key)
@@ -83,29 +85,29 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
     },
   )
   if (size !== upload.size) throw changedOnDisk(upload, size)
-  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers)
+  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers, opts.fence)
 
-  const { settings } = ctx
   try {
-    const out = await withRetries(
-      async () => {
+    const out = await ctx.send(
+      async (abortSignal) => {
         // A fresh stream per attempt: a consumed stream cannot be sent again.
         const body = createReadStream(upload.path)
         try {
-          return await ctx.client.send(
-            new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: size, ...headers }),
-          )
+          // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+          return await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: size, ...headers }), { abortSignal })
         } finally {
           body.destroy()
         }
       },
-      { maxAttempts: settings.maxAttempts, baseDelayMs: settings.retryBaseDelayMs },
+      { bytes: size, ...fenced(opts) },
     )
     return { key: upload.key, etag: out.ETag, parts: 0 }
   } catch (err) {
     throw ctx.fail(err, 'PutObject', upload.key)
   }
 }
+
+const fenced = (opts: PutFileOptions): { fence?: Fence } => (opts.fence ? { fence: opts.fence } : {})
 
 const changedOnDisk = (upload: PlannedUpload, size: number) =>
   new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)
@@ -128,7 +130,7 @@ export interface ObjectHead {
 export async function headObject(ctx: StorageContext, key: string): Promise<ObjectHead | undefined> {
   try {
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
-    const out = await ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }))
+    const out = await ctx.send((abortSignal) => ctx.client.send(new HeadObjectCommand({ Bucket: ctx.bucket, Key: key }), { abortSignal }))
     const metadata = out.Metadata ?? {}
     return {
       key,
@@ -162,14 +164,8 @@ export async function* listObjects(ctx: StorageContext): AsyncGenerator<ListedOb
     let page
     try {
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
-      page = await ctx.client.send(
-        new ListObjectsV2Command({
-          Bucket: ctx.bucket,
-          Prefix: ctx.prefix || undefined,
-          MaxKeys: ctx.settings.listPageSize,
-          ContinuationToken: token,
-        }),
-      )
+      const input = { Bucket: ctx.bucket, Prefix: ctx.prefix || undefined, MaxKeys: ctx.settings.listPageSize, ContinuationToken: token }
+      page = await ctx.send((abortSignal) => ctx.client.send(new ListObjectsV2Command(input), { abortSignal }), { bytes: 256 * ctx.settings.listPageSize })
     } catch (err) {
       throw ctx.fail(err, 'ListObjectsV2', ctx.prefix || undefined)
     }
@@ -197,9 +193,8 @@ export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): 
     try {
       // Quiet mode: the response lists only the keys that failed.
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
-      out = await ctx.client.send(
-        new DeleteObjectsCommand({ Bucket: ctx.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }),
-      )
+      const input = { Bucket: ctx.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }
+      out = await ctx.send((abortSignal) => ctx.client.send(new DeleteObjectsCommand(input), { abortSignal }))
     } catch (err) {
       throw ctx.fail(err, 'DeleteObjects', batch.length === 1 ? batch[0] : `${batch[0]} (+${batch.length - 1} more)`)
     }
@@ -214,15 +209,40 @@ export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): 
   return result
 }
 
-/** A small object's body and ETag; undefined when missing. */
-export async function getText(ctx: StorageContext, key: string): Promise<{ body: string; etag: string | undefined; lastModified: Date | undefined } | undefined> {
+export interface TextObject {
+  body: string
+  etag: string | undefined
+  lastModified: Date | undefined
+}
+
+/**
+ * GET of one of the tool's own small objects (ledger, lock, journal), the body
+ * read inside the attempt, so a connection cut mid-body is retried like any
+ * other. With `ifNoneMatch`, a 304 answers `'not-modified'`. Errors are the SDK's.
+ */
+export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: string): Promise<TextObject | 'not-modified' | undefined> {
   try {
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
-    const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key }))
-    const body = (await out.Body?.transformToString('utf8')) ?? ''
-    return { body, etag: out.ETag, lastModified: out.LastModified }
+    return await ctx.send(
+      async (abortSignal) => {
+        // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (If-None-Match → 304 Not Modified)
+        const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}) }), { abortSignal })
+        const body = (await out.Body?.transformToString('utf8')) ?? ''
+        return { body, etag: out.ETag, lastModified: out.LastModified }
+      },
+      { bytes: 16 * 1024 * 1024 },
+    )
   } catch (err) {
+    if (ifNoneMatch && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return 'not-modified'
     if (isNotFound(err)) return undefined
+    throw err
+  }
+}
+
+/** A small object's body and ETag; undefined when missing. */
+export async function getText(ctx: StorageContext, key: string): Promise<TextObject | undefined> {
+  try {
+    return (await fetchText(ctx, key)) as TextObject | undefined
+  } catch (err) {
     throw ctx.fail(err, 'GetObject', key)
   }
 }

@@ -17,6 +17,9 @@ import {
 } from '@aws-sdk/client-s3'
 import { resolveConfig } from '../../src/config/resolve.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../../src/config/types.js'
+import type { DeployInternals, DeployOptions } from '../../src/deploy/index.js'
+import { deployWith } from '../../src/deploy/lazy.js'
+import type { DeployReport } from '../../src/deploy/report.js'
 import type { Ledger } from '../../src/plan/types.js'
 import { tempDir } from './build.js'
 import './s3-servers.js' // dummy credentials in process.env
@@ -65,15 +68,17 @@ export interface TargetOptions extends Omit<CdnPluginOptions, 'storage'> {
   /** S3 endpoint (the server or a proxy in front of it). */
   endpoint: string
   bucket: string
+  /** `storage.statePrefix`. @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
 }
 
 /** A resolved config for a loopback server; no env var leaks in. */
-export function targetConfig({ endpoint, bucket, ...options }: TargetOptions): ResolvedCdnConfig {
+export function targetConfig({ endpoint, bucket, statePrefix, ...options }: TargetOptions): ResolvedCdnConfig {
   return resolveConfig({
     inline: {
       domain: 'https://cdn.example.com',
       ...options,
-      storage: { bucket, endpoint, forcePathStyle: true, region: 'us-east-1' },
+      storage: { bucket, endpoint, forcePathStyle: true, region: 'us-east-1', ...(statePrefix ? { statePrefix } : {}) },
     },
     env: {},
   })
@@ -196,4 +201,14 @@ export async function startS3rverAt(directory: string, bucket: string, port = 0)
       await server.close()
     },
   }
+}
+
+/** `deploy()` options plus the engine's test seams (`env`, `now`, storage tuning, a purge step). */
+export type TestDeployOptions = DeployOptions & DeployInternals
+
+/** The public `deploy()` with test seams: the same edge (report file, step summary), internals split off. */
+export function deploy(options: TestDeployOptions): Promise<DeployReport> {
+  const { env, now, storage, invalidator, ...rest } = options
+  const internals: DeployInternals = { ...(env ? { env } : {}), ...(now ? { now } : {}), ...(storage ? { storage } : {}), ...(invalidator ? { invalidator } : {}) }
+  return deployWith(rest, internals)
 }

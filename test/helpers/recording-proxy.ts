@@ -24,8 +24,13 @@ export interface RecordedRequest {
   headers: IncomingHttpHeaders
 }
 
-/** `reset`: drop the connection; `slowdown`: 503 SlowDown; `internal`: 500 InternalError. */
-export type ProxyFault = 'reset' | 'slowdown' | 'internal' | undefined
+/**
+ * `reset`: drop the connection; `slowdown`: 503 SlowDown; `internal`: 500
+ * InternalError; `lost`: forward the request, let the server act on it, then
+ * drop the connection instead of answering (a lost response); `hang`: never
+ * answer (the client's deadline has to end it).
+ */
+export type ProxyFault = 'reset' | 'slowdown' | 'internal' | 'lost' | 'hang' | undefined
 
 export interface RecordingProxy {
   endpoint: string
@@ -84,8 +89,18 @@ export async function startRecordingProxy(target: string, bucket: string): Promi
         })
         return
       }
+      if (fault === 'hang') {
+        rec.status = 0
+        req.resume()
+        return
+      }
       const upstream = httpRequest({ host: t.hostname, port: t.port, method: req.method, path: req.url, headers: req.headers }, (ur) => {
         rec.status = ur.statusCode
+        if (fault === 'lost') {
+          ur.resume()
+          ur.once('end', () => req.socket.destroy())
+          return
+        }
         // Counted when the server's answer is complete, before the client can have it:
         // so `done` of one request < `seq` of any request the client sends after it.
         ur.once('end', () => void (rec.done ??= ++counter))

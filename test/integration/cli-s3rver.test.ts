@@ -7,6 +7,7 @@
  * user's session: plan, deploy, plan again, releases, status, verify, redeploy,
  * tamper, verify again.
  */
+import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import { createServer, request as httpRequest } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +15,7 @@ import { join } from 'node:path'
 import { DeleteObjectCommand, GetObjectCommand, PutBucketCorsCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DeployReport, Ledger, Release } from '../../src/index.js'
+import { hostId } from '../../src/storage/index.js'
 import { tempDir } from '../helpers/build.js'
 import { assertBuilt, baseEnv, DUMMY_SECRET, parseJson, registerS3rverKey, runCli, SITE, transcript, writeSite } from '../helpers/cli.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
@@ -134,7 +136,18 @@ describe('cdn-deploy against s3rver', () => {
     expect(r.stdout).toContain('all checks passed')
     const json = parseJson<{ ok: boolean; checks: Array<{ name: string; status: string }> }>(await cli('status', '--json'))
     expect(json.ok).toBe(true)
-    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'ledger', 'provider'])
+    expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'lock', 'ledger', 'state', 'provider'])
+    // The ledger sits under the served prefix and s3rver serves it to anyone: status says so, and how to fix it.
+    expect(r.stdout).toMatch(/warn\s+state\s+the ledger is publicly readable at http:\/\/127\.0\.0\.1:\d+\/cli-site\/site\/\.cdn-deploy\/ledger\.json .*set storage\.statePrefix outside what the CDN serves \(e\.g\. "_cdn-deploy\/site\/"\)/)
+    // s3rver ignores If-None-Match on PUT: the lock cannot exclude a racing deploy, and status says so.
+    expect(r.stdout).toMatch(/warn\s+lock\s+this store ignores conditional writes \(If-None-Match\), so the deploy lock cannot stop two concurrent deploys; run one at a time/)
+  })
+
+  it('status: no warning about the ledger once storage.statePrefix is outside the served prefix', async () => {
+    const file = join(cwd, 'state.config.mjs')
+    await writeFile(file, `export default { domain: ${JSON.stringify(publicBase)}, prefix: 'site/', storage: { bucket: '${BUCKET}', statePrefix: '_state/site/' } }\n`)
+    const json = parseJson<{ checks: Array<{ name: string; status: string; message: string }> }>(await cli('status', '--json', '--config', file))
+    expect(json.checks.find((c) => c.name === 'state')).toEqual({ name: 'state', status: 'ok', message: "the deploy's own objects live under _state/site/, outside the served prefix" })
   })
 
   it('status: fails on a missing bucket, saying what to check', async () => {
@@ -266,6 +279,48 @@ describe('cdn-deploy against s3rver', () => {
     const deployed = parseJson<DeployReport>(await cli('deploy', dir, '--json'))
     expect(deployed).toMatchObject({ committed: false, uploaded: { count: 0 } })
     expect((await ledger()).releases).toHaveLength(2)
+  })
+
+  describe('unlock', () => {
+    const LOCK = 'site/.cdn-deploy/lock'
+    const putLock = (lock: Record<string, unknown>) => server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK, Body: JSON.stringify(lock) }))
+    const lockExists = () => server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: LOCK })).then(() => true, () => false)
+    const inMinutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString()
+
+    it('says so when there is no lock', async () => {
+      const r = await cli('unlock')
+      expect(r.code, r.stderr).toBe(0)
+      expect(r.stdout).toContain('[cdn-deploy] no lock at s3://cli-site/site/.cdn-deploy/lock: nothing to remove')
+    })
+
+    it('shows the holder; outside a terminal it removes the lock only with --yes', async () => {
+      await putLock({ owner: 'ci run 7', host: 'feedfacecafebeef', pid: 4321, token: 't', acquired: inMinutes(-1), expires: inMinutes(1) })
+      const asked = await cli('unlock')
+      expect(asked.code).toBe(1)
+      expect(asked.stderr).toContain('is held by ci run 7 on host feedfacecafebeef (pid 4321) since')
+      expect(asked.stderr).toContain('[cdn-deploy] [cli] not removing s3://cli-site/site/.cdn-deploy/lock: not a terminal, so pass --yes to confirm')
+      expect(await lockExists()).toBe(true)
+      const done = await cli('unlock', '--yes')
+      expect(done.code, done.stderr).toBe(0)
+      expect(done.stdout).toContain('[cdn-deploy] removed s3://cli-site/site/.cdn-deploy/lock')
+      expect(await lockExists()).toBe(false)
+    })
+
+    it('refuses the live lock of a deploy still running on this machine unless --force', async () => {
+      const running = spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' })
+      try {
+        await putLock({ host: hostId(), pid: running.pid, token: 't', acquired: inMinutes(-1), expires: inMinutes(1) })
+        const refused = await cli('unlock', '--yes')
+        expect(refused.code).toBe(1)
+        expect(refused.stderr).toContain(`belongs to a deploy still running on this machine (pid ${running.pid}): stop it, or pass --force`)
+        expect(await lockExists()).toBe(true)
+        const forced = await cli('unlock', '--yes', '--force')
+        expect(forced.code, forced.stderr).toBe(0)
+        expect(await lockExists()).toBe(false)
+      } finally {
+        running.kill()
+      }
+    })
   })
 
   it('deploy fails with a scoped message when the directory is empty', async () => {

@@ -11,9 +11,7 @@ import { join } from 'node:path'
 import { DeleteObjectCommand, PutBucketPolicyCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cdn from '../../src/index.js'
-import { deploy } from '../../src/deploy/index.js'
 import { urlFor } from '../../src/plan/paths.js'
-import type { StoreHint } from '../../src/plan/types.js'
 import { EXAMPLES, listTree, readTree, tempDir, viteBuild } from '../helpers/build.js'
 import {
   at,
@@ -31,6 +29,7 @@ import {
   TUNING,
   writeTree,
   type Tree,
+  deploy,
 } from '../helpers/deploy.js'
 import { describeRequests, fileUploads, isToolKey, startRecordingProxy, writes, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
@@ -98,29 +97,28 @@ const lines = (requests: readonly RecordedRequest[]): string[] => describeReques
  * server sees them. The journal and the ledger are read under the lock at once,
  * so those two may arrive in either order.
  */
-function oneChunkSequence(prefix: string, chunk: string, conditionalWrites: boolean): string[] {
+function oneChunkSequence(prefix: string, chunk: string): string[] {
   const tool = (name: string) => `${prefix}.cdn-deploy/${name}`
   return [
     `GET ${tool('ledger.json')} 200`, // before locking; a no-op deploy stops here
-    ...(conditionalWrites
-      ? [`PUT ${tool('lock')} 200`] // If-None-Match: *, on the ledger's word that the store honours it
-      : [`GET ${tool('lock')} 404`, `PUT ${tool('lock')} 200`, `PUT ${tool('lock')} 200`, `GET ${tool('lock')} 200`]), // read, create, probe (ignored), check
+    `GET ${tool('lock')} 404`,
+    `PUT ${tool('lock')} 200`, // If-None-Match: *
     `GET ${tool('journal.json')} 404`,
     `GET ${tool('ledger.json')} 304`, // If-None-Match: nobody committed since
     `PUT ${prefix}${chunk} 200`,
     `PUT ${prefix}index.html 200`,
-    `PUT ${tool('ledger.json')} 200`, // the commit (If-Match where honoured)
-    ...(conditionalWrites ? [] : [`GET ${tool('lock')} 200`]),
-    `DELETE ${tool('lock')} 204`, // If-Match on our own ETag where honoured
+    `PUT ${tool('ledger.json')} 200`, // the commit, If-Match the version read
+    `GET ${tool('lock')} 200`,
+    `DELETE ${tool('lock')} 204`, // If-Match the lock as read, where honoured
   ]
 }
 
 const SERVERS = [
-  { name: 's3rver', start: startS3rver, conditionalWrites: false },
-  { name: 'moto', start: startMoto, conditionalWrites: true },
+  { name: 's3rver', start: startS3rver },
+  { name: 'moto', start: startMoto },
 ] as const
 
-describe.each(SERVERS)('deploy on $name', ({ start, conditionalWrites }) => {
+describe.each(SERVERS)('deploy on $name', ({ start }) => {
   let server: S3TestServer
   let proxy: RecordingProxy
   const client = () => server.client
@@ -251,69 +249,26 @@ describe.each(SERVERS)('deploy on $name', ({ start, conditionalWrites }) => {
       'robots.txt': 'User-agent: *',
     })
 
-    it(`costs ${conditionalWrites ? 8 : 12} requests, in this order`, async () => {
+    it('costs 10 requests, in this order', async () => {
       const dir = await fixture(site('app-Aa11Bb22.js'), 'seq')
       await run(dir, prefix)
-      const hint = (await readLedgerObject(client(), server.bucket, prefix))!.store
-      expect(hint).toEqual({ endpoint: proxy.endpoint, conditionalWrites, checked: expect.any(String) })
-
       await rewrite(dir, site('app-Cc33Dd44.js'))
       proxy.clear()
       const report = await run(dir, prefix, { now: at(1) })
       expect(report.uploaded.files.map((f) => f.rel)).toEqual(['assets/app-Cc33Dd44.js', 'index.html'])
       const seen = lines(proxy.requests)
       // The two reads under the lock go out together: compare them as a set.
-      const reads = conditionalWrites ? [2, 4] : [5, 7]
-      const sorted = [...seen.slice(0, reads[0]), ...seen.slice(...reads).sort(), ...seen.slice(reads[1])]
-      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js', conditionalWrites))
-      expect(proxy.requests.length).toBeLessThanOrEqual(conditionalWrites ? 8 : 12)
+      const sorted = [...seen.slice(0, 3), ...seen.slice(3, 5).sort(), ...seen.slice(5)]
+      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js'))
+      expect(proxy.requests.length).toBe(10)
 
       const header = (method: string, name: string, h: string) => proxy.requests.find((r) => r.method === method && r.key === `${prefix}.cdn-deploy/${name}`)?.headers[h]
       const ledgerEtag = proxy.requests.find((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/ledger.json` && r.status === 304)!.headers['if-none-match']
       expect(ledgerEtag).toMatch(/^"[0-9a-f]{32}"$/)
-      if (conditionalWrites) {
-        expect(header('PUT', 'lock', 'if-none-match')).toBe('*')
-        expect(header('PUT', 'ledger.json', 'if-match')).toBe(ledgerEtag)
-        expect(header('DELETE', 'lock', 'if-match')).toMatch(/^"[0-9a-f]{32}"$/)
-      } else {
-        // Conditions this store ignores are not sent where they would only pretend.
-        expect(header('PUT', 'ledger.json', 'if-match')).toBeUndefined()
-        expect(header('DELETE', 'lock', 'if-match')).toBeUndefined()
-      }
-      // The hint is kept (moto: taken on its word, so its check time too).
-      const after = (await readLedgerObject(client(), server.bucket, prefix))!.store
-      expect(after).toEqual(conditionalWrites ? hint : { ...hint, checked: expect.any(String) })
+      expect(header('PUT', 'lock', 'if-none-match')).toBe('*')
+      expect(header('PUT', 'ledger.json', 'if-match')).toBe(ledgerEtag)
+      expect(header('DELETE', 'lock', 'if-match')).toMatch(/^"[0-9a-f]{32}"$/)
       expect(await listKeys(client(), server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
-    })
-
-    it.each([
-      ['learned on another endpoint', (h: StoreHint) => ({ ...h, endpoint: 'https://s3.elsewhere.example', conditionalWrites: true })],
-      ['older than a day', (h: StoreHint) => ({ ...h, conditionalWrites: true, checked: new Date(Date.now() - 25 * 3600_000).toISOString() })],
-      ['saying false', (h: StoreHint) => ({ ...h, conditionalWrites: false })],
-      ['absent (a ledger of an older version)', () => undefined],
-    ])('a hint %s is not taken: the lock reads and probes, and the commit writes what it found', async (_name, tamper) => {
-      const dir = await fixture(site('app-Ee55Ff66.js'), 'hint')
-      await run(dir, prefix)
-      const ledger = (await readLedgerObject(client(), server.bucket, prefix))!
-      const store = tamper(ledger.store!)
-      if (store) ledger.store = store
-      else delete ledger.store
-      await putPlain(client(), server.bucket, `${prefix}.cdn-deploy/ledger.json`, JSON.stringify(ledger))
-
-      await rewrite(dir, site('app-Gg77Hh88.js'))
-      proxy.clear()
-      const started = Date.now()
-      await run(dir, prefix, { now: at(2) })
-      const lockRequests = lines(proxy.requests.filter((r) => r.key === `${prefix}.cdn-deploy/lock`)).map((l) => l.replace(prefix, ''))
-      expect(lockRequests.slice(0, 4)).toEqual([
-        'GET .cdn-deploy/lock 404',
-        'PUT .cdn-deploy/lock 200',
-        `PUT .cdn-deploy/lock ${conditionalWrites ? 412 : 200}`, // the probe
-        ...(conditionalWrites ? ['DELETE .cdn-deploy/lock 204'] : ['GET .cdn-deploy/lock 200']),
-      ])
-      const hint = (await readLedgerObject(client(), server.bucket, prefix))!.store!
-      expect(hint).toMatchObject({ endpoint: proxy.endpoint, conditionalWrites })
-      expect(Date.parse(hint.checked)).toBeGreaterThanOrEqual(started - 1000)
     })
   })
 

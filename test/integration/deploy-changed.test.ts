@@ -5,8 +5,7 @@
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy } from '../../src/index.js'
-import { fixture, readLedgerObject, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
+import { fixture, readLedgerObject, removeFixtures, targetConfig, TUNING, deploy } from '../helpers/deploy.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 describe('report.changed (s3rver)', () => {

@@ -3,9 +3,9 @@
  * config receives exactly the changed mutable paths after the ledger commit.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy, resolveConfig } from '../../src/index.js'
+import { resolveConfig } from '../../src/index.js'
 import type { CdnProvider } from '../../src/providers/index.js'
-import { fixture, removeFixtures, rewrite, TUNING } from '../helpers/deploy.js'
+import { fixture, removeFixtures, rewrite, TUNING, deploy } from '../helpers/deploy.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 describe('a custom provider adapter (s3rver)', () => {

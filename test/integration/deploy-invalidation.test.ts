@@ -7,9 +7,8 @@
  */
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy } from '../../src/deploy/index.js'
 import { CdnDeployError } from '../../src/errors.js'
-import { at, fixture, getObject, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
+import { at, fixture, getObject, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree, deploy } from '../helpers/deploy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 import { createTestDistribution } from '../helpers/cloudfront.js'
 

@@ -2,23 +2,21 @@
  * The lock heartbeat on moto (which honours conditional writes): a deploy that
  * outlives its lock's lifetime keeps the lock by renewing it, and a deploy whose
  * lock is taken over stops before its commit, leaving the ledger untouched. Each
- * both on a fresh prefix (the lock reads and probes) and on one whose ledger
- * says the store honours conditions (one PUT to lock, renewals without reads).
+ * both on a fresh prefix and on one with a release already.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy } from '../../src/index.js'
-import { exists, fixture, putPlain, readLedgerObject, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
+import { exists, fixture, getObject, putPlain, readLedgerObject, removeFixtures, targetConfig, TUNING, deploy } from '../helpers/deploy.js'
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 
 const FILES = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`assets/file-${i}Ab12Cd3.js`, `export const n = ${i}`]))
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** A prefix with a ledger and the store hint already (`hinted`), or a fresh one. */
+/** A prefix with a release already (`hinted`), or a fresh one. */
 const VARIANTS = [
   { name: 'a fresh prefix', hinted: false },
-  { name: 'a prefix whose ledger has the store hint', hinted: true },
+  { name: 'a prefix with a release', hinted: true },
 ] as const
 
 describe('deploy lock heartbeat (moto)', () => {
@@ -37,12 +35,11 @@ describe('deploy lock heartbeat (moto)', () => {
   const isFilePut = (key: string | undefined, method: string) => method === 'PUT' && !!key && key.includes('assets/')
   const lockPuts = () => proxy.requests.filter((r) => r.method === 'PUT' && r.key?.endsWith('.cdn-deploy/lock'))
 
-  /** A deploy of one small file first, so the ledger (and its hint) exists. */
+  /** A deploy of one small file first, so the ledger exists. */
   async function prepare(prefix: string, hinted: boolean): Promise<number> {
     if (!hinted) return 0
     const dir = await fixture({ 'robots.txt': 'User-agent: *' }, 'first')
     await deploy({ dir, config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }), storage: TUNING, commit: 'first', env: {} })
-    expect((await readLedgerObject(server.client, server.bucket, prefix))!.store).toMatchObject({ endpoint: proxy.endpoint, conditionalWrites: true })
     return 1
   }
 
@@ -59,18 +56,11 @@ describe('deploy lock heartbeat (moto)', () => {
     const report = await deploy({ dir, config, storage: TUNING, lockTtlMs: 600, commit: 'test', env: {} })
     proxy.onRequest = undefined
     expect(report.committed).toBe(true)
-    const lockGets = proxy.requests.filter((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/lock`)
-    if (hinted) {
-      // One create, then renewals: each one PUT with If-Match on the ETag of the last.
-      const [create, ...renewals] = lockPuts()
-      expect(create!.headers['if-none-match']).toBe('*')
-      expect(renewals.length).toBeGreaterThanOrEqual(2)
-      expect(renewals.every((r) => r.status === 200 && /^"[0-9a-f]{32}"$/.test(String(r.headers['if-match'])))).toBe(true)
-      expect(lockGets).toEqual([])
-    } else {
-      // Acquire (create + the conditional-write probe) plus at least two renewals.
-      expect(lockPuts().length).toBeGreaterThanOrEqual(4)
-    }
+    // One create, then renewals: each one PUT with If-Match on the ETag just read.
+    const [create, ...renewals] = lockPuts()
+    expect(create!.headers['if-none-match']).toBe('*')
+    expect(renewals.length).toBeGreaterThanOrEqual(2)
+    expect(renewals.every((r) => r.status === 200 && /^"[0-9a-f]{32}"$/.test(String(r.headers['if-match'])))).toBe(true)
     // Released, not left to expire: the last lock request deletes it.
     expect(proxy.requests.filter((r) => r.key === `${prefix}.cdn-deploy/lock`).at(-1)).toMatchObject({ method: 'DELETE', status: 204 })
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
@@ -127,5 +117,37 @@ describe('deploy lock heartbeat (moto)', () => {
     expect(commit).toMatchObject({ status: 412 })
     expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(theirs)
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/journal.json`)).toBe(false)
+  })
+
+  it('a deploy stalled past its lock lifetime stops before its next page write: the release that took over stays served', async () => {
+    const prefix = 'stalled/'
+    const lockKey = `${prefix}.cdn-deploy/lock`
+    const asset = 'assets/app-Aa11Bb22.js'
+    const build = (who: string) => ({ [asset]: 'app()', 'index.html': `<p>${who}</p>` })
+    // A: through the proxy, which freezes it once its first upload starts: that
+    // upload and every lock request it makes (the renewals) wait, as if the machine slept.
+    let frozen = false
+    let thaw!: () => void
+    const thawed = new Promise<void>((resolve) => (thaw = resolve))
+    proxy.onRequest = async (r) => {
+      if (r.method === 'PUT' && r.key === prefix + asset) frozen = true
+      if (!frozen) return
+      if (r.key === prefix + asset) await thawed
+      // The renewals answer a moment after the upload: the page write would go first without a fence.
+      if (r.key === lockKey) await thawed.then(() => sleep(300))
+    }
+    const a = deploy({ dir: await fixture(build('A'), 'stalled-a'), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, lockTtlMs: 1000, commit: 'A', env: {} })
+    const failed = a.then(() => undefined, (e: Error) => e)
+    while (!frozen) await sleep(20)
+    // B, straight to the server: A's lock expires unrenewed, B takes it over and commits its release.
+    await sleep(1300)
+    const b = await deploy({ dir: await fixture(build('B'), 'stalled-b'), config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix }), storage: TUNING, commit: 'B', env: {} })
+    expect(b.committed).toBe(true)
+    thaw()
+    const error = await failed
+    proxy.onRequest = undefined
+    expect((await getObject(server.client, server.bucket, `${prefix}index.html`))!.bytes.toString()).toBe('<p>B</p>')
+    expect(String(error)).toMatch(/\[lock\] lost s3:\/\/lock-heartbeat\/stalled\/\.cdn-deploy\/lock: it was deleted/)
+    expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual(['B'])
   })
 })

@@ -8,8 +8,9 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { brotliDecompressSync, gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy, resolveConfig } from '../../src/index.js'
+import { resolveConfig } from '../../src/index.js'
 import { tempDir } from '../helpers/build.js'
+import { deploy } from '../helpers/deploy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 const FILES: Record<string, string> = {

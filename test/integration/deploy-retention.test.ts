@@ -6,8 +6,7 @@
  * that already holds the files adopts them instead of uploading them again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy, type DeployOptions } from '../../src/deploy/index.js'
-import { at, exists, fixture, getObject, listKeys, putPlain, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
+import { at, exists, fixture, getObject, listKeys, putPlain, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree, deploy, type TestDeployOptions as DeployOptions } from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, writes, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 

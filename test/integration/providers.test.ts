@@ -124,21 +124,26 @@ describe('CloudFront against moto_server', () => {
     expect(await submitted(result.ids[0]!)).toEqual(['/app', '/app/', '/app/docs', '/app/docs/*', '/app/index.html'])
   })
 
-  it('a retried deploy of the same release creates no second invalidation; another release does', async () => {
+  it('each purge is one CreateInvalidation per batch, under a CallerReference of its own', async () => {
+    const reference = async (id: string) => {
+      // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetInvalidation.html
+      const out = await cf.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: id }))
+      return out.Invalidation?.InvalidationBatch?.CallerReference
+    }
     const paths = plan(['index.html', 'about/index.html']).paths
     const before = (await invalidations()).length
-    const first = await provider.invalidate(paths, { release: 'r-retry', publicBase: PUBLIC_BASE })
-    const again = await provider.invalidate(paths, { release: 'r-retry', publicBase: PUBLIC_BASE })
-    expect(again.ids).toEqual(first.ids)
-    expect(again.requests).toBe(0)
-    expect((await invalidations()).length).toBe(before + 1)
-    // A later release changing the same files must purge again.
-    const next = await provider.invalidate(paths, { release: 'r-retry-2', publicBase: PUBLIC_BASE })
-    expect(next.ids[0]).not.toBe(first.ids[0])
+    const first = await provider.invalidate(paths, { release: 'r-again', publicBase: PUBLIC_BASE })
+    // The same paths for the same release again (the next deploy retrying pending paths): a new purge.
+    const again = await provider.invalidate(paths, { release: 'r-again', publicBase: PUBLIC_BASE })
+    expect([first.requests, again.requests]).toEqual([1, 1])
+    expect(again.ids[0]).not.toBe(first.ids[0])
     expect((await invalidations()).length).toBe(before + 2)
+    const refs = [await reference(first.ids[0]!), await reference(again.ids[0]!)]
+    expect(refs[0]).toMatch(/^cdn-deploy:r-again:0:[0-9a-f-]{36}$/)
+    expect(refs[1]).not.toBe(refs[0])
   })
 
-  it('splits more than 3,000 paths into batches, and a retry resubmits none of them', async () => {
+  it('splits more than 3,000 paths into batches', async () => {
     const rels = Array.from({ length: 3500 }, (_, i) => `bulk/f${i}.txt`)
     const paths = planInvalidation(rels, PUBLIC_BASE, { maxPaths: 10_000 }).paths
     const before = (await invalidations()).length
@@ -146,8 +151,6 @@ describe('CloudFront against moto_server', () => {
     expect(result.requests).toBe(2)
     expect((await submitted(result.ids[0]!)).length).toBe(3000)
     expect((await submitted(result.ids[1]!)).length).toBe(500)
-    const retry = await provider.invalidate(paths, { release: 'r-bulk', publicBase: PUBLIC_BASE })
-    expect(retry).toMatchObject({ ids: result.ids, requests: 0 })
     expect((await invalidations()).length).toBe(before + 2)
   })
 
@@ -181,7 +184,6 @@ describe('CloudFront busy distribution (scripted client)', () => {
       send: async (command: { constructor: { name: string }; input: Record<string, unknown> }) => {
         const name = command.constructor.name
         calls.push({ command: name, input: command.input })
-        if (name === 'ListInvalidationsCommand') return { InvalidationList: { Items: [] } }
         if (name === 'CreateInvalidationCommand') {
           if (calls.filter((c) => c.command === name).length <= failures) throw busy()
           return { Invalidation: { Id: 'I-OK', Status: 'InProgress' } }

@@ -271,7 +271,7 @@ describe('resolveConfig: resolution', () => {
       domain: DOMAIN,
       prefix: DEFAULTS.prefix,
       publicBase: 'https://cdn.example.com/',
-      storage: { bucket: BUCKET, forcePathStyle: false, accelerate: false },
+      storage: { bucket: BUCKET, forcePathStyle: false, accelerate: false, statePrefix: '.cdn-deploy/' },
       provider: { type: 'none' },
       invalidate: { purgeEverything: false },
       precompress: { gzip: false, brotli: false },
@@ -364,7 +364,7 @@ describe('resolveConfig: resolution', () => {
       expect(config.mode).toBe('staging')
       expect(config.domain).toBe('https://cdn-staging.example.com')
       expect(config.publicBase).toBe('https://cdn-staging.example.com/app/')
-      expect(config.storage).toEqual({ bucket: 'example-assets-staging', region: 'eu-west-1', forcePathStyle: false, accelerate: false })
+      expect(config.storage).toEqual({ bucket: 'example-assets-staging', region: 'eu-west-1', forcePathStyle: false, accelerate: false, statePrefix: 'app/.cdn-deploy/' })
       expect(config.provider).toEqual({ type: 'cloudfront', distributionId: 'E2EXAMPLE1234', wait: true })
       expect(config.retain).toEqual({ releases: 5, days: 1 })
       expect(config.minify).toEqual({ js: false, css: true, public: true })
@@ -543,6 +543,25 @@ describe('precompress', () => {
     [{ zstd: true }, 'precompress.zstd: unknown option'],
   ])('rejects %j', (precompress, message) => {
     expect(() => resolveConfig({ file: { ...BASE, precompress }, env: {} })).toThrow(message)
+  })
+})
+
+describe('storage.statePrefix', () => {
+  const BASE = { domain: 'https://cdn.example.com', prefix: 'app/', storage: { bucket: BUCKET } }
+  it.each([
+    [undefined, 'app/.cdn-deploy/'],
+    ['_cdn-deploy/app', '_cdn-deploy/app/'],
+    ['app/_state/', 'app/_state/'],
+  ])('resolves %j to %j', (statePrefix, expected) => {
+    const storage = { ...BASE.storage, ...(statePrefix === undefined ? {} : { statePrefix }) }
+    expect(resolveConfig({ file: { ...BASE, storage }, env: {} }).storage.statePrefix).toBe(expected)
+  })
+  it.each([
+    ['/state', 'storage.statePrefix: "/state" must not start with "/"'],
+    ['app/', 'storage.statePrefix: "app/" must name a folder of its own'],
+    ['', 'storage.statePrefix: "" must name a folder of its own'],
+  ])('rejects %j', (statePrefix, message) => {
+    expect(() => resolveConfig({ file: { ...BASE, storage: { ...BASE.storage, statePrefix } }, env: {} })).toThrow(message)
   })
 })
 

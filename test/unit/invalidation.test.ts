@@ -13,7 +13,8 @@ import {
   planInvalidation,
 } from '../../src/plan/invalidation.js'
 import { browserUrl, cloudflarePrefix, cloudFrontBatches, encodeCloudFrontPath, urlVariants } from '../../src/plan/invalidation-encoding.js'
-import { callerReference, normalizeStatus, waitTimeoutMs } from '../../src/providers/cloudfront.js'
+import { callerReference, normalizeStatus } from '../../src/providers/cloudfront.js'
+import { waitTimeoutMs } from '../../src/providers/types.js'
 import { resolveHeaders } from '../../src/providers/generic.js'
 import { isCustomProvider, retryAfterMs } from '../../src/providers/types.js'
 import { CdnDeployError } from '../../src/errors.js'
@@ -212,10 +213,10 @@ describe('cloudFrontBatches: within 3,000 paths and 15 wildcards each', () => {
 })
 
 describe('adapter helpers', () => {
-  it('callerReference: same release, batch and paths → same; any difference → different', () => {
-    const a = callerReference('r1', 0, ['/a', '/b'])
-    expect(callerReference('r1', 0, ['/a', '/b'])).toBe(a)
-    expect(new Set([a, callerReference('r2', 0, ['/a', '/b']), callerReference('r1', 1, ['/a', '/b']), callerReference('r1', 0, ['/a'])]).size).toBe(4)
+  it('callerReference: unique per call (a purge repeated on purpose is a new request), naming release and batch', () => {
+    const refs = [callerReference('r1', 0), callerReference('r1', 0), callerReference('r1', 1), callerReference('r2', 0)]
+    expect(new Set(refs).size).toBe(4)
+    expect(refs[2]).toMatch(/^cdn-deploy:r1:1:[0-9a-f-]{36}$/)
   })
 
   it.each([

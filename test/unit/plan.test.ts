@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { CdnDeployError } from '../../src/errors.js'
 import { contentTypeFor } from '../../src/plan/content-type.js'
-import { createPlan, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, uploadRequests, type PlanOptions } from '../../src/plan/plan.js'
+import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
+import { MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, uploadRequests } from '../../src/storage/limits.js'
 import { looksHashed, type CacheRule } from '../../src/plan/rules.js'
 import type { DeployPlan, Ledger, LocalFile, Release } from '../../src/plan/types.js'
 
@@ -150,13 +151,13 @@ describe('createPlan: ledger, stats and contracts', () => {
     expect(plan.ledger.releases.map((r) => r.id)).toEqual(['r1', 'r-next'])
   })
 
-  it('estimates requests: ledger GET + PUTs (multipart from 16 MiB, in 8 MiB parts) + delete batches + commit + clear + lock + reads under it', () => {
+  it('estimates the requests the plan knows: PUTs (multipart from 16 MiB, in 8 MiB parts) + delete batches + commit + clear (lock and bookkeeping apart)', () => {
     const big = file('video.mp4', 'v', 2 * MULTIPART_PART_SIZE + 1) // 3 parts + create + complete
     expect(uploadRequests(MULTIPART_THRESHOLD - 1)).toBe(1)
     expect(uploadRequests(MULTIPART_THRESHOLD)).toBe(2 + 2)
     const plan = createPlan([file('a.js'), big], history([0], 'r1'), options({ retain: { releases: 0, days: 0 } }))
-    expect(plan.stats).toEqual({ uploadCount: 2, uploadBytes: big.size + file('a.js').size, skipCount: 0, deleteCount: 2, requests: 1 + 1 + 5 + 1 + 1 + 1 + 2 + 2 })
-    expect(createPlan(V1, deployed(V1), options()).stats.requests).toBe(6) // if run: GET, commit, lock×2, journal + ledger under the lock
+    expect(plan.stats).toEqual({ uploadCount: 2, uploadBytes: big.size + file('a.js').size, skipCount: 0, deleteCount: 2, requests: 1 + 5 + 1 + 1 + 1 })
+    expect(createPlan(V1, deployed(V1), options()).stats.requests).toBe(1) // if run: the commit
   })
 
   it('is deterministic and pure: same input → deep-equal plan, inputs untouched', () => {
@@ -196,11 +197,12 @@ describe('createPlan: ledger, stats and contracts', () => {
 
   it.each([
     { name: 'an escaping path', local: [file('../x.js')], ledger: undefined, message: /refusing "..\/x.js"/ },
-    { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /holds the deploy ledger/ },
+    { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /\.cdn-deploy\/ holds the deploy's own state/ },
+    { name: 'a file in a state dir inside the prefix', local: [file('_state/ledger.json')], ledger: undefined, message: /_state\/ holds the deploy's own state/, stateDir: '_state/' },
     { name: 'a duplicate', local: [file('a.js'), file('a.js')], ledger: undefined, message: /listed twice/ },
     { name: 'a newer ledger', local: [], ledger: { ...deployed(V1), version: 2 } as unknown as Ledger, message: /version 2/ },
-  ])('refuses $name', ({ local, ledger, message }) => {
-    const run = () => createPlan(local, ledger, options())
+  ])('refuses $name', ({ local, ledger, message, stateDir }) => {
+    const run = () => createPlan(local, ledger, options(stateDir ? { stateDir } : {}))
     expect(run).toThrow(CdnDeployError)
     expect(run).toThrow(message)
   })

@@ -1,7 +1,8 @@
 /**
- * Bounded concurrency with fail-fast: at most `concurrency` workers in flight;
- * the first failure aborts the shared signal so no new work starts, waits for
- * what is in flight to settle, then rethrows that first failure.
+ * The one concurrency pool (uploads, parts, the scan's hashing, verify's
+ * fetches). Bounded concurrency with fail-fast: at most `concurrency` workers in
+ * flight; the first failure aborts the shared signal so no new work starts,
+ * waits for what is in flight to settle, then rethrows that first failure.
  */
 export async function runPool<T>(
   items: readonly T[],
@@ -32,4 +33,12 @@ export async function runPool<T>(
   }
   if (failure) throw failure.error
   if (outer?.aborted) throw outer.reason
+}
+
+/** `runPool` that collects each worker's result, in the order of `items`. */
+export async function mapPool<T, R>(items: readonly T[], concurrency: number, worker: (item: T, signal: AbortSignal) => Promise<R>, outer?: AbortSignal): Promise<R[]> {
+  const results = new Array<R>(items.length)
+  const indexed = items.map((item, index) => ({ item, index }))
+  await runPool(indexed, concurrency, async ({ item, index }, signal) => void (results[index] = await worker(item, signal)), outer)
+  return results
 }
