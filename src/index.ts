@@ -29,7 +29,7 @@ export type {
 export { resolveConfig, type ResolveInput } from './config/resolve.js'
 export { loadConfigFile } from './config/load.js'
 export { CdnDeployError } from './errors.js'
-export { MANIFEST_PATH, readBuildManifest, type CdnManifest, type ManifestEntry, type ManifestFile } from './build/manifest.js'
+export { MANIFEST_PATH, readBuildManifest, type CdnManifest, type ManifestEntry, type ManifestFile } from './emit/manifest.js'
 export { CACHE } from './plan/rules.js'
 export { deploy, type DeployOptions } from './deploy/lazy.js'
 export type { DeployReport } from './deploy/report.js'

@@ -5,9 +5,9 @@
  * Ctrl-C stops cleanly: in-flight uploads settle, the lock is released, and the
  * previous release stays whole; a second Ctrl-C exits at once.
  */
-import type { CdnManifest } from '../build/manifest.js'
+import type { CdnManifest } from '../emit/manifest.js'
 import type { ResolvedCdnConfig } from '../config/types.js'
-import { readBuildManifest } from '../build/manifest.js'
+import { readBuildManifest } from '../emit/manifest.js'
 import type { DeployOptions } from '../deploy/index.js'
 import { deploy } from '../deploy/lazy.js'
 import { createConsoleReporter } from '../deploy/progress.js'

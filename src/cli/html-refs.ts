@@ -12,7 +12,7 @@
  * uses, and a skip over raw-text elements (`<script>` bodies, `<style>`…) so a
  * `<img src>` inside a JS string is not taken for a reference.
  */
-import { readAttributes } from '../build/html-sri.js'
+import { readAttributes } from '../emit/html-sri.js'
 
 /** What the response must be for the reference to work (checked on its Content-Type). */
 export type RefKind = 'script' | 'style' | 'image' | 'manifest' | 'any'

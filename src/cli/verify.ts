@@ -11,8 +11,8 @@
  * Exit 1 on any mismatch, each one listed.
  */
 import { readFile } from 'node:fs/promises'
-import type { CdnManifest } from '../build/manifest.js'
-import { readBuildManifest } from '../build/manifest.js'
+import type { CdnManifest } from '../emit/manifest.js'
+import { readBuildManifest } from '../emit/manifest.js'
 import { runPool } from '../pool.js'
 import { CdnDeployError } from '../errors.js'
 import { urlFor } from '../plan/paths.js'

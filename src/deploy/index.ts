@@ -10,8 +10,8 @@
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import type { CdnManifest } from '../build/manifest.js'
-import { releaseId } from '../build/hash.js'
+import type { CdnManifest } from '../emit/manifest.js'
+import { releaseId } from '../emit/hash.js'
 import { loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'

@@ -6,7 +6,7 @@ export type {
   CdnManifest as RuntimeManifest,
   ManifestEntry as RuntimeManifestEntry,
   ManifestFile as RuntimeManifestFile,
-} from '../build/manifest-types.js'
+} from '../emit/manifest-types.js'
 
 /** The value of a `crossorigin` attribute, or `false` to leave it out. */
 export type CrossOrigin = 'anonymous' | 'use-credentials' | false

@@ -4,15 +4,15 @@
  * bundler left raw (plain Rollup), emit hashed copies of public files, add SRI
  * to HTML (and the chunk-reload script, with `reloadOnChunkError`), and write
  * the CDN manifest from the final bytes. Each hook gathers inputs and calls a
- * pure module; the work itself lives in src/build.
+ * pure module; the work itself lives in src/emit.
  */
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import type { Plugin } from 'vite'
-import { sri } from '../build/hash.js'
-import { addSriToHtml } from '../build/html-sri.js'
-import { createManifest, MANIFEST_PATH, type OutputFileInput } from '../build/manifest.js'
-import { looksMinified, minifyCss, minifyJs } from '../build/minify.js'
+import { sri } from '../emit/hash.js'
+import { addSriToHtml } from '../emit/html-sri.js'
+import { createManifest, MANIFEST_PATH, type OutputFileInput } from '../emit/manifest.js'
+import { looksMinified, minifyCss, minifyJs } from '../emit/minify.js'
 import { isHtml } from '../plan/content-type.js'
 import { urlFor } from '../plan/paths.js'
 import { describeBundle, isAsset, isChunk, type Bundle } from './bundle.js'

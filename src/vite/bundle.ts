@@ -6,7 +6,7 @@
 import { relative } from 'node:path'
 import { looksHashed } from '../plan/rules.js'
 import { isHtml } from '../plan/content-type.js'
-import type { ChunkInput, OutputFileInput } from '../build/manifest.js'
+import type { ChunkInput, OutputFileInput } from '../emit/manifest.js'
 
 /** The parts of an output chunk we read (the same in Rollup 4 and Rolldown). */
 export interface BundleChunk {

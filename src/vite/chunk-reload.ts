@@ -7,7 +7,7 @@
  * frameworks render their own: there the build says so once and points at the
  * runtime's `chunkReloadScript()`.
  */
-import type { ManifestCsp } from '../build/manifest.js'
+import type { ManifestCsp } from '../emit/manifest.js'
 import { isHtml } from '../plan/content-type.js'
 import { CHUNK_RELOAD_CSP_HASH, CHUNK_RELOAD_SCRIPT } from '../runtime/chunk-reload.js'
 import { isAsset, type Bundle } from './bundle.js'

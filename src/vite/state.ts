@@ -9,7 +9,7 @@
  * Map rather than Vite's `perEnvironmentState`: that is a runtime import from
  * vite, which plain Rollup users do not have.)
  */
-import type { CdnManifest } from '../build/manifest.js'
+import type { CdnManifest } from '../emit/manifest.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
 import { findConfigFile, loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import { dirname, join, resolve } from 'node:path'
-import { createManifest } from '../../src/build/manifest.js'
+import { createManifest } from '../../src/emit/manifest.js'
 
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/index.js')
 

@@ -7,7 +7,7 @@ import { mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { CdnManifest } from '../../src/build/manifest.js'
+import type { CdnManifest } from '../../src/emit/manifest.js'
 import { scanDir } from '../../src/deploy/scan.js'
 import { CdnDeployError } from '../../src/errors.js'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { addSriToHtml, readAttributes } from '../../src/build/html-sri.js'
+import { addSriToHtml, readAttributes } from '../../src/emit/html-sri.js'
 
 const BASE = 'https://cdn.example.com/app/'
 const JS = `${BASE}assets/index-DnNdBZve.js`

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { releaseId, sha256Hex, sri } from '../../src/build/hash.js'
-import { MANIFEST_PATH, MANIFEST_VERSION, createManifest, type CreateManifestInput, type OutputFileInput } from '../../src/build/manifest.js'
+import { releaseId, sha256Hex, sri } from '../../src/emit/hash.js'
+import { MANIFEST_PATH, MANIFEST_VERSION, createManifest, type CreateManifestInput, type OutputFileInput } from '../../src/emit/manifest.js'
 import { CACHE } from '../../src/plan/rules.js'
 
 const BASE = 'https://cdn.example.com/app/'

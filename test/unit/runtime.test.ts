@@ -73,7 +73,7 @@ const u = (rel: string) => BASE + rel
 const sriOf = (rel: string) => `sha384-${rel.replace(/\W/g, '')}`
 const link = (rel: string) => ({ href: u(rel), integrity: sriOf(rel), crossorigin: 'anonymous' })
 
-it('keeps the same manifest shape as the build writes (src/build/manifest.ts)', () => {
+it('keeps the same manifest shape as the build writes (src/emit/manifest.ts)', () => {
   expectTypeOf<RuntimeManifest>().toEqualTypeOf<CdnManifest>()
 })
 
