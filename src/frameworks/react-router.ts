@@ -43,11 +43,9 @@ import type { Plugin, ResolvedConfig } from 'vite'
 import { MANIFEST_PATH, readBuildManifest } from '../emit/manifest.js'
 import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { listFiles } from '../vite/build-plugin.js'
-import { deployDir } from '../vite/deploy-plugin.js'
-import type { PluginState } from '../vite/state.js'
-import { topology } from './shared.js'
-import type { ViteFramework } from './vite.js'
+import { listFiles } from '../walk.js'
+import { deployFinalOutput, topology } from './shared.js'
+import type { FrameworkHost, ViteFramework } from './types.js'
 
 /** The part of React Router's resolved config (deep-frozen) that matters here. */
 export interface RouterConfig {
@@ -148,7 +146,7 @@ export async function flattenBasename(client: string, basename: string): Promise
 }
 
 /** Move the prerendered pages out of `<pages>/<basename>/`, and say so when there were any. */
-async function flattenPages(state: PluginState, root: string, pages: string, basename: string): Promise<void> {
+async function flattenPages(state: FrameworkHost, root: string, pages: string, basename: string): Promise<void> {
   const moved = await flattenBasename(pages, basename)
   if (moved.length > 0) {
     state.info(`[cdn-deploy] React Router wrote ${moved.length} prerendered file${moved.length === 1 ? '' : 's'} under ${relative(root, pages)}${basename.replace(/\/?$/, '/')} (its basename; remix-run/react-router#14587): moved them up to where their URLs under ${state.config!.publicBase} point`)
@@ -175,7 +173,7 @@ export async function routesUnder(client: string, basename: string): Promise<boo
  * would not be here); the client one ran in another `cdn()` instance, so its
  * manifest is read from disk, and must have been written in this build.
  */
-async function deployLegacy(state: PluginState, router: RouterConfig, client: string, basename: string, since: number): Promise<void> {
+async function deployLegacy(state: FrameworkHost, router: RouterConfig, client: string, basename: string, since: number): Promise<void> {
   const config = state.config
   if (!state.active || !config) return
   const dir = relative(process.cwd(), client) || '.'
@@ -187,7 +185,7 @@ async function deployLegacy(state: PluginState, router: RouterConfig, client: st
   if (!router.ssr && !(await routesUnder(client, basename))) {
     return state.info(`[cdn-deploy] not deploying: React Router's SPA page in ${dir} does not route under the basename ${JSON.stringify(basename)} (this React Router version did not take it from cdn()); add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true }`)
   }
-  await deployDir(state, client, manifest)
+  await deployFinalOutput(client, config, state.projectRoot, state, manifest)
 }
 
 /** React Router's own plugin (framework mode; the RSC plugin, `react-router/rsc`, is another). */

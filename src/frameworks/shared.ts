@@ -6,6 +6,7 @@
  * functions, so this package needs none of them installed.
  */
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
+import type { CdnManifest } from '../emit/manifest.js'
 import { findConfigFile, loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
 import type { DeployReport } from '../deploy/report.js'
@@ -36,10 +37,14 @@ export function topology(config: ResolvedCdnConfig): { kind: 'site'; base: strin
   return { kind: 'site', base: new URL(config.publicBase).pathname }
 }
 
-/** Deploy the framework's final output once, with the console progress, and log the summary. */
-export async function deployFinalOutput(dir: string, config: ResolvedCdnConfig, root: string, log: IntegrationLog): Promise<DeployReport> {
+/**
+ * Deploy the final output once, with the console progress, and log the summary.
+ * `manifest`: the client build's, whose paths are those of `dir` (frameworks copy
+ * the client files under the same paths); without it `<dir>/.vite/` is read.
+ */
+export async function deployFinalOutput(dir: string, config: ResolvedCdnConfig, root: string, log: IntegrationLog, manifest?: CdnManifest): Promise<DeployReport> {
   const [{ deploy }, { createConsoleReporter }, { summaryText }] = await Promise.all([import('../deploy/lazy.js'), import('../deploy/progress.js'), import('../deploy/report.js')])
-  const report = await deploy({ dir, config, root, reporter: createConsoleReporter() })
+  const report = await deploy({ dir, config, root, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter() })
   log.info(summaryText(report))
   return report
 }

@@ -19,7 +19,7 @@ import { resolve } from 'node:path'
 import type { Plugin } from 'vite'
 import { CdnDeployError } from '../errors.js'
 import type { ResolvedCdnConfig } from '../config/types.js'
-import type { ViteFramework } from './vite.js'
+import type { ViteFramework } from './types.js'
 
 interface KitBuilder {
   writeClient(dest: string, ...rest: unknown[]): unknown

@@ -4,29 +4,13 @@
  * `base` behind its back), where the final output is, and who deploys it.
  * The engine below (src/deploy/) does not know frameworks exist.
  */
-import type { Plugin, PluginOption, ResolvedConfig, UserConfig } from 'vite'
-import type { ResolvedCdnConfig } from '../config/types.js'
-import type { PluginState } from '../vite/state.js'
+import type { Plugin, PluginOption, UserConfig } from 'vite'
+import type { ViteFramework } from './types.js'
 import { reactRouter } from './react-router.js'
 import { svelteKit } from './sveltekit.js'
 import { vitePress } from './vitepress.js'
 
-export interface ViteFramework {
-  name: string
-  /**
-   * Who deploys: `self` — the adapter, from the framework's own last hook;
-   * `buildApp` — the plugin at the end of Vite's buildApp, from `finalDir`;
-   * `integration` — not the Vite plugin: the framework's integration (Astro, Nuxt)
-   *   or the CLI after the build, which `hint` names.
-   */
-  deploys: 'self' | 'buildApp' | 'integration'
-  hint?: string
-  /** Config to return from the `config` hook instead of the plain-Vite `base`. */
-  config?(user: UserConfig, cdn: ResolvedCdnConfig, state: PluginState): UserConfig | undefined
-  configResolved?(resolved: ResolvedConfig, state: PluginState): void
-  /** The final output directory when it is not the client build's outDir, or why there is none. */
-  finalDir?(state: PluginState): { dir: string } | { why: string }
-}
+export type { FrameworkHost, ViteFramework } from './types.js'
 
 const integrationOnly = (name: string, hint: string): ViteFramework => ({ name, deploys: 'integration', hint })
 

@@ -20,10 +20,8 @@
 import type { Plugin, ResolvedConfig } from 'vite'
 import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { deployDir } from '../vite/deploy-plugin.js'
-import type { PluginState } from '../vite/state.js'
-import { topology } from './shared.js'
-import type { ViteFramework } from './vite.js'
+import { deployFinalOutput, topology } from './shared.js'
+import type { FrameworkHost, ViteFramework } from './types.js'
 
 /** The parts of VitePress's SiteConfig the adapter reads or changes. */
 export interface VitePressSite {
@@ -60,13 +58,13 @@ export function vitePressBase(cdn: ResolvedCdnConfig, current: string | undefine
 }
 
 /** Deploy the final output, after the user's buildEnd has succeeded. */
-async function deployFinal(state: PluginState, site: VitePressSite): Promise<void> {
+async function deployFinal(state: FrameworkHost, site: VitePressSite): Promise<void> {
   const config = state.config
   if (!state.active || !config) return
   if (!config.deploy) return state.info('[cdn-deploy] built for the CDN; not deploying (deploy: false)')
   const client = state.envs.get('client')
   if (!client?.written) return state.info(`[cdn-deploy] not deploying: the client build wrote no manifest; deploy with npx cdn-deploy deploy ${site.outDir}`)
-  await deployDir(state, site.outDir, client.manifest)
+  await deployFinalOutput(site.outDir, config, state.projectRoot, state, client.manifest)
 }
 
 /** VitePress, when its plugins are in the build. */
@@ -81,7 +79,7 @@ export function vitePress(plugins: Plugin[]): ViteFramework | undefined {
       // `user.base` is the site's base here (VitePress passes `site.base`, from its config or --base).
       return { base: vitePressBase(cdn, user.base) }
     },
-    configResolved(resolved: ResolvedConfig, state: PluginState) {
+    configResolved(resolved: ResolvedConfig, state: FrameworkHost) {
       const site = (resolved as ResolvedConfig & { vitepress?: VitePressSite }).vitepress
       if (!site || !state.config?.enabled) return
       // Vite's logger is at 'warn' under VitePress; the site's logger prints info.

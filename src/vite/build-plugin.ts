@@ -6,7 +6,7 @@
  * the CDN manifest from the final bytes. Each hook gathers inputs and calls a
  * pure module; the work itself lives in src/emit.
  */
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import { dirname, extname, join, resolve } from 'node:path'
 import type { Plugin } from 'vite'
 import { sri } from '../emit/hash.js'
@@ -20,18 +20,11 @@ import { chunkReloadCsp, withChunkReload } from './chunk-reload.js'
 import { pluginNames } from './config-plugin.js'
 import { hashedNames } from './names.js'
 import { envFor, loadResolvedConfig, type PluginState } from './state.js'
+import { listFiles } from '../walk.js'
 
 const MINIFIER = /terser|esbuild|swc|uglify|minify/i
 type ConfigContext = { environment?: { config: { root: string; publicDir: string; build: { outDir: string; copyPublicDir: boolean } } } }
 
-/** Every file under `dir`, relative, with `/` separators. */
-export async function listFiles(dir: string): Promise<string[]> {
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch(() => [])
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => join(e.parentPath ?? (e as unknown as { path: string }).path, e.name).slice(dir.length + 1).split('\\').join('/'))
-    .sort()
-}
 
 /** Client environments only: a server bundle's names and bytes are the framework's business. */
 export const clientOnly = { applyToEnvironment: (environment: { config: { consumer?: string } }) => environment.config.consumer === 'client' }

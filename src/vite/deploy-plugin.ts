@@ -12,9 +12,7 @@
  * 'post' step, so nothing is deployed either.
  */
 import type { Plugin, ViteBuilder } from 'vite'
-import { deploy } from '../deploy/lazy.js'
-import { createConsoleReporter } from '../deploy/progress.js'
-import { summaryText } from '../deploy/report.js'
+import { deployFinalOutput } from '../frameworks/shared.js'
 import { clientOnly } from './build-plugin.js'
 import { decideDeploy, type Trigger } from './decide.js'
 import { envFor, sayOnce, type EnvState, type PluginState } from './state.js'
@@ -25,8 +23,7 @@ const progressOf = (env: EnvState) => pending.get(env) ?? { unwritten: 0, wrote:
 
 /** Deploy `dir` (the final output) with the console reporter, and log the summary. */
 export async function deployDir(state: PluginState, dir: string, manifest?: EnvState['manifest']): Promise<void> {
-  const report = await deploy({ dir, config: state.config!, root: state.projectRoot, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter() })
-  state.info(summaryText(report))
+  await deployFinalOutput(dir, state.config!, state.projectRoot, { info: (m) => state.info(m), warn: (m) => state.warn(m) }, manifest)
 }
 
 /** Plugins sorted after `name` in the `buildApp` order that still run after it. */

@@ -16,7 +16,7 @@ import type { CdnPluginOptions } from '../../src/config/types.js'
 import { resolveConfig } from '../../src/config/resolve.js'
 import { MANIFEST_PATH } from '../../src/emit/manifest.js'
 import { basenameFor, flattenBasename, isLegacyBuild, reactRouter, routesUnder, viteBase, type RouterConfig } from '../../src/frameworks/react-router.js'
-import { listFiles } from '../../src/vite/build-plugin.js'
+import { listFiles } from '../../src/walk.js'
 import { createState } from '../../src/vite/state.js'
 
 const cdn = (options: CdnPluginOptions = {}) => resolveConfig({ inline: { domain: 'https://cdn.example.com', prefix: 'app/', deploy: false, ...options }, env: {} })
