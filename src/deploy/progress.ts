@@ -21,8 +21,13 @@ export interface DeployReporter {
 
 export const silentReporter: DeployReporter = {}
 
+/** Vite's log levels: `info` prints progress, `warn` only warnings, `error` and `silent` nothing. */
+export type ReporterLevel = 'info' | 'warn' | 'error' | 'silent'
+
 export interface ConsoleReporterOptions {
   stream?: NodeJS.WritableStream & { isTTY?: boolean; columns?: number }
+  /** What to print, as Vite's `logLevel` says it (the plugin passes the build's). @default 'info' */
+  level?: ReporterLevel
   /** Force live redraws on or off. @default stream.isTTY && !process.env.CI */
   live?: boolean
   /** Seconds between plain lines when not live. @default 5 */
@@ -46,6 +51,8 @@ export function formatDuration(ms: number): string {
 }
 
 export function createConsoleReporter(options: ConsoleReporterOptions = {}): DeployReporter {
+  const level = options.level ?? 'info'
+  if (level === 'silent' || level === 'error') return silentReporter
   const stream = options.stream ?? process.stderr
   const live = options.live ?? (!!stream.isTTY && !process.env.CI)
   const now = options.now ?? Date.now
@@ -81,6 +88,8 @@ export function createConsoleReporter(options: ConsoleReporterOptions = {}): Dep
     stream.write(`${message}\n`)
   }
 
+  const warn = (message: string) => print(`[cdn-deploy] warning: ${message}`)
+  if (level === 'warn') return { warn }
   return {
     start(plan) {
       totalFiles = plan.stats.uploadCount
@@ -102,6 +111,6 @@ export function createConsoleReporter(options: ConsoleReporterOptions = {}): Dep
       }
     },
     info: print,
-    warn: (message) => print(`[cdn-deploy] warning: ${message}`),
+    warn,
   }
 }

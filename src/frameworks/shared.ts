@@ -14,6 +14,8 @@ import type { DeployReport } from '../deploy/report.js'
 export interface IntegrationLog {
   info(message: string): void
   warn(message: string): void
+  /** How much deploy progress to print (Vite's `logLevel` under the plugin). @default 'info' */
+  level?: 'info' | 'warn' | 'error' | 'silent'
 }
 
 /** `cdn.config.*` at the project root (or `configFile`), resolved for the mode, inline options over the file. */
@@ -44,7 +46,7 @@ export function topology(config: ResolvedCdnConfig): { kind: 'site'; base: strin
  */
 export async function deployFinalOutput(dir: string, config: ResolvedCdnConfig, root: string, log: IntegrationLog, manifest?: CdnManifest): Promise<DeployReport> {
   const [{ deploy }, { createConsoleReporter }, { summaryText }] = await Promise.all([import('../deploy/lazy.js'), import('../deploy/progress.js'), import('../deploy/report.js')])
-  const report = await deploy({ dir, config, root, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter() })
+  const report = await deploy({ dir, config, root, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter(log.level ? { level: log.level } : {}) })
   log.info(summaryText(report))
   return report
 }

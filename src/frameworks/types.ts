@@ -19,6 +19,8 @@ export interface FrameworkHost {
   /** The plugin's log; an adapter may point it at the framework's own logger. */
   info: (message: string) => void
   warn: (message: string) => void
+  /** How much deploy progress to print (Vite's `logLevel`); an adapter that moves the log may change it. */
+  level?: 'info' | 'warn' | 'error' | 'silent'
   /** Per build environment (by name): whether its manifest was written, and the manifest. */
   readonly envs: ReadonlyMap<string, { written: boolean; manifest?: CdnManifest | undefined }>
 }

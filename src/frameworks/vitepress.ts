@@ -85,6 +85,8 @@ export function vitePress(plugins: Plugin[]): ViteFramework | undefined {
       // Vite's logger is at 'warn' under VitePress; the site's logger prints info.
       state.info = (message) => site.logger.info(message)
       state.warn = (message) => site.logger.warn(message)
+      // VitePress quiets Vite's logger to 'warn' for its own output; its site logger prints info.
+      state.level = 'info'
       if (resolved.build.ssr) {
         if (site.mpa && !wrapped.has(site)) {
           wrapped.add(site)

@@ -59,6 +59,7 @@ export function configPlugin(state: PluginState): Plugin {
       state.resolved = resolved
       state.info = (message) => resolved.logger.info(message)
       state.warn = (message) => resolved.logger.warn(message)
+      state.level = resolved.logLevel
       const viteVersion = (this as { meta?: { viteVersion?: string } } | undefined)?.meta?.viteVersion
       if (viteVersion) state.viteMajor = Number(viteVersion.split('.')[0])
       if (state.config && !state.config.enabled) sayOnce(state, '[cdn-deploy] disabled (enabled: false, or CDN_ENABLED=0): a plain build, nothing for the CDN')

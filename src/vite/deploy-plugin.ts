@@ -23,7 +23,7 @@ const progressOf = (env: EnvState) => pending.get(env) ?? { unwritten: 0, wrote:
 
 /** Deploy `dir` (the final output) with the console reporter, and log the summary. */
 export async function deployDir(state: PluginState, dir: string, manifest?: EnvState['manifest']): Promise<void> {
-  await deployFinalOutput(dir, state.config!, state.projectRoot, { info: (m) => state.info(m), warn: (m) => state.warn(m) }, manifest)
+  await deployFinalOutput(dir, state.config!, state.projectRoot, { info: (m) => state.info(m), warn: (m) => state.warn(m), ...(state.level ? { level: state.level } : {}) }, manifest)
 }
 
 /** Plugins sorted after `name` in the `buildApp` order that still run after it. */

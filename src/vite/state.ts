@@ -56,6 +56,8 @@ export interface PluginState {
   said: Set<string>
   info: (message: string) => void
   warn: (message: string) => void
+  /** Vite's `logLevel`: how much deploy progress to print. */
+  level?: 'info' | 'warn' | 'error' | 'silent'
 }
 
 /** Options an integration (Astro, Nuxt) passes to the Vite plugin it adds; not public. */

@@ -4,7 +4,9 @@
  * throwing in generateBundle or in writeBundle, under Vite and plain Rollup, or a
  * syntax error) deploys nothing, and neither does a build with CDN_DEPLOY=0.
  */
-import { cp, writeFile } from 'node:fs/promises'
+import { execFile } from 'node:child_process'
+import { cp, mkdir, rm, symlink, writeFile } from 'node:fs/promises'
+import { promisify } from 'node:util'
 import { join } from 'node:path'
 import { rollup, type Plugin as RollupPlugin } from 'rollup'
 import type { InlineConfig, Plugin } from 'vite'
@@ -153,6 +155,30 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     }
     expect(await releasesOf(prefix)).toBe(releases)
     if (says) expect(lines.join('\n')).toMatch(says)
+  })
+
+  // The deploy speaks through Vite's logger and at its level: `vite build --logLevel …` as a user runs it.
+  it.each([
+    { level: 'info', prints: true },
+    { level: 'silent', prints: false },
+  ])('`vite build --logLevel $level` deploys, and prints its progress: $prints', async ({ level, prints }) => {
+    const prefix = `log-${level}/`
+    const root = await tempDir(`basic-log-${level}`)
+    await cp(join(EXAMPLES, 'basic'), root, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) })
+    await rm(join(root, 'cdn.config.ts'))
+    await writeFile(join(root, 'cdn.config.mjs'), `export default ${JSON.stringify({ domain: 'https://cdn.example.com', prefix, storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' } })}\n`)
+    const vite = join(import.meta.dirname, '../../node_modules/vite/bin/vite.js')
+    const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', NODE_ENV: 'production', CI: '1' }
+    // The config imports the plugin by its package name: link this repo in.
+    await mkdir(join(root, 'node_modules'), { recursive: true })
+    await symlink(join(import.meta.dirname, '../..'), join(root, 'node_modules/vite-plugin-cdn-deploy'), 'dir')
+    await writeFile(join(root, 'package.json'), '{ "type": "module" }\n')
+    await writeFile(join(root, 'vite.config.js'), "import cdn from 'vite-plugin-cdn-deploy'\nexport default { plugins: [cdn()] }\n")
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [vite, 'build', '--logLevel', level], { cwd: root, env })
+    expect(await releasesOf(prefix)).toBe(1)
+    const ours = `${stdout}\n${stderr}`.split('\n').filter((line) => line.includes('[cdn-deploy]'))
+    if (prints) expect(ours.some((line) => line.includes('committing release'))).toBe(true)
+    else expect(ours).toEqual([])
   })
 })
 

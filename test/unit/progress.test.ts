@@ -55,6 +55,26 @@ describe('createConsoleReporter', () => {
   })
 })
 
+describe("createConsoleReporter at Vite's log levels", () => {
+  // What each level prints of a deploy: a step, progress, an info line, a warning.
+  it.each([
+    ['info', ['[cdn-deploy] uploading\n', '[cdn-deploy] 1/1 files · 10 B/10 B · 9.8 KiB/s\n', 'note\n', '[cdn-deploy] warning: careful\n']],
+    ['warn', ['[cdn-deploy] warning: careful\n']],
+    ['error', []],
+    ['silent', []],
+  ] as const)('%s', (level, expected) => {
+    const { chunks, stream } = fakeStream(false)
+    const r = createConsoleReporter({ stream, level, live: false, now: () => 1000 })
+    r.start?.(plan(1, 10))
+    r.step?.('uploading')
+    r.bytes?.(10)
+    r.uploaded?.(upload)
+    r.info?.('note')
+    r.warn?.('careful')
+    expect(chunks).toEqual(expected)
+  })
+})
+
 describe('formatBytes / formatDuration', () => {
   it.each([
     [0, '0 B'], [880.59, '881 B'], [1024, '1.0 KiB'], [10 * 1024, '10 KiB'], [5.5 * 1024 ** 2, '5.5 MiB'], [3 * 1024 ** 3, '3.0 GiB'],
