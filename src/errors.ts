@@ -3,7 +3,8 @@
  * user sees at once which part failed (`[cdn-deploy] [s3] …`) and a debugger can
  * still reach the SDK error underneath. Library code throws; only the CLI prints.
  */
-export type ErrorScope = 'config' | 'vite' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime'
+/** A part of the package, or a provider's `type` (the built-in ones are listed; a new provider uses its own). */
+export type ErrorScope = 'config' | 'vite' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime' | (string & {})
 
 export class CdnDeployError extends Error {
   override readonly name = 'CdnDeployError'

@@ -16,16 +16,19 @@ export type {
   CdnOptions,
   CdnPluginOptions,
   CdnUserConfig,
-  CloudFrontProviderOptions,
-  CloudflareProviderOptions,
-  GenericProviderOptions,
   MinifyOptions,
-  NoProviderOptions,
   ProviderOptions,
   ResolvedCdnConfig,
   RetainOptions,
   StorageOptions,
 } from './config/types.js'
+// The built-in providers' options by name (`ProviderOptions` is their union).
+export type { CloudFrontProviderOptions } from './providers/cloudfront.js'
+export type { CloudflareProviderOptions } from './providers/cloudflare.js'
+export type { GenericProviderOptions } from './providers/generic.js'
+export type { NoProviderOptions } from './providers/none.js'
+// For your own provider: the adapter interface (test it with vite-plugin-cdn-deploy/testing).
+export type { CdnProvider, InvalidateContext, InvalidationResult } from './providers/types.js'
 export { resolveConfig, type ResolveInput } from './config/resolve.js'
 export { loadConfigFile } from './config/load.js'
 export { CdnDeployError } from './errors.js'

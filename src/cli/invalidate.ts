@@ -8,8 +8,8 @@
 import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { basePathOf } from '../plan/invalidation.js'
-import { createInvalidator, isCustomProvider, loadProvider } from '../providers/index.js'
-import { DEFAULT_WAIT_SECONDS, waitTimeoutMs } from '../providers/types.js'
+import { createInvalidator, isCustomProvider, loadProvider, waitMsFor } from '../providers/index.js'
+import { DEFAULT_WAIT_SECONDS } from '../providers/types.js'
 import { EXIT, intFlag, loadCliConfig, output, scrub, type GlobalFlags } from './context.js'
 
 export interface InvalidateFlags extends GlobalFlags {
@@ -46,10 +46,8 @@ export function relativeToBase(input: string, publicBase: string): string {
 
 function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): number | undefined {
   if (wait === undefined || wait === false) return undefined
-  if (wait === true) {
-    const configured = !isCustomProvider(config.provider) && config.provider.type === 'cloudfront' ? config.provider.wait : undefined
-    return waitTimeoutMs(typeof configured === 'number' ? configured : true)
-  }
+  // `--wait` alone: as long as the config's own wait, else the default.
+  if (wait === true) return waitMsFor(config.provider) ?? DEFAULT_WAIT_SECONDS * 1000
   return intFlag(wait, 'wait', DEFAULT_WAIT_SECONDS) * 1000
 }
 

@@ -8,7 +8,7 @@
 import { HeadBucketCommand, ListObjectsV2Command } from '@aws-sdk/client-s3'
 import type { ResolvedCdnConfig } from '../config/types.js'
 import type { Ledger } from '../plan/types.js'
-import { isCustomProvider, loadProvider, NONE_SUMMARY, type CdnProvider } from '../providers/index.js'
+import { describeProvider, isCustomProvider, loadProvider, NONE_SUMMARY, type CdnProvider } from '../providers/index.js'
 import { errorCode, httpStatus, mapS3Error } from '../storage/errors.js'
 import type { Storage } from '../storage/index.js'
 import { EXIT, intFlag, output, resolveCliConfig, scrub, storageFor, type GlobalFlags } from './context.js'
@@ -22,24 +22,6 @@ export interface StatusFlags extends GlobalFlags {
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`
 const message = (err: unknown) => (err as Error)?.message ?? String(err)
-
-/** What the provider points at, without anything secret (a webhook URL may carry a token in its query). */
-function providerTarget(config: ResolvedCdnConfig): string {
-  const p = config.provider
-  if (isCustomProvider(p)) return `custom adapter "${p.name}"`
-  switch (p.type) {
-    case 'cloudfront':
-      return `CloudFront distribution ${p.distributionId}`
-    case 'cloudflare':
-      return `Cloudflare zone ${p.zoneId}`
-    case 'generic': {
-      const url = URL.canParse(p.url) ? new URL(p.url) : undefined
-      return `webhook ${url ? `${url.origin}${url.pathname}` : '(invalid URL)'}`
-    }
-    default:
-      return 'none'
-  }
-}
 
 async function checkBucket(storage: Storage, config: ResolvedCdnConfig): Promise<Check> {
   try {
@@ -119,7 +101,7 @@ async function checkProvider(config: ResolvedCdnConfig): Promise<{ check: Check;
     const provider = await loadProvider(p, { publicBase: config.publicBase })
     if (!provider) return { check: { name: 'provider', status: 'skip', message: NONE_SUMMARY } }
     await provider.check()
-    return { check: { name: 'provider', status: 'ok', message: `${providerTarget(config)} reachable` }, provider }
+    return { check: { name: 'provider', status: 'ok', message: `${describeProvider(config.provider)} reachable` }, provider }
   } catch (err) {
     return { check: { name: 'provider', status: 'fail', message: message(err) } }
   }

@@ -3,11 +3,12 @@
  * env vars → defaults, validated into one list of problems before any build work.
  */
 import { configError } from '../errors.js'
-import { DISTRIBUTION_ID, ZONE_ID, envChecks, formatIssues, userConfigSchema } from './schema.js'
+import { envChecks, formatIssues, userConfigSchema } from './schema.js'
 import { safeParse, type Schema } from './validate.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
 import { STATE_DIR } from '../plan/types.js'
+import { DEFINITIONS, providerDefinition } from '../providers/lookup.js'
 import { isCustomProvider, type CustomProvider } from '../providers/types.js'
 
 export interface ResolveInput {
@@ -89,12 +90,8 @@ function validate(raw: unknown, problems: string[]): Validated {
   const levels: Array<[string, CdnOptions]> = [['', parsed.data], ...Object.entries(parsed.data.environments ?? {}).map(([mode, o]): [string, CdnOptions] => [`environments.${mode}.`, o])]
   for (const [at, options] of levels) {
     const provider = options.provider
-    const headers = provider && !isCustomProvider(provider) && provider.type === 'generic' ? provider.headers : undefined
-    for (const [name, value] of Object.entries(headers ?? {})) {
-      if (/auth|token|key|secret|password/i.test(name) && !value.includes('${')) {
-        problems.push(`${at}provider.headers.${name}: secrets do not belong in the config file: write "\${MY_ENV_VAR}" and set the variable in the environment`)
-      }
-    }
+    if (!provider || isCustomProvider(provider)) continue
+    for (const line of providerDefinition(provider.type)?.lint?.(provider) ?? []) problems.push(`${at}provider.${line}`)
   }
   return data
 }
@@ -147,24 +144,26 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
   if (bucket) out.storage!.bucket = bucket
   out.storage!.accelerate = bool('AWS_S3_USE_ACCELERATE') ?? out.storage!.accelerate
 
-  const distributionId = env.CDN_DISTRIBUTION_ID
-  if (distributionId && !DISTRIBUTION_ID.test(distributionId)) {
-    problems.push(`CDN_DISTRIBUTION_ID: "${distributionId}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`)
+  // Provider options from env vars (CDN_DISTRIBUTION_ID, CLOUDFLARE_ZONE_ID…): each
+  // checked with its option's schema whatever the provider, then applied.
+  const bound = DEFINITIONS.flatMap((d) => (d.env ?? []).map((b) => ({ type: d.type, ...b, check: d.options[b.option]!, value: env[b.name] })))
+    .filter((b): b is typeof b & { value: string } => !!b.value)
+  for (const b of bound) {
+    const parsed = safeParse(b.check, b.value)
+    if (!parsed.success) problems.push(...formatIssues(parsed.issues, b.name))
   }
-  if (env.CLOUDFLARE_ZONE_ID && !ZONE_ID.test(env.CLOUDFLARE_ZONE_ID)) {
-    problems.push(`CLOUDFLARE_ZONE_ID: "${env.CLOUDFLARE_ZONE_ID}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`)
-  }
-  if (distributionId) {
-    if (out.provider && isCustomProvider(out.provider)) {
-      problems.push('CDN_DISTRIBUTION_ID is set but provider is a custom adapter (unset one of them)')
-    } else if (out.provider && out.provider.type !== 'cloudfront' && out.provider.type !== 'none') {
-      problems.push(`CDN_DISTRIBUTION_ID is set but provider.type is "${out.provider.type}" (unset one of them)`)
-    } else {
-      out.provider = { ...(out.provider?.type === 'cloudfront' ? out.provider : {}), type: 'cloudfront', distributionId }
+  for (const b of bound) {
+    const p = out.provider
+    if (p && isCustomProvider(p)) {
+      if (b.selects) problems.push(`${b.name} is set but provider is a custom adapter (unset one of them)`)
+    } else if (p?.type === b.type) {
+      out.provider = { ...p, [b.option]: b.value } as CdnOptions['provider']
+    } else if (b.selects && (!p || p.type === 'none')) {
+      // Picks its provider, so that setting one env var in CI is enough.
+      out.provider = { type: b.type, [b.option]: b.value } as CdnOptions['provider']
+    } else if (b.selects && p) {
+      problems.push(`${b.name} is set but provider.type is "${p.type}" (unset one of them)`)
     }
-  }
-  if (env.CLOUDFLARE_ZONE_ID && out.provider && !isCustomProvider(out.provider) && out.provider.type === 'cloudflare') {
-    out.provider = { ...out.provider, zoneId: env.CLOUDFLARE_ZONE_ID }
   }
   return out
 }
@@ -210,20 +209,6 @@ function resolveProvider(p: NonNullable<CdnOptions['provider']>, deploy: boolean
   const need = (ok: unknown, message: string) => {
     if (deploy && !ok) problems.push(message)
   }
-  switch (p.type) {
-    case 'cloudfront':
-      need(p.distributionId, 'provider.distributionId: required for CloudFront (set it, or CDN_DISTRIBUTION_ID)')
-      return { ...p, distributionId: p.distributionId ?? '' }
-    case 'cloudflare': {
-      const apiToken = env.CLOUDFLARE_API_TOKEN ?? ''
-      need(p.zoneId, 'provider.zoneId: required for Cloudflare (set it, or CLOUDFLARE_ZONE_ID)')
-      need(apiToken, 'CLOUDFLARE_API_TOKEN: required for Cloudflare: set the env var to a token with the "Zone.Cache Purge" permission')
-      return { ...p, zoneId: p.zoneId ?? '', apiToken, baseURL: p.baseURL ?? DEFAULTS.cloudflare.baseURL, batchSize: p.batchSize ?? DEFAULTS.cloudflare.batchSize }
-    }
-    case 'generic':
-      need(p.url, 'provider.url: required for the generic provider (the webhook to call)')
-      return { ...p, url: p.url ?? '', method: p.method ?? 'POST', headers: p.headers ?? {} }
-    case 'none':
-      return { type: 'none' }
-  }
+  // The schema admitted only the registry's types.
+  return providerDefinition(p.type)!.resolve(p, { env, need }) as ResolvedProvider
 }

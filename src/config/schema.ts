@@ -3,41 +3,22 @@
  * of its issues into one clear line per problem: which field, what was wrong, what
  * would be right. Pure.
  */
+import { httpUrl, SECRETS_IN_ENV, shown } from './checks.js'
 import {
   boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
-  type Issue, type Refine,
+  type Issue, type Schema,
 } from './validate.js'
+import { DEFINITIONS, PROVIDER_TYPES, providerDefinition } from '../providers/lookup.js'
+import type { ProviderOptions } from '../providers/registry.js'
 
-const SECRET_HINTS: Record<string, string> = {
+const SECRET_HINTS = {
   aws: 'AWS credentials do not belong in the config file: use the AWS credential chain (AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY env vars, a profile, SSO, or OIDC web identity in CI)',
-  cloudflare: 'the Cloudflare token does not belong in the config file: set the CLOUDFLARE_API_TOKEN env var',
-  other: 'secrets do not belong in the config file: keep them in env vars (generic provider headers may reference them as "${NAME}")',
+  other: SECRETS_IN_ENV,
 }
 const AWS_SECRET_KEYS = new Set(['accessKeyId', 'secretAccessKey', 'sessionToken', 'credentials', 'awsAccessKeyId', 'awsSecretAccessKey'])
 const OTHER_SECRET_KEYS = new Set(['apiToken', 'token', 'apiKey', 'key', 'password', 'secret', 'authorization', 'bearer'])
 
 const LOOPBACK = /^(localhost|127(\.\d+){3}|\[::1\])$/
-
-/** A URL as shown in a message: any `user:password@` part masked, so no secret is echoed. */
-const shown = (value: string) => value.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@]*@/i, '$1***@')
-
-const isHttpUrl: Refine<string> = (value, fail) => {
-  let url: URL
-  try {
-    // `localhost:9000` or `cdn.example.com:443` parse as a scheme; they still lack one.
-    if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw new TypeError('no scheme')
-    url = new URL(value)
-  } catch {
-    fail(`"${shown(value)}" is not an absolute URL (write it as "https://${shown(value).replace(/^\/+/, '')}")`)
-    return
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') {
-    fail(`"${shown(value)}" must use https:// (got ${url.protocol})`)
-  } else if (url.username || url.password) {
-    fail(`"${url.host}…" must not carry credentials in the URL: ${SECRET_HINTS.other}`)
-  }
-}
-const httpUrl = (what: string, ...more: Array<Refine<string>>) => string(`must be a string: the ${what} URL`, isHttpUrl, ...more)
 
 /** The public base: https (http only on loopback, for tests), no query or fragment. */
 const domain = httpUrl('CDN', (value, fail) => {
@@ -62,8 +43,6 @@ const prefix = string('must be a string such as "app/"', (value, fail) => {
 })
 
 const BUCKET = /^[a-z0-9][a-z0-9.\-_]{1,61}[a-z0-9]$/
-export const DISTRIBUTION_ID = /^[A-Z0-9]{8,20}$/
-export const ZONE_ID = /^[a-f0-9]{32}$/
 const TRUE_OR_FALSE = 'must be true or false'
 const flag = () => optional(boolean(TRUE_OR_FALSE))
 
@@ -83,33 +62,11 @@ const storage = object({
   statePrefix: optional(prefix),
 }, 'must be an object such as { bucket: "my-assets", region: "eu-west-1" }')
 
-const providerTypes = ['cloudfront', 'cloudflare', 'generic', 'none'] as const
-const provider = discriminated('type', {
-  cloudfront: object({
-    type: literal('cloudfront'),
-    distributionId: optional(string('must be a string such as "E2EXAMPLE1234"', matches(DISTRIBUTION_ID,
-      (value) => `"${value}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`))),
-    endpoint: optional(httpUrl('CloudFront endpoint')),
-    wait: optional(union([
-      boolean(TRUE_OR_FALSE),
-      integer({ type: 'must be a number', whole: 'must be a whole number of seconds', min: [1, 'must be at least 1 second (or true, or false)'] }),
-    ], 'must be true, false, or a number of seconds')),
-  }),
-  cloudflare: object({
-    type: literal('cloudflare'),
-    zoneId: optional(string('must be a string of 32 hex characters (the zone id)', matches(ZONE_ID,
-      (value) => `"${value}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`))),
-    baseURL: optional(httpUrl('Cloudflare API')),
-    batchSize: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'], max: [1000, 'must be at most 1000'] })),
-  }),
-  generic: object({
-    type: literal('generic'),
-    url: optional(httpUrl('webhook')),
-    method: optional(oneOf(['POST', 'PUT'], 'must be "POST" or "PUT"')),
-    headers: optional(record(string('header values must be strings'), 'must be an object of header name -> value')),
-  }),
-  none: object({ type: literal('none') }),
-}, `must be an object whose "type" is one of ${providerTypes.map((t) => `"${t}"`).join(', ')}`)
+/** `provider`: the schema of each built-in provider's options, picked by `type` (src/providers/registry.ts). */
+const provider = discriminated('type',
+  Object.fromEntries(DEFINITIONS.map((d) => [d.type, object({ type: literal(d.type), ...d.options })])),
+  `must be an object whose "type" is one of ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}`,
+) as Schema<ProviderOptions>
 
 const cacheControl = record(
   string('must be a Cache-Control header value such as "public, max-age=300"',
@@ -171,15 +128,19 @@ export const userConfigSchema = object({
   configFile: optional(union([string('must be a string'), literal(false)], 'must be a path string, or false')),
 }, 'the config must be an object (export default defineCdnConfig({ ... }))')
 
-/** Nested option names users often write at the top level, with where they belong. */
+/**
+ * Nested option names users often write at the top level, with where they belong:
+ * the bucket's, and each provider option an env var fills (the target's id).
+ */
 const NESTED: Record<string, string> = {
-  bucket: 'storage.bucket', region: 'storage.region', endpoint: 'storage.endpoint', distributionId: 'provider.distributionId', zoneId: 'provider.zoneId',
+  bucket: 'storage.bucket', region: 'storage.region', endpoint: 'storage.endpoint',
+  ...Object.fromEntries(DEFINITIONS.flatMap((d) => (d.env ?? []).map((b) => [b.option, `provider.${b.option}`]))),
 }
 const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', ...Object.keys(NESTED)]
 /** Option names one level down, so "did you mean" suggests a name from the right level. */
 const LEVEL_KEYS: Record<string, string[]> = {
   storage: ['bucket', 'region', 'endpoint', 'forcePathStyle', 'accelerate', 'acl', 'statePrefix'],
-  provider: ['type', 'distributionId', 'endpoint', 'wait', 'zoneId', 'baseURL', 'batchSize', 'url', 'method', 'headers'],
+  provider: ['type', ...new Set(DEFINITIONS.flatMap((d) => Object.keys(d.options)))],
   retain: ['releases', 'days'],
   minify: ['js', 'css', 'public'],
   invalidate: ['maxPaths', 'purgeEverything'],
@@ -205,7 +166,7 @@ export function formatIssues(issues: Issue[], root = '', input?: unknown): strin
 function unknownKey(at: string, key: string, ownerType?: unknown): string {
   const field = at ? `${at}.${key}` : key
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
-  if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
+  if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${(typeof ownerType === 'string' && providerDefinition(ownerType)?.secretHint) || SECRET_HINTS.other}`
   const level = at.slice(at.lastIndexOf('.') + 1)
   let guess = closest(key, Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.

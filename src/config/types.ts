@@ -1,4 +1,6 @@
+import type { ProviderOptions, ResolvedProvider } from '../providers/registry.js'
 import type { CustomProvider, InvalidateOptions } from '../providers/types.js'
+import { CLOUDFLARE_DEFAULTS } from '../providers/cloudflare.js'
 
 /**
  * The public configuration of vite-plugin-cdn-deploy: what users write in
@@ -48,65 +50,11 @@ export interface StorageOptions {
   statePrefix?: string
 }
 
-/** Invalidate through Amazon CloudFront. Credentials come from the AWS default chain. */
-export interface CloudFrontProviderOptions {
-  type: 'cloudfront'
-  /** Distribution id, e.g. `E2EXAMPLE`. Env: `CDN_DISTRIBUTION_ID`. */
-  distributionId?: string
-  /**
-   * CloudFront API endpoint; `AWS_ENDPOINT_URL_CLOUDFRONT` keeps working when unset.
-   * @default AWS CloudFront
-   */
-  endpoint?: string
-  /**
-   * Wait for the invalidation to complete (seconds to wait at most, or `true` for 600).
-   * @default false
-   */
-  wait?: boolean | number
-}
-
-/** Purge through the Cloudflare API. Token from `CLOUDFLARE_API_TOKEN`, never from the file. */
-export interface CloudflareProviderOptions {
-  type: 'cloudflare'
-  /** Zone id. Env: `CLOUDFLARE_ZONE_ID`. */
-  zoneId?: string
-  /**
-   * API base URL, for tests and special accounts.
-   * @default 'https://api.cloudflare.com/client/v4'
-   */
-  baseURL?: string
-  /**
-   * URLs per purge call (Cloudflare allows 100 on most plans).
-   * @default 100
-   */
-  batchSize?: number
-}
-
-/** Call your own HTTP endpoint with the changed paths and URLs. */
-export interface GenericProviderOptions {
-  type: 'generic'
-  /** Webhook URL. */
-  url?: string
-  /** @default 'POST' */
-  method?: 'POST' | 'PUT'
-  /**
-   * Extra headers. Values may reference env vars as `${NAME}`, so secrets stay
-   * in the environment.
-   * @default {}
-   */
-  headers?: Record<string, string>
-}
-
-/** Only upload; nothing is purged (for buckets served directly, or CDNs that revalidate). */
-export interface NoProviderOptions {
-  type: 'none'
-}
-
-export type ProviderOptions =
-  | CloudFrontProviderOptions
-  | CloudflareProviderOptions
-  | GenericProviderOptions
-  | NoProviderOptions
+/**
+ * `provider`: a built-in provider's options (each defined in its file under
+ * src/providers/, listed in src/providers/registry.ts), or your own adapter object.
+ */
+export type { ProviderOptions, ResolvedProvider } from '../providers/registry.js'
 
 /** What the plugin minifies itself (what the bundler left raw). */
 export interface MinifyOptions {
@@ -272,12 +220,6 @@ export interface ResolvedCdnConfig {
   deploy: boolean
 }
 
-export type ResolvedProvider =
-  | (CloudFrontProviderOptions & { distributionId: string })
-  | (CloudflareProviderOptions & { zoneId: string; apiToken: string; baseURL: string; batchSize: number })
-  | (GenericProviderOptions & { url: string; method: 'POST' | 'PUT'; headers: Record<string, string> })
-  | NoProviderOptions
-
 export const DEFAULTS = Object.freeze({
   enabled: true,
   prefix: '',
@@ -290,7 +232,8 @@ export const DEFAULTS = Object.freeze({
   retain: Object.freeze({ releases: 3, days: 7 }),
   concurrency: 16,
   deploy: true,
-  cloudflare: Object.freeze({ baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 }),
+  /** Kept for compatibility: each provider's defaults are on its definition (src/providers/<type>.ts). */
+  cloudflare: CLOUDFLARE_DEFAULTS,
 } satisfies Partial<Record<string, unknown>>)
 
 /** Identity helper that types `cdn.config.ts`. */

@@ -19,8 +19,7 @@ import { CdnDeployError } from '../errors.js'
 import { estimateCloudFrontCost } from '../plan/invalidation.js'
 import { createPlan } from '../plan/plan.js'
 import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
-import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor } from '../providers/index.js'
-import { waitTimeoutMs } from '../providers/types.js'
+import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor, waitMsFor } from '../providers/index.js'
 import { createStorage, describeHolder, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
@@ -109,7 +108,7 @@ export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSi
   if (!isCustomProvider(p) && p.type === 'none') return undefined
   const provider = await loadProvider(p, { publicBase: config.publicBase })
   if (!provider) return undefined
-  const waitMs = !isCustomProvider(p) && p.type === 'cloudfront' ? waitTimeoutMs(p.wait) : undefined
+  const waitMs = waitMsFor(p)
   return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
 }
 

@@ -1,51 +1,31 @@
 /**
- * Content-Type by extension, pure. A hand-kept table rather than a MIME database:
- * the set a web build emits is small, and each entry here is a decision (charset
- * on text, `text/javascript` per RFC 9239, wasm for streaming compilation).
+ * Content-Type by extension, pure: mrmime's table (the one Vite serves with),
+ * a few overrides where it has no answer or not the one a browser needs, and
+ * our charset rule.
  */
-const TEXT = '; charset=utf-8'
+import { lookup } from 'mrmime'
 
-const TYPES: Record<string, string> = {
-  html: 'text/html' + TEXT,
-  htm: 'text/html' + TEXT,
-  js: 'text/javascript' + TEXT,
-  mjs: 'text/javascript' + TEXT,
-  cjs: 'text/javascript' + TEXT,
-  css: 'text/css' + TEXT,
-  json: 'application/json' + TEXT,
-  map: 'application/json' + TEXT,
-  webmanifest: 'application/manifest+json' + TEXT,
-  txt: 'text/plain' + TEXT,
-  md: 'text/markdown' + TEXT,
-  csv: 'text/csv' + TEXT,
-  xml: 'application/xml' + TEXT,
-  rss: 'application/rss+xml' + TEXT,
-  atom: 'application/atom+xml' + TEXT,
-  svg: 'image/svg+xml' + TEXT,
-  wasm: 'application/wasm',
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  avif: 'image/avif',
+/**
+ * Where mrmime lacks the extension or answers otherwise, each with its reason.
+ * Charset comes after, by the rule below.
+ */
+export const OVERRIDES: Readonly<Record<string, string>> = {
+  // mrmime: application/node. Browsers run a .cjs worker or script as JavaScript only with a JS type (RFC 9239).
+  cjs: 'text/javascript',
+  // mrmime: text/xml. RFC 7303 prefers application/xml; it is what we have always sent (sitemaps, feeds).
+  xml: 'application/xml',
+  // mrmime: none. The type every browser and CDN sends for favicons.
   ico: 'image/x-icon',
-  bmp: 'image/bmp',
-  woff: 'font/woff',
-  woff2: 'font/woff2',
-  ttf: 'font/ttf',
-  otf: 'font/otf',
+  // mrmime: none. IANA's type for Embedded OpenType fonts (old IE fallbacks in font stacks).
   eot: 'application/vnd.ms-fontobject',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mp3: 'audio/mpeg',
-  ogg: 'audio/ogg',
-  wav: 'audio/wav',
-  pdf: 'application/pdf',
-  zip: 'application/zip',
-  gz: 'application/gzip',
+  // mrmime: none. A Brotli file served as itself (not as Content-Encoding), e.g. a download.
   br: 'application/x-brotli',
 }
+
+const CHARSET = '; charset=utf-8'
+
+/** Text: `text/*`, JavaScript, and JSON or XML, plain or as a `+json`/`+xml` suffix (SVG, web manifests, feeds). */
+const IS_TEXT = /^text\/|^application\/(javascript|json|xml)$|\+(json|xml)$/
 
 export const DEFAULT_CONTENT_TYPE = 'application/octet-stream'
 
@@ -54,7 +34,11 @@ export function contentTypeFor(path: string): string {
   const base = path.slice(path.lastIndexOf('/') + 1)
   const dot = base.lastIndexOf('.')
   if (dot <= 0) return DEFAULT_CONTENT_TYPE
-  return TYPES[base.slice(dot + 1).toLowerCase()] ?? DEFAULT_CONTENT_TYPE
+  const ext = base.slice(dot + 1).toLowerCase()
+  // Own keys only: `a.constructor` must not find Object.prototype's.
+  const type: unknown = Object.hasOwn(OVERRIDES, ext) ? OVERRIDES[ext] : lookup(ext)
+  if (typeof type !== 'string') return DEFAULT_CONTENT_TYPE
+  return IS_TEXT.test(type) ? type + CHARSET : type
 }
 
 export function isHtml(path: string): boolean {

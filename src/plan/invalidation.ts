@@ -22,14 +22,6 @@ export const CLOUDFRONT_LIMITS = Object.freeze({
   usdPerPath: 0.005,
 })
 
-/**
- * Default `invalidate.maxPaths` per provider: above it, paths are collapsed into
- * wildcards. CloudFront: ~20 deploys a month stay within its 1,000 free paths.
- * Cloudflare: purges are free but rate limited (5 calls a minute on Free), so
- * five calls of 100. Generic: leave the webhook the whole list.
- */
-export const DEFAULT_MAX_PATHS = Object.freeze({ cloudfront: 50, cloudflare: 500, generic: 1000 } as const)
-
 const INDEX = 'index.html'
 
 const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
@@ -176,7 +168,7 @@ function better(a: Candidate, b: Candidate, known: boolean): boolean {
 }
 
 export interface InvalidationPlanOptions {
-  /** Collapse above this many paths. See DEFAULT_MAX_PATHS. */
+  /** Collapse above this many paths (each provider's default: its definition's `invalidation.maxPaths`). */
   maxPaths: number
   /** @default Infinity (CloudFront: pass CLOUDFRONT_LIMITS.wildcardsInFlight) */
   maxWildcards?: number

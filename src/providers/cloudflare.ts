@@ -5,14 +5,39 @@
  * backoff. The token comes from CLOUDFLARE_API_TOKEN (via the resolved config)
  * and never appears in a message.
  */
-import Cloudflare, { APIConnectionError, APIError, APIUserAbortError } from 'cloudflare'
-import type { ResolvedProvider } from '../config/types.js'
+import { httpUrl } from '../config/checks.js'
+import { integer, matches, optional, string } from '../config/validate.js'
 import { CdnDeployError } from '../errors.js'
 import { isWildcard } from '../plan/invalidation.js'
 import { cloudflarePrefix, urlVariants } from '../plan/invalidation-encoding.js'
-import { backoff, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
+import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
 
-export type CloudflareConfig = Extract<ResolvedProvider, { type: 'cloudflare' }>
+/** Purge through the Cloudflare API. Token from `CLOUDFLARE_API_TOKEN`, never from the file. */
+export interface CloudflareProviderOptions {
+  type: 'cloudflare'
+  /** Zone id. Env: `CLOUDFLARE_ZONE_ID`. */
+  zoneId?: string
+  /**
+   * API base URL, for tests and special accounts.
+   * @default 'https://api.cloudflare.com/client/v4'
+   */
+  baseURL?: string
+  /**
+   * URLs per purge call (Cloudflare allows 100 on most plans).
+   * @default 100
+   */
+  batchSize?: number
+}
+
+export type CloudflareConfig = CloudflareProviderOptions & { zoneId: string; apiToken: string; baseURL: string; batchSize: number }
+
+/** The SDK, imported when the provider is loaded (an optional peer dependency). */
+type CloudflareSdk = typeof import('cloudflare')
+
+const ZONE_ID = /^[a-f0-9]{32}$/
+
+/** `provider.baseURL` and `provider.batchSize` when unset. */
+export const CLOUDFLARE_DEFAULTS = Object.freeze({ baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 })
 
 /** Prefixes per purge call: Cloudflare documents 30 for prefix purges. */
 export const PREFIXES_PER_CALL = 30
@@ -25,7 +50,8 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
   return out
 }
 
-export function createCloudflareProvider(config: CloudflareConfig, target: InvalidationTarget, tuning: ProviderTuning = {}): CdnProvider {
+export function createCloudflareProvider(config: CloudflareConfig, target: InvalidationTarget, tuning: ProviderTuning, sdk: CloudflareSdk): CdnProvider {
+  const { default: Cloudflare, APIConnectionError, APIError, APIUserAbortError } = sdk
   const zone = config.zoneId
   if (!zone) throw new CdnDeployError('cloudflare', 'no zone id: set provider.zoneId or CLOUDFLARE_ZONE_ID (32 hex characters, on the zone\'s Overview page)')
   if (!config.apiToken) throw new CdnDeployError('cloudflare', 'CLOUDFLARE_API_TOKEN is not set: create a token with the "Zone > Cache Purge" permission and set it in the environment')
@@ -113,3 +139,29 @@ export function createCloudflareProvider(config: CloudflareConfig, target: Inval
     },
   }
 }
+
+export default defineProvider<CloudflareProviderOptions, CloudflareConfig, CloudflareSdk>({
+  type: 'cloudflare',
+  title: 'Cloudflare',
+  options: {
+    zoneId: optional(string('must be a string of 32 hex characters (the zone id)', matches(ZONE_ID,
+      (value) => `"${value}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`))),
+    baseURL: optional(httpUrl('Cloudflare API')),
+    batchSize: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'], max: [1000, 'must be at most 1000'] })),
+  },
+  defaults: CLOUDFLARE_DEFAULTS,
+  credentials: '`CLOUDFLARE_API_TOKEN` (Zone → Cache Purge)',
+  env: [{ name: 'CLOUDFLARE_ZONE_ID', option: 'zoneId' }],
+  // Purges are free but rate limited (5 calls a minute on Free): five calls of 100.
+  invalidation: { maxPaths: 500 },
+  peer: { name: 'cloudflare', range: '^7.3.0', import: () => import('cloudflare') },
+  secretHint: 'the Cloudflare token does not belong in the config file: set the CLOUDFLARE_API_TOKEN env var',
+  resolve(p, { env, need }) {
+    const apiToken = env.CLOUDFLARE_API_TOKEN ?? ''
+    need(p.zoneId, 'provider.zoneId: required for Cloudflare (set it, or CLOUDFLARE_ZONE_ID)')
+    need(apiToken, 'CLOUDFLARE_API_TOKEN: required for Cloudflare: set the env var to a token with the "Zone.Cache Purge" permission')
+    return { ...p, zoneId: p.zoneId ?? '', apiToken, baseURL: p.baseURL ?? CLOUDFLARE_DEFAULTS.baseURL, batchSize: p.batchSize ?? CLOUDFLARE_DEFAULTS.batchSize }
+  },
+  describe: (config) => `Cloudflare zone ${config.zoneId}`,
+  load: createCloudflareProvider,
+})

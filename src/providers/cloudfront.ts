@@ -8,14 +8,37 @@
  * deploy) is a new request and gets a new reference.
  */
 import { randomUUID } from 'node:crypto'
-import { CloudFrontClient, CreateInvalidationCommand, GetDistributionCommand, GetInvalidationCommand } from '@aws-sdk/client-cloudfront'
-import type { ResolvedProvider } from '../config/types.js'
+import type { CloudFrontClient } from '@aws-sdk/client-cloudfront'
+import { boolean, integer, matches, optional, string, union } from '../config/validate.js'
+import { httpUrl } from '../config/checks.js'
 import { CdnDeployError } from '../errors.js'
 import { CLOUDFRONT_LIMITS } from '../plan/invalidation.js'
 import { cloudFrontBatches, encodeCloudFrontPath } from '../plan/invalidation-encoding.js'
-import { backoff, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationStatus, type InvalidationTarget, type ProviderTuning } from './types.js'
+import { backoff, defineProvider, sleep, waitTimeoutMs, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationStatus, type InvalidationTarget, type ProviderTuning } from './types.js'
 
-export type CloudFrontConfig = Extract<ResolvedProvider, { type: 'cloudfront' }>
+/** Invalidate through Amazon CloudFront. Credentials come from the AWS default chain. */
+export interface CloudFrontProviderOptions {
+  type: 'cloudfront'
+  /** Distribution id, e.g. `E2EXAMPLE`. Env: `CDN_DISTRIBUTION_ID`. */
+  distributionId?: string
+  /**
+   * CloudFront API endpoint; `AWS_ENDPOINT_URL_CLOUDFRONT` keeps working when unset.
+   * @default AWS CloudFront
+   */
+  endpoint?: string
+  /**
+   * Wait for the invalidation to complete (seconds to wait at most, or `true` for 600).
+   * @default false
+   */
+  wait?: boolean | number
+}
+
+export type CloudFrontConfig = CloudFrontProviderOptions & { distributionId: string }
+
+/** The SDK, imported when the provider is loaded (an optional peer dependency). */
+type CloudFrontSdk = typeof import('@aws-sdk/client-cloudfront')
+
+const DISTRIBUTION_ID = /^[A-Z0-9]{8,20}$/
 
 export interface CloudFrontTuning extends ProviderTuning {
   /** A client to use instead of a new one (tests). */
@@ -35,7 +58,8 @@ export function normalizeStatus(status: string | undefined): InvalidationStatus 
 
 const errorName = (err: unknown) => (err as { name?: string } | undefined)?.name ?? ''
 
-export function createCloudFrontProvider(config: CloudFrontConfig, _target: InvalidationTarget, tuning: CloudFrontTuning = {}): CdnProvider {
+export function createCloudFrontProvider(config: CloudFrontConfig, _target: InvalidationTarget, tuning: CloudFrontTuning, sdk: CloudFrontSdk): CdnProvider {
+  const { CloudFrontClient, CreateInvalidationCommand, GetDistributionCommand, GetInvalidationCommand } = sdk
   const id = config.distributionId
   if (!id) throw new CdnDeployError('cloudfront', 'no distribution id: set provider.distributionId or CDN_DISTRIBUTION_ID')
   // CloudFront is global and signs with us-east-1 whatever AWS_REGION says. With no
@@ -147,3 +171,31 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
     },
   }
 }
+
+const TRUE_OR_FALSE = 'must be true or false'
+
+export default defineProvider<CloudFrontProviderOptions, CloudFrontConfig, CloudFrontSdk>({
+  type: 'cloudfront',
+  title: 'Amazon CloudFront',
+  options: {
+    distributionId: optional(string('must be a string such as "E2EXAMPLE1234"', matches(DISTRIBUTION_ID,
+      (value) => `"${value}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`))),
+    endpoint: optional(httpUrl('CloudFront endpoint')),
+    wait: optional(union([
+      boolean(TRUE_OR_FALSE),
+      integer({ type: 'must be a number', whole: 'must be a whole number of seconds', min: [1, 'must be at least 1 second (or true, or false)'] }),
+    ], 'must be true, false, or a number of seconds')),
+  },
+  credentials: 'the AWS credential chain',
+  env: [{ name: 'CDN_DISTRIBUTION_ID', option: 'distributionId', selects: true }],
+  // ~20 deploys a month stay within the 1,000 free paths.
+  invalidation: { maxPaths: 50, maxWildcards: CLOUDFRONT_LIMITS.wildcardsInFlight },
+  peer: { name: '@aws-sdk/client-cloudfront', range: '^3.1164.0', import: () => import('@aws-sdk/client-cloudfront') },
+  resolve(p, { need }) {
+    need(p.distributionId, 'provider.distributionId: required for CloudFront (set it, or CDN_DISTRIBUTION_ID)')
+    return { ...p, distributionId: p.distributionId ?? '' }
+  },
+  describe: (config) => `CloudFront distribution ${config.distributionId}`,
+  waitMs: (config) => waitTimeoutMs(config.wait),
+  load: createCloudFrontProvider,
+})

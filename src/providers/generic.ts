@@ -4,12 +4,28 @@
  * at call time so secrets stay in the environment; no header value ever appears
  * in a message. Retries network errors, 408, 429 (Retry-After) and 5xx.
  */
-import type { ResolvedProvider } from '../config/types.js'
+import { httpUrl } from '../config/checks.js'
+import { oneOf, optional, record, string } from '../config/validate.js'
 import { CdnDeployError } from '../errors.js'
 import { browserUrl } from '../plan/invalidation-encoding.js'
-import { backoff, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
+import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
 
-export type GenericConfig = Extract<ResolvedProvider, { type: 'generic' }>
+/** Call your own HTTP endpoint with the changed paths and URLs. */
+export interface GenericProviderOptions {
+  type: 'generic'
+  /** Webhook URL. */
+  url?: string
+  /** @default 'POST' */
+  method?: 'POST' | 'PUT'
+  /**
+   * Extra headers. Values may reference env vars as `${NAME}`, so secrets stay
+   * in the environment.
+   * @default {}
+   */
+  headers?: Record<string, string>
+}
+
+export type GenericConfig = GenericProviderOptions & { url: string; method: 'POST' | 'PUT'; headers: Record<string, string> }
 
 /** Body of the webhook request. */
 export interface WebhookBody {
@@ -123,3 +139,31 @@ function idsFrom(text: string): string[] {
   }
   return []
 }
+
+export default defineProvider<GenericProviderOptions, GenericConfig>({
+  type: 'generic',
+  title: 'a webhook of yours',
+  options: {
+    url: optional(httpUrl('webhook')),
+    method: optional(oneOf(['POST', 'PUT'], 'must be "POST" or "PUT"')),
+    headers: optional(record(string('header values must be strings'), 'must be an object of header name -> value')),
+  },
+  defaults: { method: 'POST', headers: {} },
+  credentials: 'env vars that `headers` reference as `${NAME}`',
+  // Leave the webhook the whole list.
+  invalidation: { maxPaths: 1000 },
+  lint: (p) =>
+    Object.entries(p.headers ?? {})
+      .filter(([name, value]) => /auth|token|key|secret|password/i.test(name) && !value.includes('${'))
+      .map(([name]) => `headers.${name}: secrets do not belong in the config file: write "\${MY_ENV_VAR}" and set the variable in the environment`),
+  resolve(p, { need }) {
+    need(p.url, 'provider.url: required for the generic provider (the webhook to call)')
+    return { ...p, url: p.url ?? '', method: p.method ?? 'POST', headers: p.headers ?? {} }
+  },
+  describe(config) {
+    // The query may carry a token: origin and path only.
+    const url = URL.canParse(config.url) ? new URL(config.url) : undefined
+    return `webhook ${url ? `${url.origin}${url.pathname}` : '(invalid URL)'}`
+  },
+  load: (config, target, tuning) => createGenericProvider(config, target, tuning),
+})

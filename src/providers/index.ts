@@ -1,25 +1,19 @@
 /**
- * The provider registry. Each built-in adapter lives in its own file and is
- * imported only when configured, so a Cloudflare user never loads the
- * CloudFront SDK (and the reverse). A new provider is one file plus one line here.
+ * Loading a provider: a custom adapter is used as is; a built-in one is looked up
+ * in the registry (./registry.ts, ./lookup.ts), its SDK imported (an optional peer dependency:
+ * a one-line "npm i" error when missing) and its adapter built. Only the
+ * configured provider's SDK is ever loaded. Also the purge step the deploy and
+ * the CLI share (`createInvalidator`).
  */
-import type { ResolvedProvider } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
-import { CLOUDFRONT_LIMITS, DEFAULT_MAX_PATHS, planInvalidation, type InvalidationPlan } from '../plan/invalidation.js'
-import { isCustomProvider, type CdnProvider, type InvalidateOptions, type InvalidationTarget, type ProviderInput, type ProviderTuning } from './types.js'
+import { importPeer } from '../peer.js'
+import { planInvalidation, type InvalidationPlan } from '../plan/invalidation.js'
+import { PROVIDER_TYPES, providerDefinition } from './lookup.js'
+import type { ProviderInput } from './registry.js'
+import { isCustomProvider, type CdnProvider, type InvalidateOptions, type InvalidationTarget, type ProviderTuning } from './types.js'
 
-type Factory<T extends ResolvedProvider> = (config: T, target: InvalidationTarget, tuning?: ProviderTuning) => CdnProvider
-type BuiltIn = Exclude<ResolvedProvider, { type: 'none' }>
-type Loaders = { [K in BuiltIn['type']]: () => Promise<Factory<Extract<BuiltIn, { type: K }>>> }
-
-const LOADERS: Loaders = {
-  cloudfront: async () => (await import('./cloudfront.js')).createCloudFrontProvider,
-  cloudflare: async () => (await import('./cloudflare.js')).createCloudflareProvider,
-  generic: async () => (await import('./generic.js')).createGenericProvider,
-}
-
-/** Names of the built-in providers, `none` included. */
-export const PROVIDER_TYPES = ['cloudfront', 'cloudflare', 'generic', 'none'] as const
+/** `invalidate.maxPaths` for a provider whose definition sets none (and for custom adapters). */
+const FALLBACK_MAX_PATHS = 1000
 
 /**
  * The adapter for a resolved provider config, or the custom adapter passed in
@@ -27,20 +21,27 @@ export const PROVIDER_TYPES = ['cloudfront', 'cloudflare', 'generic', 'none'] as
  */
 export async function loadProvider(provider: ProviderInput, target: InvalidationTarget, tuning?: ProviderTuning): Promise<CdnProvider | undefined> {
   if (isCustomProvider(provider)) return provider
-  if (provider.type === 'none') return undefined
+  const definition = providerDefinition(provider.type)
+  if (definition && !definition.load) return undefined
   if (!target.publicBase.endsWith('/') || !URL.canParse(target.publicBase)) {
     throw new CdnDeployError('config', `the public base "${target.publicBase}" must be an absolute URL ending in "/"`)
   }
-  switch (provider.type) {
-    case 'cloudfront':
-      return (await LOADERS.cloudfront())(provider, target, tuning)
-    case 'cloudflare':
-      return (await LOADERS.cloudflare())(provider, target, tuning)
-    case 'generic':
-      return (await LOADERS.generic())(provider, target, tuning)
-    default:
-      throw new CdnDeployError('config', `unknown provider type "${String((provider as { type?: unknown }).type)}" (use ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}, or pass an object with invalidate() and check())`)
+  if (!definition?.load) {
+    throw new CdnDeployError('config', `unknown provider type "${String((provider as { type?: unknown }).type)}" (use ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}, or pass an object with invalidate() and check())`)
   }
+  const sdk = definition.peer ? await importPeer(definition.type, `provider "${definition.type}"`, definition.peer, true) : undefined
+  return definition.load(provider, target, tuning ?? {}, sdk)
+}
+
+/** How long a deploy waits for its purge to complete, when the provider's options ask for it (CloudFront `wait`). */
+export function waitMsFor(provider: ProviderInput): number | undefined {
+  return isCustomProvider(provider) ? undefined : providerDefinition(provider.type)?.waitMs?.(provider)
+}
+
+/** The target in words, nothing secret in it (`cdn-deploy status`). */
+export function describeProvider(provider: ProviderInput): string {
+  if (isCustomProvider(provider)) return `custom adapter "${provider.name}"`
+  return providerDefinition(provider.type)?.describe(provider) ?? 'none'
 }
 
 export interface InvalidatorOptions extends InvalidateOptions {
@@ -60,18 +61,21 @@ export interface InvalidatorResult {
 }
 
 /**
+ * What a provider named `name` would be asked to purge (pure: the dry run uses it
+ * without loading the adapter). The limits are the built-in provider's of that
+ * name (a custom adapter named "cloudfront" gets CloudFront's).
+ */
+export function planInvalidationFor(name: string, rels: readonly string[], options: InvalidateOptions & { publicBase: string }, universe?: readonly string[]): InvalidationPlan {
+  const limits = providerDefinition(name)?.invalidation
+  const maxPaths = options.maxPaths ?? limits?.maxPaths ?? FALLBACK_MAX_PATHS
+  return planInvalidation(rels, options.publicBase, { maxPaths, maxWildcards: limits?.maxWildcards, purgeEverything: options.purgeEverything, universe })
+}
+
+/**
  * The deploy engine's purge step for an adapter: changed rels → paths (aliases,
  * collapsing per provider limits) → submit → optionally wait. `universe` (every
  * rel the ledger knows) lets collapsing spare directories of unchanged files.
  */
-/** What a provider named `name` would be asked to purge (pure: the dry run uses it without loading the adapter). */
-export function planInvalidationFor(name: string, rels: readonly string[], options: InvalidateOptions & { publicBase: string }, universe?: readonly string[]): InvalidationPlan {
-  const defaults = DEFAULT_MAX_PATHS as Record<string, number>
-  const maxPaths = options.maxPaths ?? defaults[name] ?? DEFAULT_MAX_PATHS.generic
-  const maxWildcards = name === 'cloudfront' ? CLOUDFRONT_LIMITS.wildcardsInFlight : undefined
-  return planInvalidation(rels, options.publicBase, { maxPaths, maxWildcards, purgeEverything: options.purgeEverything, universe })
-}
-
 export function createInvalidator(provider: CdnProvider, options: InvalidatorOptions) {
   return {
     name: provider.name,
@@ -98,5 +102,6 @@ export function createInvalidator(provider: CdnProvider, options: InvalidatorOpt
 }
 
 export { NONE_SUMMARY } from './none.js'
-export type { CdnProvider, CustomProvider, InvalidateContext, InvalidateOptions, InvalidationResult, InvalidationStatus, InvalidationTarget, ProviderInput, ProviderTuning } from './types.js'
+export type { ProviderInput } from './registry.js'
+export type { CdnProvider, InvalidateOptions, InvalidationTarget, ProviderTuning } from './types.js'
 export { isCustomProvider } from './types.js'

@@ -1,10 +1,12 @@
 /**
  * The one interface every CDN adapter implements (built-in or passed in the
- * config), the invalidation options, and two small helpers the adapters share.
- * An adapter receives paths already derived and collapsed by
- * `src/plan/invalidation.ts` and only encodes, batches and submits them.
+ * config), what a built-in provider's file exports (`ProviderDefinition`), the
+ * invalidation options, and small helpers the adapters share. An adapter
+ * receives paths already derived and collapsed by `src/plan/invalidation.ts` and
+ * only encodes, batches and submits them.
  */
-import type { ResolvedProvider } from '../config/types.js'
+import type { Schema } from '../config/validate.js'
+import type { Peer } from '../peer.js'
 
 export { backoff, sleep } from '../backoff.js'
 
@@ -62,15 +64,12 @@ export function isCustomProvider(value: unknown): value is CustomProvider {
   return typeof value === 'object' && value !== null && typeof (value as CdnProvider).invalidate === 'function' && typeof (value as CdnProvider).check === 'function'
 }
 
-/** What `loadProvider` accepts: a resolved built-in config or a custom adapter. */
-export type ProviderInput = ResolvedProvider | CustomProvider
-
 /** `invalidate` in the config (proposed; the schema is wired by config owners). */
 export interface InvalidateOptions {
   /**
    * Above this many paths, collapse into the fewest wildcards that cover the
    * change without covering much else.
-   * @default per provider: cloudfront 50, cloudflare 500, generic 1000 (DEFAULT_MAX_PATHS)
+   * @default per provider (its definition's `invalidation.maxPaths`): cloudfront 50, cloudflare 500, generic 1000
    */
   maxPaths?: number
   /**
@@ -114,4 +113,78 @@ export const DEFAULT_WAIT_SECONDS = 600
 export function waitTimeoutMs(wait: boolean | number | undefined): number | undefined {
   if (wait === true) return DEFAULT_WAIT_SECONDS * 1000
   return typeof wait === 'number' && wait > 0 ? wait * 1000 : undefined
+}
+
+/** What a provider's `resolve` gets besides its options. */
+export interface ResolveContext {
+  /** The environment variables (tokens are read here, never from the file). */
+  env: Record<string, string | undefined>
+  /** Report `message` (a whole line: `provider.zoneId: required for …`) if `value` is missing and the config deploys. */
+  need(value: unknown, message: string): void
+}
+
+/** An env var that fills one option, over the file's value, checked with that option's own schema. */
+export interface EnvBinding<O> {
+  /** e.g. `CLOUDFLARE_ZONE_ID` */
+  name: string
+  option: Exclude<keyof O, 'type'> & string
+  /** Set, it also picks this provider when `provider` is unset or `none` (`CDN_DISTRIBUTION_ID`). @default false */
+  selects?: boolean
+}
+
+/** The check of each option besides `type`, made with src/config/validate.ts (`optional(string(…))`…). */
+export type OptionSchemas<O> = { readonly [K in Exclude<keyof O, 'type'>]-?: Schema<O[K]> }
+
+/**
+ * A built-in provider: everything the rest of the package knows about it comes
+ * from here (config schema, env vars, defaults, docs table, `cdn-deploy status`,
+ * the loader). `O`: its options as users write them; `R`: after `resolve`, what
+ * the adapter gets; `S`: its SDK module, if it needs one (`peer`). Add one by
+ * writing `src/providers/<type>.ts` whose default export is
+ * `defineProvider<O, R, S>({...})`, and adding it to the list in
+ * src/providers/registry.ts (docs/providers.md, "Adding a built-in provider").
+ */
+export interface ProviderDefinition<O extends { type: string } = { type: string }, R extends O = O, S = undefined> {
+  /** `provider.type` in the config, and the scope of the adapter's errors (`[cdn-deploy] [<type>]`). */
+  readonly type: O['type']
+  /** The CDN, for the docs table (`Amazon CloudFront`). */
+  readonly title: string
+  readonly options: OptionSchemas<O>
+  /** Defaults `resolve` fills in, listed in the docs table. @default {} */
+  readonly defaults?: Readonly<Partial<Omit<R, 'type'>>>
+  readonly env?: ReadonlyArray<EnvBinding<O>>
+  /**
+   * Invalidation planning: above `maxPaths` changed paths, they collapse into a few
+   * wildcards (`invalidate.maxPaths` overrides it); `maxWildcards`: wildcards the
+   * CDN accepts in flight. @default { maxPaths: 1000 }
+   */
+  readonly invalidation?: { readonly maxPaths: number; readonly maxWildcards?: number }
+  /** The SDK the adapter needs: an optional peer dependency, imported only when this provider is loaded. */
+  readonly peer?: Peer<S>
+  /** Where its credentials come from, for the docs table (`CLOUDFLARE_API_TOKEN`). */
+  readonly credentials?: string
+  /** The hint for a secret-looking key written under `provider` (`apiToken`). @default: keep secrets in env vars */
+  readonly secretHint?: string
+  /** Problems the schema cannot see (a secret written in the file), each `<option>: <what is wrong>`. */
+  lint?(options: O): string[]
+  /** Options (validated, environment and env vars applied) → the adapter's config, defaults filled in. */
+  resolve(options: O, ctx: ResolveContext): R
+  /** The target, nothing secret in it (`CloudFront distribution E2EXAMPLE`), for `cdn-deploy status`. */
+  describe(config: R): string
+  /** How long a purge is waited for, if the options ask for it (CloudFront's `wait`). */
+  waitMs?(config: R): number | undefined
+  /** The adapter, given the imported `peer` (absent for `none`: nothing to purge). */
+  load?(config: R, target: InvalidationTarget, tuning: ProviderTuning, sdk: S): CdnProvider
+}
+
+/** Types a provider's definition (identity at run time). */
+export function defineProvider<O extends { type: string }, R extends O, S = undefined>(definition: ProviderDefinition<O, R, S>): ProviderDefinition<O, R, S> {
+  return definition
+}
+
+/** Any provider's definition, as the registry handles them (options by name). */
+export type AnyProviderDefinition = Omit<ProviderDefinition, 'options' | 'env' | 'defaults'> & {
+  readonly options: Readonly<Record<string, Schema<unknown>>>
+  readonly env?: ReadonlyArray<EnvBinding<Record<string, unknown>>>
+  readonly defaults?: Readonly<Record<string, unknown>>
 }

@@ -1,11 +1,14 @@
 /**
  * S3 presigned GET URLs for private objects, through the SDK's presigner (SigV4
  * query authentication, so any S3-compatible store that speaks SigV4 accepts them).
+ * The presigner is an optional peer dependency, imported on the first call.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/ShareObjectPreSignedURL.html
  */
 import { GetObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
-import { getSignedUrl } from '@aws-sdk/s3-request-presigner'
 import { CdnDeployError } from '../errors.js'
+import { importPeer } from '../peer.js'
+
+const PRESIGNER = { name: '@aws-sdk/s3-request-presigner', range: '^3.1164.0', import: () => import('@aws-sdk/s3-request-presigner') }
 
 /** SigV4 presigned URLs live at most 7 days. */
 export const MAX_PRESIGN_SECONDS = 604_800
@@ -37,6 +40,8 @@ export async function presignS3Url(options: PresignS3Options): Promise<string> {
   if (!Number.isInteger(expiresIn) || expiresIn < 1 || expiresIn > MAX_PRESIGN_SECONDS) {
     throw new CdnDeployError('s3', `presignS3Url: expiresIn must be whole seconds from 1 to ${MAX_PRESIGN_SECONDS} (7 days), got ${String(expiresIn)}`)
   }
+  // A server needs it at run time: `npm i`, not `-D`.
+  const { getSignedUrl } = await importPeer('s3', 'presignS3Url', PRESIGNER, false)
   const client =
     options.client ??
     new S3Client({

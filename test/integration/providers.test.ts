@@ -5,8 +5,9 @@
  * against a recording server. Paths come from the real planner, so these tests
  * check what a deploy would submit, byte for byte.
  */
-import { readFile } from 'node:fs/promises'
+import { readdir, readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
+import * as cloudFrontSdk from '@aws-sdk/client-cloudfront'
 import {
   CloudFrontClient,
   GetInvalidationCommand,
@@ -21,7 +22,10 @@ import { looksHashed } from '../../src/plan/rules.js'
 import type { LocalFile } from '../../src/plan/types.js'
 import { createCloudFrontProvider } from '../../src/providers/cloudfront.js'
 import { createInvalidator, loadProvider } from '../../src/providers/index.js'
+import { providerTable } from '../../src/providers/lookup.js'
+import { PROVIDERS } from '../../src/providers/registry.js'
 import type { CdnProvider } from '../../src/providers/types.js'
+import packageJson from '../../package.json' with { type: 'json' }
 import { startFakeCloudflare, startRecordingServer, type FakeCloudflare, type RecordingServer } from '../helpers/fake-cloudflare.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 import { createTestDistribution } from '../helpers/cloudfront.js'
@@ -70,7 +74,7 @@ describe('CloudFront against moto_server', () => {
   it('loads lazily through the registry and checks the distribution', async () => {
     expect(provider.name).toBe('cloudfront')
     await expect(provider.check()).resolves.toBeUndefined()
-    const missing = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'ENOTFOUND1234', endpoint: moto.endpoint }, { publicBase: PUBLIC_BASE })
+    const missing = (await loadProvider({ type: 'cloudfront', distributionId: 'ENOTFOUND1234', endpoint: moto.endpoint }, { publicBase: PUBLIC_BASE }))!
     const err = await caught(missing.check())
     expect(err.message).toBe('[cdn-deploy] [cloudfront] distribution ENOTFOUND1234 not found (check provider.distributionId and provider.endpoint)')
   })
@@ -164,7 +168,7 @@ describe('CloudFront against moto_server', () => {
     const saved = process.env.AWS_ENDPOINT_URL_CLOUDFRONT
     process.env.AWS_ENDPOINT_URL_CLOUDFRONT = moto.endpoint
     try {
-      const viaEnv = createCloudFrontProvider({ type: 'cloudfront', distributionId }, { publicBase: PUBLIC_BASE })
+      const viaEnv = (await loadProvider({ type: 'cloudfront', distributionId }, { publicBase: PUBLIC_BASE }))!
       await expect(viaEnv.check()).resolves.toBeUndefined()
       const { ids } = await viaEnv.invalidate(['/app/env.html'], { release: 'r-env', publicBase: PUBLIC_BASE })
       expect(await submitted(ids[0]!)).toEqual(['/app/env.html'])
@@ -197,7 +201,7 @@ describe('CloudFront busy distribution (scripted client)', () => {
 
   it('backs off on TooManyInvalidationsInProgress and retries with the same CallerReference', async () => {
     const { calls, client } = scripted(2)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5 })
+    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5 }, cloudFrontSdk)
     const result = await p.invalidate(['/app/index.html'], { release: 'r1', publicBase: PUBLIC_BASE })
     expect(result).toEqual({ ids: ['I-OK'], paths: ['/app/index.html'], requests: 1 })
     const creates = calls.filter((c) => c.command === 'CreateInvalidationCommand')
@@ -208,14 +212,14 @@ describe('CloudFront busy distribution (scripted client)', () => {
 
   it('gives up after busyTimeoutMs with a message that says what happens next', async () => {
     const { client } = scripted(Infinity)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5, busyTimeoutMs: 60 })
+    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5, busyTimeoutMs: 60 }, cloudFrontSdk)
     const err = await caught(p.invalidate(['/app/index.html'], { release: 'r1', publicBase: PUBLIC_BASE }))
     expect(err.message).toMatch(/too many invalidations still in progress on distribution E2EXAMPLE1 .*next deploy retries them/)
   })
 
   it('wait times out on an invalidation that stays InProgress', async () => {
     const { client } = scripted(0)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, pollIntervalMs: 10 })
+    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, pollIntervalMs: 10 }, cloudFrontSdk)
     const err = await caught(p.wait!(['I-OK'], 50))
     expect(err.message).toMatch(/invalidation I-OK on distribution E2EXAMPLE1 still in progress after 0 s/)
   })
@@ -406,11 +410,35 @@ describe('registry', () => {
     expect(few.paths).toHaveLength(60) // Cloudflare's threshold is 500
   })
 
-  it('imports each adapter (and its SDK) only when configured', async () => {
-    const source = await readFile(new URL('../../src/providers/index.ts', import.meta.url), 'utf8')
-    const staticImports = source.split('\n').filter((line) => /^\s*import\s/.test(line) && !/^\s*import\s+type\s/.test(line))
-    expect(staticImports.join('\n')).not.toMatch(/cloudfront|cloudflare|generic|@aws-sdk/)
-    expect(source).toMatch(/import\('\.\/cloudfront\.js'\)/)
-    expect(source).toMatch(/import\('\.\/cloudflare\.js'\)/)
+  const pkg = packageJson as unknown as Record<'peerDependencies' | 'devDependencies', Record<string, string>> & { peerDependenciesMeta: Record<string, { optional?: boolean }> }
+
+  it('no module imports an optional SDK statically: each is imported when its provider (or presignS3Url) is used', async () => {
+    const optional = Object.keys(pkg.peerDependenciesMeta).filter((name) => pkg.peerDependenciesMeta[name]!.optional && !['vite', 'rollup'].includes(name))
+    expect(optional.sort()).toEqual(['@aws-sdk/client-cloudfront', '@aws-sdk/s3-request-presigner', 'cloudflare'])
+    const files = (await readdir(new URL('../../src/', import.meta.url), { recursive: true })).filter((f) => f.endsWith('.ts'))
+    for (const file of files) {
+      const source = await readFile(new URL(`../../src/${file}`, import.meta.url), 'utf8')
+      for (const name of optional) {
+        // `import x from`, `import { a,\n b } from`, `import * as x from`, `import 'name'`; not `import type`, not `import('name')`.
+        const valueImport = new RegExp(`^\\s*import\\s+(?!type\\s)(?:(?:[\\w$*\\s,]*\\{[^}]*\\}|[\\w$*\\s,]+?)\\s*from\\s*)?'${name}'`, 'm')
+        expect(valueImport.test(source), `${file} imports ${name}`).toBe(false)
+      }
+    }
+  })
+
+  it('docs/providers.md has the table the definitions give (npm run docs:providers rewrites it)', async () => {
+    const docs = await readFile(new URL('../../docs/providers.md', import.meta.url), 'utf8')
+    const table = docs.slice(docs.indexOf('\n', docs.indexOf('<!-- providers-table')) + 1, docs.indexOf('<!-- /providers-table -->')).trim()
+    expect(table).toBe(providerTable())
+  })
+
+  it('the peer ranges in the code are the ones package.json declares, and they cover what the tests install', () => {
+    const declared = (name: string) => pkg.peerDependencies[name]
+    for (const definition of PROVIDERS) {
+      if (!('peer' in definition) || !definition.peer) continue
+      expect(definition.peer.range, definition.type).toBe(declared(definition.peer.name))
+      expect(definition.peer.range, definition.type).toBe(`^${pkg.devDependencies[definition.peer.name]}`)
+    }
+    expect(pkg.peerDependencies['@aws-sdk/s3-request-presigner']).toBe(`^${pkg.devDependencies['@aws-sdk/s3-request-presigner']}`)
   })
 })
