@@ -8,9 +8,10 @@
  */
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Fence, LedgerCondition, Storage } from '../storage/index.js'
+import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
 import type { Journal } from './journal.js'
+import { keepBlobs, markPending, restorePending } from './pages.js'
 import { runPool } from '../pool.js'
 import type { DeployReporter } from './progress.js'
 import type { ExecutionOutcome } from './report.js'
@@ -48,11 +49,13 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** The lock fence: every write visitors can see (phases 2–3, the commit) waits for it. */
   fence?: Fence
+  /** The ledger the plan was made from: the intent to change pages is written over it. */
+  base: Ledger
   /**
-   * Commit only over the ledger version this deploy planned from (`If-Match`
+   * Write only over the ledger version this deploy planned from (`If-Match`
    * its ETag, or `If-None-Match: *` when there was none).
    */
-  commitCondition?: LedgerCondition | undefined
+  condition?: LedgerCondition | undefined
 }
 
 export interface ExecuteResult extends ExecutionOutcome {
@@ -72,6 +75,7 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
+  let etag: string | undefined
   const warnings: string[] = []
   reporter.start?.(plan)
 
@@ -81,34 +85,50 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     lastJournal = Date.now()
     await journal.save()
   }
-  const ledger = structuredClone(plan.ledger)
-  if (!options.invalidator) ledger.pendingInvalidations = []
-  let etag: string | undefined
+  const pages = plan.uploads.filter((u) => u.phase > 1)
+  let committed: Ledger = plan.ledger
+  let condition = options.condition
+  let marked: LedgerVersion | undefined
+  let missing: readonly string[] = []
   try {
     for (const phase of [1, 2, 3] as const) {
       const uploads = plan.uploads.filter((u) => u.phase === phase)
       if (uploads.length === 0) continue
+      if (phase > 1 && !marked) {
+        // Before the first page write: keep what it replaces, and say so in the ledger.
+        if (plan.keep.length > 0) reporter.step?.(`keeping ${plan.keep.length} page versions about to be replaced`)
+        const kept = await keepBlobs(storage, plan.keep, options.concurrency, options.fence)
+        missing = kept.missing
+        warnings.push(...kept.warnings)
+        const blobs = withoutMissing({ ...options.base.blobs, ...plan.ledger.blobs }, missing)
+        marked = await markPending(storage, options.base, condition, { release: plan.release, rels: pages.map((u) => u.rel).sort() }, blobs, options.fence)
+        condition = marked.etag ? { ifMatch: marked.etag } : undefined
+      }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
         const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
         await withEncodedBody(upload, (stored) => storage.putFile(stored, { ...fence, ...(stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}) }))
-        journal.add(upload.rel, entryOf(upload, 'journal'))
+        // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
+        if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)
         await record()
       }, options.signal)
     }
 
-    // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
+    // 4: commit (it clears `pending`). Pending invalidations are written ahead so a crash before the purge retries it.
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
     reporter.step?.(`committing release ${plan.release}`)
-    etag = await commit(storage, ledger, plan.release, options.commitCondition, options.fence)
+    committed = toCommit(plan.ledger, missing, !!options.invalidator)
+    etag = await commit(storage, committed, plan.release, condition, options.fence)
   } catch (error) {
     // Best effort: the server may be the thing that failed. Not once the lock is
-    // lost: the journal is the lock holder's now.
-    if (!lostLock(error, options.signal)) await journal.save().catch(() => {})
-    throw error
+    // lost: the journal, and putting the pages back, are the lock holder's now.
+    if (lostLock(error, options.signal)) throw error
+    await journal.save().catch(() => {})
+    if (!marked) throw error
+    throw await putBack(storage, marked, options, error)
   }
   await journal.clear().catch((error: Error) => warnings.push(`could not remove the upload journal: ${error.message}`))
 
@@ -118,6 +138,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   if (options.invalidator && plan.invalidate.length > 0) {
     reporter.step?.(`invalidating ${plan.invalidate.length} changed paths (${options.invalidator.name})`)
     try {
+      const ledger = structuredClone(committed)
       const result = await options.invalidator.invalidate(plan.invalidate, plan.release, Object.keys(ledger.files))
       invalidation.ids = result.ids
       invalidation.paths = result.paths
@@ -141,8 +162,42 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     deleted = result.deleted
     for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
+  if (plan.stateDeletes.length > 0) {
+    const result = await storage.deleteKeys(plan.stateDeletes).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
+    for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
+  }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
 }
+
+/** The ledger to commit: the plan's, without blobs that could not be kept (and no pending purge without a purge step). */
+function toCommit(planned: Ledger, missing: readonly string[], purges: boolean): Ledger {
+  const ledger: Ledger = { ...planned }
+  const blobs = withoutMissing(planned.blobs, missing)
+  if (blobs) ledger.blobs = blobs
+  else delete ledger.blobs
+  if (!purges) ledger.pendingInvalidations = []
+  return ledger
+}
+
+function withoutMissing(blobs: Record<string, string> | undefined, missing: readonly string[]): Record<string, string> | undefined {
+  if (!blobs) return undefined
+  const out = Object.fromEntries(Object.entries(blobs).filter(([name]) => !missing.includes(name)))
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+/** After a failure past the intent: put the pages back, and say in the error what the bucket holds now. */
+async function putBack(storage: Storage, marked: LedgerVersion, options: ExecuteOptions, error: unknown): Promise<CdnDeployError> {
+  const first = error instanceof CdnDeployError ? error : new CdnDeployError('deploy', (error as Error)?.message ?? String(error), { cause: error })
+  try {
+    const { restored } = await restorePending(storage, marked, options.concurrency, options.fence)
+    return new CdnDeployError(first.scope, `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`, { cause: error })
+  } catch (restoreError) {
+    const why = (restoreError as Error)?.message ?? String(restoreError)
+    return new CdnDeployError(first.scope, `${strip(first.message)}; putting back the page files it had changed failed too (${strip(why)}): the next deploy does that first`, { cause: error })
+  }
+}
+
+const strip = (message: string) => message.replace(/^\[cdn-deploy\] \[[a-z0-9]+\] /, '')
 
 /**
  * The ledger commit. When it fails, the ledger is read again: if it names our

@@ -21,10 +21,11 @@ import { createPlan } from '../plan/plan.js'
 import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
 import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor } from '../providers/index.js'
 import { waitTimeoutMs } from '../providers/types.js'
-import { createStorage, describeHolder, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
+import { createStorage, describeHolder, type Fence, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
 import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
 import { journalFiles, openJournal, readJournal } from './journal.js'
+import { restorePending } from './pages.js'
 import { commitCondition, startHeartbeat } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { buildReport, type DeployReport, type ReportContext } from './report.js'
@@ -142,6 +143,7 @@ function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, 
     now: run.now(),
     ...(run.commit ? { commit: run.commit } : {}),
     ...(journal ? { journal } : {}),
+    statePrefix: config.storage.statePrefix,
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
   })
 }
@@ -186,7 +188,8 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     }
     const read = await reading
     const plan = planFor(run, read?.ledger)
-    if (!options.repair && read && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
+    // A ledger with `pending` names a deploy that stopped mid-way: never a no-op, the lock path puts its pages back.
+    if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
     if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
     return await underLock(run, read, invalidator)
@@ -210,6 +213,15 @@ async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport>
 }
 
 
+/** Put back the pages of a deploy that stopped before its commit (its intent is in the ledger). */
+async function recover(run: Run, read: LedgerVersion, fence: Fence, warn: (w: string) => void): Promise<LedgerVersion> {
+  const release = read.ledger.pending!.release
+  const { version, restored, warnings } = await restorePending(run.storage, read, run.config.concurrency, fence)
+  warn(`the deploy of release ${release} stopped before its commit: put back the ${restored} page files it may have changed`)
+  for (const w of warnings) warn(w)
+  return version
+}
+
 async function underLock(run: Run, before: LedgerVersion | undefined, invalidator: Invalidator | undefined): Promise<DeployOutcome> {
   const { storage, reporter, options } = run
   const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
@@ -224,7 +236,9 @@ async function underLock(run: Run, before: LedgerVersion | undefined, invalidato
   if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
   try {
     // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
-    const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])
+    const [stored, found] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])
+    // Before anything else: an earlier deploy that stopped between its first page write and its commit.
+    const read = found?.ledger.pending ? await recover(run, found, heartbeat.fence, warn) : found
     let ledger = read?.ledger
     let state: DeployReport['ledger'] = ledger ? 'read' : 'new'
     let repaired = false
@@ -246,7 +260,7 @@ async function underLock(run: Run, before: LedgerVersion | undefined, invalidato
       await journal.clear()
       return { report: buildReport(plan, context) }
     }
-    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, commitCondition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
+    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, base: ledger, condition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
     const report = buildReport(plan, { ...context, provider: invalidator?.name ?? 'none' }, result)
     if (result.invalidationError === undefined) return { report }
     const cause = result.invalidationError as Error

@@ -11,6 +11,7 @@ import { isHtml } from './content-type.js'
 import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
+import { planBlobs } from './blobs.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
@@ -37,6 +38,8 @@ export interface PlanOptions {
   journal?: Readonly<Record<string, LedgerEntry>>
   /** `storage.statePrefix` relative to the prefix, when it lies inside it (`_state/`); `.cdn-deploy/` is always refused. */
   stateDir?: string
+  /** Full key prefix of the deploy's own objects (blobs are pruned there). @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
 }
 
 /** A path under the deploy's own state folder: never uploaded, never deleted. */
@@ -133,26 +136,32 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     }
   }
 
+  uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
+  const kept = planBlobs(ledger, uploads, history, options.retain, options.now, prefix, options.statePrefix ?? `${prefix}${STATE_DIR}`)
+
   const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes }
   if (options.commit !== undefined) newRelease.commit = options.commit
   const releases = trimReleases(
     [...history.map(copyRelease), newRelease],
-    retained.map((rel) => files.get(rel)!.release),
+    [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()],
   )
   const invalidations = [...invalidate].sort(compare)
   const next: Ledger = { version: 1, releases, files: sortedRecord(files) }
+  if (kept.blobs.size > 0) next.blobs = sortedRecord(kept.blobs)
   // Write-ahead: the ledger commit (step 4) comes before the purge (step 5), so
   // the paths to purge are recorded with it. A crash or failed purge then leaves
   // them for the next deploy; the executor clears them (and records the provider's
   // invalidation ids on the release) with one more ledger PUT once the purge is done.
   if (invalidations.length > 0) next.pendingInvalidations = invalidations
 
-  uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
   const uploadBytes = uploads.reduce((sum, upload) => sum + upload.size, 0)
   // What the plan knows; the lock and the reads under it vary by store ("+ lock/bookkeeping").
   const requests =
     uploads.reduce((sum, upload) => sum + uploadRequests(upload.size), 0) +
     Math.ceil(deletes.length / DELETE_BATCH_SIZE) +
+    Math.ceil(kept.deletes.length / DELETE_BATCH_SIZE) +
+    kept.keep.length + // blob copies
+    (uploads.some((u) => u.phase > 1) ? 1 : 0) + // the ledger PUT recording the pending page changes
     1 + // the commit (ledger PUT)
     (invalidations.length > 0 ? 1 : 0) // ledger PUT clearing pendingInvalidations
 
@@ -160,6 +169,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     release,
     prefix,
     uploads,
+    keep: kept.keep,
+    stateDeletes: kept.deletes,
     skips,
     deletes,
     retained,

@@ -55,6 +55,34 @@ export interface Ledger {
   files: Record<string, LedgerEntry>
   /** Mutable paths whose purge failed; the next deploy retries them. */
   pendingInvalidations?: string[]
+  /**
+   * The kept bytes of mutable file versions that a deploy replaced, stored once
+   * under `<statePrefix>blobs/<name>`: name (`blobName`) → the last release
+   * whose files had that version. A failed deploy restores from them; a rollback
+   * brings an earlier release's pages back from them.
+   */
+  blobs?: Record<string, string>
+  /**
+   * Set (with one conditional PUT) by a deploy just before it changes its first
+   * mutable file, cleared by its commit (or by its restore): while present, the
+   * files listed may hold that deploy's new bytes, and the next deploy restores
+   * them from `blobs` before anything else. `files` above is still the last
+   * committed release's.
+   */
+  pending?: PendingChange
+}
+
+/** A deploy's intent to change mutable files, recorded in the ledger before it does. */
+export interface PendingChange {
+  /** The release that was being deployed. */
+  release: string
+  /** Paths (relative to the prefix) it may have changed. */
+  rels: string[]
+}
+
+/** `<sha256>`, or `<sha256>.gz` / `.br` for a stored encoding: blobs are named by their bytes. */
+export function blobName(entry: Pick<LedgerEntry, 'sha256' | 'contentEncoding'>): string {
+  return entry.contentEncoding ? `${entry.sha256}.${entry.contentEncoding === 'gzip' ? 'gz' : entry.contentEncoding}` : entry.sha256
 }
 
 /** The default state folder under the prefix (`storage.statePrefix` moves it); build files may not use this name. */
@@ -93,14 +121,29 @@ export interface PlannedUpload {
   contentEncoding?: 'gzip' | 'br'
 }
 
+/** A kept copy of a page version to store before the deploy overwrites it. */
+export interface PlannedBlob {
+  name: string
+  /** Full key of the blob. */
+  key: string
+  /** Full key of the live object holding that version now. */
+  from: string
+  sha256: string
+  size: number
+}
+
 export interface DeployPlan {
   release: string
   prefix: string
   uploads: PlannedUpload[]
+  /** Blobs to store before the first mutable write (`blobs.ts`). */
+  keep: PlannedBlob[]
   /** Unchanged files (rel). */
   skips: string[]
   /** Owned keys past retention, to delete after the commit (full keys). */
   deletes: string[]
+  /** The deploy's own objects past retention (kept page bytes), deleted with them (full keys). */
+  stateDeletes: string[]
   /** Files absent from this build but kept for open tabs (rel). */
   retained: string[]
   /** Changed or removed mutable files (rel): the invalidation candidates. */

@@ -175,3 +175,13 @@ export function sender(settings: StorageSettings): StorageContext['send'] {
       ...(options.fence ? { before: options.fence } : {}),
     })
 }
+
+/**
+ * ACL for the tool's own objects (ledger, lock): never public, even when the
+ * site's files are `public-read`; `bucket-owner-full-control` is kept for
+ * cross-account writers.
+ */
+export function internalAcl(ctx: StorageContext): { ACL?: 'private' | 'bucket-owner-full-control' } {
+  if (!ctx.acl) return {}
+  return { ACL: ctx.acl === 'bucket-owner-full-control' ? ctx.acl : 'private' }
+}

@@ -67,6 +67,7 @@ const IAM_ACTION: Record<string, string> = {
   GetObject: 's3:GetObject',
   HeadObject: 's3:GetObject',
   PutObject: 's3:PutObject',
+  CopyObject: 's3:GetObject and s3:PutObject',
   CreateMultipartUpload: 's3:PutObject',
   UploadPart: 's3:PutObject',
   CompleteMultipartUpload: 's3:PutObject',

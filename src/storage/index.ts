@@ -10,10 +10,13 @@ import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
 import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
 import {
+  copyObject,
   deleteKeys,
   headObject,
   listObjects,
   putFile,
+  type CopyHeaders,
+  type CopyOptions,
   type DeleteResult,
   type ListedObject,
   type ObjectHead,
@@ -25,7 +28,7 @@ export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
 export { STORAGE_DEFAULTS } from './client.js'
 export type { LockHandle, LockInfo } from './lock.js'
 export type { LedgerCondition, LedgerVersion } from './ledger.js'
-export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
+export type { CopyHeaders, CopyOptions, DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
 export { describeHolder, holderIsDead, hostId, lockKey, parseLock, processAlive } from './lock.js'
@@ -50,12 +53,14 @@ export interface Storage {
   writeJson(key: string, value: unknown): Promise<void>
   /** Stream a planned file up (multipart above the threshold), headers and `x-amz-meta-sha256` set. */
   putFile(upload: PlannedUpload, opts?: PutFileOptions): Promise<PutFileResult>
+  /** Server-side copy of full key `from` to `to`: with `headers`, the copy gets them (REPLACE); without, the source's. */
+  copyObject(from: string, to: string, headers?: CopyHeaders, opts?: CopyOptions): Promise<void>
   /** HEAD of a full key; undefined when missing. */
   head(key: string): Promise<ObjectHead | undefined>
   /** Every object under the prefix, paginated. */
   list(): AsyncIterable<ListedObject>
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
-  deleteKeys(keys: readonly string[]): Promise<DeleteResult>
+  deleteKeys(keys: readonly string[], fence?: Fence): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
   acquireLock(owner: string | undefined, ttlMs: number): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
@@ -99,9 +104,10 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     readJson: (key) => readJson(ctx, key),
     writeJson: (key, value) => writeJson(ctx, key, value),
     putFile: (upload, opts) => putFile(ctx, upload, opts),
+    copyObject: (from, to, headers, opts) => copyObject(ctx, from, to, headers, opts),
     head: (key) => headObject(ctx, key),
     list: () => listObjects(ctx),
-    deleteKeys: (keys) => deleteKeys(ctx, keys),
+    deleteKeys: (keys, fence) => deleteKeys(ctx, keys, fence),
     acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),

@@ -5,16 +5,18 @@
 import { createReadStream, readFileSync } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
+  type CopyObjectCommandInput,
   type PutObjectCommandInput,
 } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
-import type { Fence, StorageContext } from './client.js'
+import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
 import { putMultipart } from './multipart.js'
 
@@ -184,7 +186,7 @@ export interface DeleteResult {
 }
 
 /** Delete keys in batches of up to 1,000 (one DeleteObjects call each). */
-export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): Promise<DeleteResult> {
+export async function deleteKeys(ctx: StorageContext, keys: readonly string[], fence?: Fence): Promise<DeleteResult> {
   const result: DeleteResult = { deleted: [], errors: [] }
   const size = ctx.settings.deleteBatchSize
   for (let i = 0; i < keys.length; i += size) {
@@ -194,7 +196,7 @@ export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): 
       // Quiet mode: the response lists only the keys that failed.
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
       const input = { Bucket: ctx.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }
-      out = await ctx.send((abortSignal) => ctx.client.send(new DeleteObjectsCommand(input), { abortSignal }))
+      out = await ctx.send((abortSignal) => ctx.client.send(new DeleteObjectsCommand(input), { abortSignal }), fence ? { fence } : {})
     } catch (err) {
       throw ctx.fail(err, 'DeleteObjects', batch.length === 1 ? batch[0] : `${batch[0]} (+${batch.length - 1} more)`)
     }
@@ -244,5 +246,52 @@ export async function getText(ctx: StorageContext, key: string): Promise<TextObj
     return (await fetchText(ctx, key)) as TextObject | undefined
   } catch (err) {
     throw ctx.fail(err, 'GetObject', key)
+  }
+}
+
+/** Headers a copy writes (`MetadataDirective: REPLACE`), or none to keep the source's (`COPY`). */
+export interface CopyHeaders {
+  contentType: string
+  cacheControl: string
+  contentEncoding?: string
+  sha256: string
+}
+
+export interface CopyOptions {
+  /** Copy only if the source still has this ETag (the version checked before). */
+  ifSourceMatch?: string
+  /** Bytes of the object (sizes the deadline of the server-side copy). @default 0 */
+  size?: number
+  fence?: Fence
+  /** The tool's own object (a blob): never public, whatever `storage.acl` says. */
+  internal?: boolean
+}
+
+/** The key in `x-amz-copy-source`: bucket and key, URL-encoded (slashes kept). */
+const copySource = (bucket: string, key: string) => `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`
+
+/** Server-side copy of `from` to `to` (one CopyObject: the bytes never leave the store). */
+export async function copyObject(ctx: StorageContext, from: string, to: string, headers: CopyHeaders | undefined, opts: CopyOptions = {}): Promise<void> {
+  const input: CopyObjectCommandInput = {
+    Bucket: ctx.bucket,
+    Key: to,
+    CopySource: copySource(ctx.bucket, from),
+    ...(opts.ifSourceMatch ? { CopySourceIfMatch: opts.ifSourceMatch } : {}),
+    ...(opts.internal ? internalAcl(ctx) : ctx.acl ? { ACL: ctx.acl } : {}),
+  }
+  if (headers) {
+    Object.assign(input, {
+      MetadataDirective: 'REPLACE',
+      ContentType: headers.contentType,
+      CacheControl: headers.cacheControl,
+      Metadata: { sha256: headers.sha256 },
+      ...(headers.contentEncoding ? { ContentEncoding: headers.contentEncoding } : {}),
+    })
+  }
+  try {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+    await ctx.send((abortSignal) => ctx.client.send(new CopyObjectCommand(input), { abortSignal }), { bytes: opts.size ?? 0, ...(opts.fence ? { fence: opts.fence } : {}) })
+  } catch (err) {
+    throw ctx.fail(err, 'CopyObject', to)
   }
 }
