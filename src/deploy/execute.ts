@@ -9,7 +9,7 @@
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
-import { withEncodedBody } from './compress.js'
+import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
 import { runPool } from '../pool.js'
@@ -107,7 +107,12 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
         const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
-        await withEncodedBody(upload, (stored) => storage.putFile(stored, { ...fence, ...(stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}) }))
+        if (upload.contentEncoding) {
+          const body = await encodeBody(upload, await storage.readLocal(upload))
+          await storage.putBuffer(upload, body, { ...fence, contentEncoding: upload.contentEncoding })
+        } else {
+          await storage.putFile(upload, fence)
+        }
         // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
         if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)

@@ -8,7 +8,7 @@
 export interface LocalFile {
   /** Path relative to the output directory, `/`-separated, exactly as on disk (not Unicode-normalized: NFC and NFD names are distinct keys). */
   rel: string
-  /** Absolute path on disk (read as a stream at upload time). */
+  /** Real path on disk (symlinks resolved by the scan); the upload opens it without following links. */
   path: string
   size: number
   /** Hex sha256 of the bytes. */

@@ -157,6 +157,8 @@ export interface StorageContext {
   statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
+  /** Whether to send `x-amz-checksum-sha256` (turned off once a store refuses it). */
+  checksums: { sha256: boolean }
   /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */
   send<T>(fn: (signal: AbortSignal) => Promise<T>, options?: SendOptions): Promise<T>
   /** Map an error of API operation `action` (on `key`) to a scoped CdnDeployError. */

@@ -1,118 +1,18 @@
 /**
- * Object operations: streamed uploads, HEAD, paginated listing, batched deletes,
- * and small text objects (ledger, lock). Keys are full bucket keys (prefix included).
+ * Object operations besides uploads (upload.ts): HEAD, server-side copies,
+ * paginated listing, batched deletes, and small text objects (ledger, lock).
+ * Keys are full bucket keys (prefix included).
  */
-import { createReadStream, readFileSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import {
   CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
   type CopyObjectCommandInput,
-  type PutObjectCommandInput,
 } from '@aws-sdk/client-s3'
-import { CdnDeployError } from '../errors.js'
-import type { PlannedUpload } from '../plan/types.js'
 import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
-import { putMultipart } from './multipart.js'
-
-export interface PutFileOptions {
-  /** The lock fence, for writes that change what visitors get (phases 2 and 3). */
-  fence?: Fence
-  /** `Content-Encoding` of the bytes on disk (precompressed variants: `br`, `gzip`). */
-  contentEncoding?: string
-}
-
-export interface PutFileResult {
-  key: string
-  etag: string | undefined
-  /** Parts uploaded (0 for a single PutObject). */
-  parts: number
-}
-
-/** Headers every object gets; the same for single and multipart uploads. */
-export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'>
-
-function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): ObjectHeaders {
-  const headers: ObjectHeaders = {
-    ContentType: upload.contentType,
-    CacheControl: upload.cacheControl,
-    // x-amz-meta-sha256: lets `verify`/repair compare bytes without downloading
-    // (ETags of multipart objects are not MD5s).
-    Metadata: { sha256: upload.sha256 },
-  }
-  if (opts.contentEncoding) headers.ContentEncoding = opts.contentEncoding
-  if (ctx.acl) headers.ACL = ctx.acl
-  return headers
-}
-
-/**
- * Files up to this size are read whole, synchronously, and sent as a buffer, and
- * the SDK can retry a buffer itself. A synchronous read of a small cached file
- * (a build just wrote it) takes tens of microseconds; the same read through the
- * thread pool (open, fstat, read, close: four round trips) cost ~0.7 ms of main
- * thread per file in the bench's profile, and a stream more. Nearly every file of
- * a web build is this small; `concurrency` of them in memory is a few MiB.
- */
-const BUFFERED_MAX = 1024 * 1024
-
-/** Upload a file from disk: one PutObject (buffered or streamed) below the multipart threshold, parts above. */
-export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions = {}): Promise<PutFileResult> {
-  const headers = objectHeaders(ctx, upload, opts)
-  if (upload.size <= BUFFERED_MAX) {
-    let body: Buffer
-    try {
-      body = readFileSync(upload.path)
-    } catch (err) {
-      throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
-    }
-    if (body.length !== upload.size) throw changedOnDisk(upload, body.length)
-    try {
-      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-      const input = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }
-      const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...fenced(opts) })
-      return { key: upload.key, etag: out.ETag, parts: 0 }
-    } catch (err) {
-      throw ctx.fail(err, 'PutObject', upload.key)
-    }
-  }
-  const size = await stat(upload.path).then(
-    (s) => s.size,
-    (err: unknown) => {
-      throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
-    },
-  )
-  if (size !== upload.size) throw changedOnDisk(upload, size)
-  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers, opts.fence)
-
-  try {
-    const out = await ctx.send(
-      async (abortSignal) => {
-        // A fresh stream per attempt: a consumed stream cannot be sent again.
-        const body = createReadStream(upload.path)
-        try {
-          // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-          return await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: size, ...headers }), { abortSignal })
-        } finally {
-          body.destroy()
-        }
-      },
-      { bytes: size, ...fenced(opts) },
-    )
-    return { key: upload.key, etag: out.ETag, parts: 0 }
-  } catch (err) {
-    throw ctx.fail(err, 'PutObject', upload.key)
-  }
-}
-
-const fenced = (opts: PutFileOptions): { fence?: Fence } => (opts.fence ? { fence: opts.fence } : {})
-
-const changedOnDisk = (upload: PlannedUpload, size: number) =>
-  new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)
 
 export interface ObjectHead {
   key: string
