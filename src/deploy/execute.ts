@@ -37,6 +37,8 @@ export interface Invalidator {
    * `universe` (every file the ledger knows) lets collapsing spare unchanged directories.
    */
   invalidate(rels: string[], release: string, universe?: readonly string[]): Promise<{ ids: string[]; paths: string[]; waitError?: string }>
+  /** The target exists and answers (run before the first write); throws with the fix. */
+  check?(): Promise<void>
 }
 
 export interface ExecuteOptions {

@@ -26,6 +26,7 @@ import { bootstrapLedger } from './bootstrap.js'
 import { executePlan, type Invalidator } from './execute.js'
 import { journalFiles, openJournal, readJournal } from './journal.js'
 import { restorePending } from './pages.js'
+import { preflight } from './preflight.js'
 import { commitCondition, startHeartbeat } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { buildReport, type DeployReport, type ReportContext } from './report.js'
@@ -192,6 +193,7 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
     if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
+    await preflight({ ...(options.reportFile ? { reportFile: options.reportFile } : {}), ...(invalidator ? { invalidator } : {}) })
     return await underLock(run, read, invalidator)
   } finally {
     storage.destroy()

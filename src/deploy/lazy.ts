@@ -6,6 +6,7 @@
  * plugin and programmatic users call this; the CLI too.
  */
 import type { DeployInternals, DeployOptions } from './index.js'
+import { CdnDeployError } from '../errors.js'
 import { writeReportOutputs, type DeployReport } from './report.js'
 
 export type { DeployOptions }
@@ -22,7 +23,12 @@ export async function deploy(options: DeployOptions): Promise<DeployReport> {
 export async function deployWith(options: DeployOptions, internals: DeployInternals = {}): Promise<DeployReport> {
   const engine = await import('./index.js')
   const { report, error } = await engine.deployWith(options, internals)
-  await writeReportOutputs(report, options.reportFile, internals.env ?? process.env)
+  try {
+    await writeReportOutputs(report, options.reportFile, internals.env ?? process.env)
+  } catch (cause) {
+    const state = report.committed ? `release ${report.release} is live` : 'the deploy itself finished'
+    throw new CdnDeployError('deploy', `${state}, but its report could not be written: ${(cause as Error)?.message ?? String(cause)}`, { cause })
+  }
   if (error) throw error
   return report
 }

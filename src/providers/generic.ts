@@ -53,7 +53,7 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
     return (text: string) => secrets.reduce((t, secret) => t.split(secret).join('***'), text)
   }
 
-  async function send(method: string, body: string | undefined, signal?: AbortSignal): Promise<Response> {
+  async function send(method: string, body: string | undefined, signal?: AbortSignal, attempts = maxAttempts): Promise<Response> {
     const headers = resolveHeaders(config.headers)
     const redact = redactor(headers)
     for (let attempt = 1; ; attempt++) {
@@ -72,7 +72,7 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       }
       const retry = response === undefined || response.status === 408 || response.status === 429 || response.status >= 500
       if (response && !retry) return response
-      if (attempt >= maxAttempts) {
+      if (attempt >= attempts) {
         if (response) {
           const text = redact((await response.text().catch(() => '')).slice(0, 300).trim())
           throw new CdnDeployError('generic', `webhook ${method} ${shownUrl} answered HTTP ${response.status} after ${attempt} attempts${text ? `: ${text}` : ''}`)
@@ -103,7 +103,8 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
 
     async check(): Promise<void> {
       // Reachable and not refusing our credentials; HEAD has no side effect (405 is fine).
-      const response = await send('HEAD', undefined)
+      // Two attempts: a check (before a deploy's first write) should not wait out a dead host.
+      const response = await send('HEAD', undefined, undefined, 2)
       if (response.status === 401 || response.status === 403) {
         throw new CdnDeployError('generic', `webhook ${shownUrl} refused the credentials (HTTP ${response.status}): check provider.headers and the env vars they reference`)
       }
