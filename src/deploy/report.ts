@@ -6,6 +6,7 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { DeployPlan } from '../plan/types.js'
+import { redact } from '../secrets.js'
 import { formatBytes, formatDuration } from './progress.js'
 
 export interface DeployReport {
@@ -105,7 +106,7 @@ export function summaryText(report: DeployReport): string {
   }
   if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
-  return lines.join('\n')
+  return redact(lines.join('\n'))
 }
 
 const escapeMd = (text: string) => text.replace(/[|`*_<>[\]]/g, (c) => `\\${c}`)
@@ -123,12 +124,12 @@ export function summaryMarkdown(report: DeployReport): string {
   ]
   const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`))
-  return `${out.join('\n')}\n`
+  return redact(`${out.join('\n')}\n`)
 }
 
 export async function writeJsonReport(path: string, report: DeployReport): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(path, redact(`${JSON.stringify(report, null, 2)}\n`))
 }
 
 /** Append to `$GITHUB_STEP_SUMMARY` when running in GitHub Actions. */
