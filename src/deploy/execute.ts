@@ -8,7 +8,7 @@
  */
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
+import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
 import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
@@ -79,6 +79,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   const { storage, plan, reporter, journal } = options
   let etag: string | undefined
   const warnings: string[] = []
+  const warn = (line: string) => {
+    warnings.push(line)
+    reporter.warn?.(line)
+  }
   reporter.start?.(plan)
 
   let lastJournal = Date.now()
@@ -101,19 +105,19 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         if (plan.keep.length > 0) reporter.step?.(`keeping ${plan.keep.length} page versions about to be replaced`)
         const kept = await keepBlobs(storage, plan.keep, options.concurrency, options.fence)
         missing = kept.missing
-        warnings.push(...kept.warnings)
+        kept.warnings.forEach(warn)
         const blobs = withoutMissing({ ...options.base.blobs, ...plan.ledger.blobs }, missing)
         marked = await markPending(storage, options.base, condition, { release: plan.release, rels: pages.map((u) => u.rel).sort() }, blobs, options.fence)
         condition = marked.etag ? { ifMatch: marked.etag } : undefined
       }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
-        const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
+        const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
         if (upload.contentEncoding) {
           const body = await encodeBody(upload, await storage.readLocal(upload))
-          await storage.putBuffer(upload, body, { ...fence, contentEncoding: upload.contentEncoding })
+          await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
         } else {
-          await storage.putFile(upload, fence)
+          await storage.putFile(upload, opts)
         }
         // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
         if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
@@ -137,7 +141,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     if (!marked) throw error
     throw await putBack(storage, marked, options, error)
   }
-  await journal.clear().catch((error: Error) => warnings.push(`could not remove the upload journal: ${error.message}`))
+  await journal.clear().catch((error: Error) => warn(`could not remove the upload journal: ${error.message}`))
 
   // 5: invalidate changed mutable URLs. A failure fails the deploy loudly, but the release stands.
   const invalidation = { ids: [] as string[], paths: [] as string[], pending: [] as string[] }
@@ -149,7 +153,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const result = await options.invalidator.invalidate(plan.invalidate, plan.release, Object.keys(ledger.files))
       invalidation.ids = result.ids
       invalidation.paths = result.paths
-      if (result.waitError) warnings.push(`invalidation submitted but not confirmed complete: ${result.waitError}`)
+      if (result.waitError) warn(`invalidation submitted but not confirmed complete: ${result.waitError}`)
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
@@ -165,13 +169,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let deleted: string[] = []
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
-    const result = await storage.deleteKeys(plan.deletes)
+    const result = await storage.deleteKeys(await stillOurs(storage, plan, options.concurrency, warn))
     deleted = result.deleted
-    for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
+    for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   if (plan.stateDeletes.length > 0) {
     const result = await storage.deleteKeys(plan.stateDeletes).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
-    for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
+    for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
 }
@@ -205,6 +209,27 @@ async function putBack(storage: Storage, marked: LedgerVersion, options: Execute
 }
 
 const strip = (message: string) => message.replace(/^\[cdn-deploy\] \[[a-z0-9]+\] /, '')
+
+/** The line a foreign object at a build key gets, before it is overwritten. */
+const foreignLine = (storage: Storage, head: ObjectHead) =>
+  `s3://${storage.bucket}/${head.key} held an object this tool did not write (${head.size} bytes${head.lastModified ? `, modified ${head.lastModified.toISOString()}` : ''}${head.sha256 ? `, sha256 ${head.sha256.slice(0, 12)}…` : ''}): replacing it with this build's file`
+
+/**
+ * The keys to prune that still hold what the tool wrote (HEAD: sha256 metadata,
+ * or the ETag an adopted object had). One changed by someone else is left, with
+ * a line; the committed ledger no longer lists it either way, so it is unowned.
+ */
+async function stillOurs(storage: Storage, plan: DeployPlan, concurrency: number, warn: (line: string) => void): Promise<string[]> {
+  const ours: string[] = []
+  await runPool(plan.deletes, concurrency, async (key) => {
+    const head = await storage.head(key)
+    if (!head) return
+    const want = plan.pruneChecks[key]
+    if (want && (head.sha256 ? head.sha256 === want.sha256 : !!want.etag && head.etag === want.etag)) ours.push(key)
+    else warn(`left s3://${storage.bucket}/${key}: it no longer holds what this tool wrote (changed by someone else), so it is not deleted and no longer owned`)
+  })
+  return ours.sort()
+}
 
 /**
  * The ledger commit. When it fails, the ledger is read again: if it names our

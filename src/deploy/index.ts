@@ -115,6 +115,12 @@ export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSi
   return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
 }
 
+/** Settings that work but break something users expect: said on every run. */
+function policyWarnings(config: ResolvedCdnConfig): string[] {
+  if (config.retain.releases >= 1) return []
+  return ['retain.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks ("Failed to fetch dynamically imported module"); 1 or more keeps them for that many later releases']
+}
+
 const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
 
 const isNoop = (plan: DeployPlan): boolean => plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
@@ -190,7 +196,7 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     const read = await reading
     const plan = planFor(run, read?.ledger)
     // A ledger with `pending` names a deploy that stopped mid-way: never a no-op, the lock path puts its pages back.
-    if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
+    if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: policyWarnings(config) }) }
     if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
     await preflight({ ...(options.reportFile ? { reportFile: options.reportFile } : {}), ...(invalidator ? { invalidator } : {}) })
@@ -211,7 +217,7 @@ async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport>
     // Worst case: the month's free paths already used, so every path is billed.
     preview = { paths, ...(name === 'cloudfront' ? { estimate: estimateCloudFrontCost(paths, undefined, 1000) } : {}) }
   }
-  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: [] }, undefined, preview)
+  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: policyWarnings(run.config) }, undefined, preview)
 }
 
 
@@ -234,6 +240,7 @@ async function underLock(run: Run, before: LedgerVersion | undefined, invalidato
     warnings.push(w)
     reporter.warn?.(w)
   }
+  for (const w of policyWarnings(run.config)) warn(w)
   const old = lock.tookOver
   if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
   try {

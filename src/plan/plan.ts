@@ -74,6 +74,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const uploads: PlannedUpload[] = []
   const skips: string[] = []
   const deletes: string[] = []
+  const pruneChecks = new Map<string, { sha256: string; etag?: string }>()
   const retained: string[] = []
   const invalidate = new Set<string>(ledger?.pendingInvalidations ?? [])
   const files = new Map<string, LedgerEntry>()
@@ -96,6 +97,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     const reason = uploadReason(file, cacheControl, encoding, old)
     const entry: LedgerEntry = { sha256: file.sha256, size: file.size, contentType: file.contentType, cacheControl, immutable: file.immutable, release }
     if (encoding) entry.contentEncoding = encoding
+    if (!reason && old?.etag) entry.etag = old.etag // adopted without sha256 metadata, and unchanged since
     files.set(rel, entry)
     if (!reason) {
       skips.push(rel)
@@ -127,6 +129,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
+      pruneChecks.set(keyFor(rel, prefix), { sha256: entry.sha256, ...(entry.etag ? { etag: entry.etag } : {}) })
       // A removed mutable URL would keep being served from the CDN cache; a
       // removed hashed URL is only ever requested by old pages, which it serves.
       if (!entry.immutable) invalidate.add(rel)
@@ -171,6 +174,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     uploads,
     keep: kept.keep,
     stateDeletes: kept.deletes,
+    pruneChecks: Object.fromEntries(pruneChecks),
     skips,
     deletes,
     retained,

@@ -41,6 +41,8 @@ export interface LedgerEntry {
   immutable: boolean
   /** Id of the last release that contained the file. */
   release: string
+  /** ETag of an object adopted without `x-amz-meta-sha256` (written by another tool): how prune knows it is unchanged. */
+  etag?: string
 }
 
 /**
@@ -142,6 +144,8 @@ export interface DeployPlan {
   skips: string[]
   /** Owned keys past retention, to delete after the commit (full keys). */
   deletes: string[]
+  /** What each of `deletes` must still hold to be deleted: its sha256 (metadata), or the ETag it was adopted with. */
+  pruneChecks: Record<string, { sha256: string; etag?: string }>
   /** The deploy's own objects past retention (kept page bytes), deleted with them (full keys). */
   stateDeletes: string[]
   /** Files absent from this build but kept for open tabs (rel). */

@@ -23,6 +23,7 @@ import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import { mapPool } from '../pool.js'
 import type { Fence, StorageContext } from './client.js'
+import type { ObjectHead } from './objects.js'
 import { partSizeFor } from './limits.js'
 
 export interface PutFileOptions {
@@ -30,6 +31,13 @@ export interface PutFileOptions {
   fence?: Fence
   /** `Content-Encoding` of the body (precompressed variants: `br`, `gzip`). */
   contentEncoding?: string
+  /**
+   * The key is not the tool's (a new build file): create it only if absent
+   * (`If-None-Match: *`; multipart: a HEAD first). An object already there with
+   * the same bytes and headers is kept; any other is passed here before it is
+   * overwritten. Stores that ignore the condition (s3rver) overwrite silently.
+   */
+  foreign?: (existing: ObjectHead) => void
 }
 
 export interface PutFileResult {
@@ -37,6 +45,8 @@ export interface PutFileResult {
   etag: string | undefined
   /** Parts uploaded (0 for a single PutObject). */
   parts: number
+  /** The object was already there, the same bytes and headers: nothing was sent. */
+  adopted?: boolean
 }
 
 /** Headers every object gets; the same for single and multipart uploads. */

@@ -14,7 +14,8 @@ import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import type { Fence, StorageContext } from './client.js'
-import { errorCode, httpStatus } from './errors.js'
+import { errorCode, httpStatus, isPreconditionFailed } from './errors.js'
+import { headObject } from './objects.js'
 import { changedOnDisk, putMultipart, type ObjectHeaders, type PutFileOptions, type PutFileResult } from './multipart.js'
 
 export type { ObjectHeaders, PutFileOptions, PutFileResult } from './multipart.js'
@@ -94,28 +95,53 @@ const checksumRefused = (err: unknown) =>
 export async function putBuffer(ctx: StorageContext, upload: PlannedUpload, body: Buffer, opts: PutFileOptions = {}): Promise<PutFileResult> {
   const checksum = createHash('sha256').update(body).digest('base64')
   const input: PutObjectCommandInput = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...objectHeaders(ctx, upload, opts) }
-  const send = (withChecksum: boolean) =>
+  const send = (withChecksum: boolean, createOnly: boolean) =>
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (x-amz-checksum-sha256:
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)
-    ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(withChecksum ? { ...input, ChecksumSHA256: checksum } : input), { abortSignal }), {
+    ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand({ ...input, ...(withChecksum ? { ChecksumSHA256: checksum } : {}), ...(createOnly ? { IfNoneMatch: '*' } : {}) }), { abortSignal }), {
       bytes: body.length,
       ...(opts.fence ? { fence: opts.fence } : {}),
     })
-  try {
-    const out = await send(ctx.checksums.sha256).catch((err: unknown) => {
+  const put = (createOnly: boolean) =>
+    send(ctx.checksums.sha256, createOnly).catch((err: unknown) => {
       if (!ctx.checksums.sha256 || !checksumRefused(err)) throw err
       ctx.checksums.sha256 = false
-      return send(false)
+      return send(false, createOnly)
     })
+  try {
+    if (opts.foreign) {
+      // A key the ledger does not own: create it only if absent; else look at what is there first.
+      const created = await put(true).catch((err: unknown) => {
+        if (isPreconditionFailed(err) || errorCode(err) === 'ConditionalRequestConflict') return undefined
+        throw err
+      })
+      if (created) return { key: upload.key, etag: created.ETag, parts: 0 }
+      if (await alreadyThere(ctx, upload, opts)) return { key: upload.key, etag: undefined, parts: 0, adopted: true }
+    }
+    const out = await put(false)
     return { key: upload.key, etag: out.ETag, parts: 0 }
   } catch (err) {
     throw ctx.fail(err, 'PutObject', upload.key)
   }
 }
 
+/**
+ * A key the ledger does not own already holds an object: the same bytes and
+ * headers (our own upload whose answer was lost, or an earlier run's) are taken
+ * as is; anything else is reported (`opts.foreign`) before it is overwritten.
+ */
+async function alreadyThere(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): Promise<boolean> {
+  const head = await headObject(ctx, upload.key)
+  if (!head) return false
+  const same = head.sha256 === upload.sha256 && head.contentType === upload.contentType && head.cacheControl === upload.cacheControl && head.contentEncoding === opts.contentEncoding
+  if (!same) opts.foreign?.(head)
+  return same
+}
+
 /** Upload a file from disk: one checked buffer below the multipart threshold, checked parts above. */
 export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions = {}): Promise<PutFileResult> {
   if (upload.size < ctx.settings.multipartThreshold) return putBuffer(ctx, upload, await readLocal(ctx, upload), opts)
+  if (opts.foreign && (await alreadyThere(ctx, upload, opts))) return { key: upload.key, etag: undefined, parts: 0, adopted: true }
   let handle
   try {
     handle = await open(upload.path, OPEN_FLAGS)

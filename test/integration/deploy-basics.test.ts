@@ -389,13 +389,13 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
 
     it('a dry run after a deploy reports the changes and deletions, and writes nothing', async () => {
       const dir = await fixture({ 'index.html': '<p>1</p>', 'assets/a-Zx81Lk2q.js': 'a()', 'old.txt': 'old' })
-      await run(dir, prefix, { config: config(prefix, { retain: { releases: 1, days: 0 } }) })
+      await run(dir, prefix, { config: config(prefix, { retain: { releases: 0, days: 0 } }) })
       const before = await readLedgerObject(client(), server.bucket, prefix)
       await writeTree(dir, { 'index.html': '<p>2</p>', 'new.txt': 'new' })
       const { rm } = await import('node:fs/promises')
       await rm(join(dir, 'old.txt'))
       proxy.clear()
-      const report = await run(dir, prefix, { dryRun: true, now: at(1), config: config(prefix, { retain: { releases: 1, days: 0 } }) })
+      const report = await run(dir, prefix, { dryRun: true, now: at(1), config: config(prefix, { retain: { releases: 0, days: 0 } }) })
       expect(report.uploaded.files.map((f) => [f.rel, f.reason]).sort()).toEqual([['index.html', 'changed'], ['new.txt', 'new']])
       expect(report.deleted).toEqual([`${prefix}old.txt`])
       expect(writes(proxy.requests)).toEqual([])

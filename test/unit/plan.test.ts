@@ -103,18 +103,22 @@ function history(days: number[], last: string, extra: Partial<Ledger> = {}): Led
   return { version: 1, releases, files: { 'gone.js': { ...entry, immutable: false }, 'gone-Ab12cdef.js': { ...entry, immutable: true } }, ...extra }
 }
 
-describe('createPlan: retention (3 releases AND 7 days, counting the new release)', () => {
+describe('createPlan: retention (kept for 3 later releases AND 7 days; absent counts the new release)', () => {
   it.each([
     { name: 'absent for 2 releases, 30 days → kept', ledger: history([0, 10], 'r1'), now: at(30), deleted: false },
-    { name: 'absent for 3 releases, 6 days → kept', ledger: history([0, 20, 22], 'r1'), now: at(26), deleted: false },
-    { name: 'absent for 3 releases, 7 days minus 1 ms → kept', ledger: history([0, 20, 22], 'r1'), now: new Date(at(27).getTime() - 1), deleted: false },
-    { name: 'absent for 3 releases, exactly 7 days → deleted', ledger: history([0, 20, 22], 'r1'), now: at(27), deleted: true },
+    { name: 'absent for 3 releases (the 3 it is kept for), 30 days → kept', ledger: history([0, 20, 22], 'r1'), now: at(40), deleted: false },
+    { name: 'absent for 4 releases, 6 days → kept', ledger: history([0, 20, 22, 24], 'r1'), now: at(26), deleted: false },
+    { name: 'absent for 4 releases, 7 days minus 1 ms → kept', ledger: history([0, 20, 22, 24], 'r1'), now: new Date(at(27).getTime() - 1), deleted: false },
+    { name: 'absent for 4 releases, exactly 7 days → deleted', ledger: history([0, 20, 22, 24], 'r1'), now: at(27), deleted: true },
     { name: 'absent for 5 releases, 80 days → deleted', ledger: history([0, 20, 22, 40, 60], 'r1'), now: at(100), deleted: true },
-    { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 60], 'r0'), now: at(56), deleted: false },
-    { name: 'last release unknown, old enough → deleted', ledger: history([50, 60], 'r0'), now: at(57), deleted: true },
+    { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 55, 60], 'r0'), now: at(56), deleted: false },
+    { name: 'last release unknown, old enough → deleted', ledger: history([50, 55, 60], 'r0'), now: at(57), deleted: true },
     { name: 'still in the latest release → kept', ledger: history([0, 20, 22], 'r3'), now: at(90), deleted: false },
-  ])('$name', ({ ledger, now, deleted }) => {
-    const plan = createPlan([file('index.html')], ledger, options({ now }))
+    { name: 'releases: 1, dropped by the release being made → kept while it is live', ledger: history([0], 'r1'), now: at(90), deleted: false, retain: { releases: 1, days: 0 } },
+    { name: 'releases: 1, dropped by the live release → deleted by the next', ledger: history([0, 1], 'r1'), now: at(90), deleted: true, retain: { releases: 1, days: 0 } },
+    { name: 'releases: 0 → deleted by the very next deploy', ledger: history([0], 'r1'), now: at(90), deleted: true, retain: { releases: 0, days: 0 } },
+  ])('$name', ({ ledger, now, deleted, retain }) => {
+    const plan = createPlan([file('index.html')], ledger, options({ now, ...(retain ? { retain } : {}) }))
     expect(plan.deletes).toEqual(deleted ? ['app/gone-Ab12cdef.js', 'app/gone.js'] : [])
     expect(plan.retained).toEqual(deleted ? [] : ['gone-Ab12cdef.js', 'gone.js'])
     // Only the removed mutable URL is purged; the hashed one is only asked for by old pages.
