@@ -3,6 +3,7 @@
  * context, loaded before any command (no SDK, no config schema).
  */
 import { CdnDeployError } from '../errors.js'
+import { printable } from '../printable.js'
 import { redact } from '../secrets.js'
 
 export interface GlobalFlags {
@@ -16,9 +17,9 @@ export interface GlobalFlags {
 /** 0 success, 1 failure (or a failed check), 2 `plan`: changes pending. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, changes: 2 })
 
-/** Everything printed goes through the redaction registry (src/secrets.ts). */
+/** Everything printed goes through the redaction registry (src/secrets.ts), control characters shown as `\xNN`. */
 export function scrub(text: string, env: Record<string, string | undefined> = process.env): string {
-  return redact(text, env)
+  return printable(redact(text, env))
 }
 
 function describe(error: unknown, debug: boolean): string {

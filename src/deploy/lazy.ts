@@ -5,7 +5,7 @@
  * engine does not: the JSON report file and the CI step summary. The Vite
  * plugin and programmatic users call this; the CLI too.
  */
-import type { DeployInternals, DeployOptions } from './index.js'
+import type { DeployInternals, DeployOptions } from './options.js'
 import { CdnDeployError } from '../errors.js'
 import { writeReportOutputs, type DeployReport } from './report.js'
 

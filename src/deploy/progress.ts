@@ -5,6 +5,7 @@
  * every line, so a redrawn line would flood them).
  */
 import type { DeployPlan, PlannedUpload } from '../plan/types.js'
+import { printable } from '../printable.js'
 import { redact } from '../secrets.js'
 
 export interface DeployReporter {
@@ -79,7 +80,7 @@ export function createConsoleReporter(options: ConsoleReporterOptions = {}): Dep
   const print = (message: string): void => {
     if (drawn) stream.write('\r\x1b[2K')
     drawn = false
-    stream.write(`${redact(message)}\n`)
+    stream.write(`${printable(redact(message))}\n`)
   }
 
   return {

@@ -135,7 +135,9 @@ export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: 
     )
   } catch (err) {
     if (ifNoneMatch && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return 'not-modified'
-    if (isNotFound(err)) return undefined
+    // S3 says NoSuchKey; a 404 without it comes from something else at that URL (a website, a proxy):
+    // taking it for "no ledger yet" would treat a wrong endpoint as an empty bucket.
+    if (errorCode(err) === 'NoSuchKey') return undefined
     throw err
   }
 }
