@@ -9,6 +9,7 @@
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
+import { recordKey } from '../plan/blobs.js'
 import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
@@ -113,7 +114,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
         const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
-        if (upload.contentEncoding) {
+        if (upload.copyFrom) {
+          // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
+          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}) }
+          await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
+        } else if (upload.contentEncoding) {
           const body = await encodeBody(upload, await storage.readLocal(upload))
           await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
         } else {
@@ -130,6 +135,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // 4: commit (it clears `pending`). Pending invalidations are written ahead so a crash before the purge retries it.
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
+    // The release's file map, before the release exists: every committed release can be rolled back to.
+    await storage.writeJson(recordKey(storage.statePrefix, plan.release), plan.record)
     reporter.step?.(`committing release ${plan.release}`)
     committed = toCommit(plan.ledger, missing, !!options.invalidator)
     etag = await commit(storage, committed, plan.release, condition, options.fence)

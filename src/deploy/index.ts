@@ -32,7 +32,7 @@ import { scanDir } from './scan.js'
 export type { DeployInternals, DeployOptions, DeployOutcome } from './options.js'
 export { DEFAULT_LOCK_TTL_MS } from './locked.js'
 
-async function resolveFor(options: DeployOptions, env: Record<string, string | undefined>): Promise<ResolvedCdnConfig> {
+export async function resolveFor(options: DeployOptions, env: Record<string, string | undefined>): Promise<ResolvedCdnConfig> {
   if (options.config) return options.config
   const root = options.root ?? process.cwd()
   const file = await loadConfigFile(root, options.configFile ?? options.options?.configFile)
@@ -60,7 +60,7 @@ export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSi
   return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
 }
 
-const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
+export const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
 
 export async function deployWith(options: DeployOptions, internals: DeployInternals = {}): Promise<DeployOutcome> {
   const started = Date.now()
@@ -106,7 +106,7 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
 }
 
 /** The dry run: the plan against the ledger (bootstrapped or repaired as a deploy would), and the exact purge. */
-async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport> {
+export async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport> {
   const boot = !read || run.options.repair ? await bootstrapped(run, read) : undefined
   const plan = planFor(run, boot?.ledger ?? read)
   const name = run.context.provider

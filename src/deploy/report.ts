@@ -11,6 +11,8 @@ import { formatBytes, formatDuration } from './progress.js'
 
 export interface DeployReport {
   release: string
+  /** A rollback: the release it serves again. */
+  rollbackOf?: string
   bucket: string
   prefix: string
   publicBase: string
@@ -65,8 +67,10 @@ export interface ExecutionOutcome {
 
 /** The report, built once from the plan, the run's context and what execution did. */
 export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: ExecutionOutcome, preview?: Pick<DeployReport['invalidation'], 'paths' | 'estimate'>): DeployReport {
+  const rollbackOf = plan.ledger.releases.at(-1)?.rollbackOf
   return {
     release: plan.release,
+    ...(rollbackOf ? { rollbackOf } : {}),
     bucket: context.bucket,
     prefix: plan.prefix,
     publicBase: context.publicBase,
@@ -93,7 +97,9 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
 export function summaryText(report: DeployReport): string {
   const verb = report.dryRun ? 'would upload' : 'uploaded'
   const lines = [
-    `[cdn-deploy] ${report.dryRun ? 'plan for' : 'deployed'} release ${report.release} to s3://${report.bucket}/${report.prefix} (${report.publicBase})`,
+    report.rollbackOf
+      ? `[cdn-deploy] ${report.dryRun ? 'plan for rolling back' : 'rolled back'} to release ${report.rollbackOf} as release ${report.release} in s3://${report.bucket}/${report.prefix} (${report.publicBase})`
+      : `[cdn-deploy] ${report.dryRun ? 'plan for' : 'deployed'} release ${report.release} to s3://${report.bucket}/${report.prefix} (${report.publicBase})`,
     `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
       `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
   ]

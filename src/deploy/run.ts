@@ -4,7 +4,7 @@
  * the lock: planning, bootstrapping a ledger, and the warnings every run gives.
  */
 import type { ResolvedCdnConfig } from '../config/types.js'
-import { createPlan } from '../plan/plan.js'
+import { createPlan, type PlanOptions } from '../plan/plan.js'
 import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
 import type { DeployOptions } from './options.js'
@@ -24,6 +24,8 @@ export interface Run {
   env: Record<string, string | undefined>
   reporter: DeployReporter
   context: Omit<ReportContext, 'ledger' | 'warnings'>
+  /** A rollback's planning: the record's headers, no precompression, nothing pruned, `rollbackOf`. */
+  planOverrides?: Partial<PlanOptions>
 }
 
 export function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, LedgerEntry>): DeployPlan {
@@ -39,6 +41,7 @@ export function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<s
     ...(journal ? { journal } : {}),
     statePrefix: config.storage.statePrefix,
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
+    ...run.planOverrides,
   })
 }
 
@@ -53,7 +56,7 @@ export async function bootstrapped(run: Run, ledger: Ledger | undefined): Promis
 /** Settings that work but break something users expect: said on every run. */
 export function policyWarnings(config: ResolvedCdnConfig): string[] {
   if (config.retain.releases >= 1) return []
-  return ['retain.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks ("Failed to fetch dynamically imported module"); 1 or more keeps them for that many later releases']
+  return ['retain.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks ("Failed to fetch dynamically imported module") and no earlier release can be rolled back to; 1 or more keeps them for that many later releases']
 }
 
 export const isNoop = (plan: DeployPlan): boolean => plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0

@@ -21,6 +21,9 @@ export interface BlobPlan {
 
 export const blobKey = (statePrefix: string, name: string): string => `${statePrefix}blobs/${name}`
 
+/** A release's file map, read by a rollback to it. */
+export const recordKey = (statePrefix: string, release: string): string => `${statePrefix}releases/${release}.json`
+
 export function planBlobs(ledger: Ledger | undefined, uploads: readonly PlannedUpload[], history: readonly Release[], retain: RetainPolicy, now: Date, prefix: string, statePrefix: string): BlobPlan {
   const blobs = new Map(Object.entries(ledger?.blobs ?? {}))
   const keep = new Map<string, PlannedBlob>()

@@ -11,7 +11,7 @@ import { isHtml } from './content-type.js'
 import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
-import { planBlobs } from './blobs.js'
+import { planBlobs, recordKey } from './blobs.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
@@ -40,6 +40,8 @@ export interface PlanOptions {
   stateDir?: string
   /** Full key prefix of the deploy's own objects (blobs are pruned there). @default `<prefix>.cdn-deploy/` */
   statePrefix?: string
+  /** The release this one puts back (`cdn-deploy rollback`). */
+  rollbackOf?: string
 }
 
 /** A path under the deploy's own state folder: never uploaded, never deleted. */
@@ -85,14 +87,14 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   // Brotli siblings (`x.js.br`) are planned like files of their own, built from their source.
   const variants: Array<{ file: LocalFile; rel: string; encoding?: 'gzip' | 'br' }> = []
   for (const file of local) {
-    variants.push({ file, rel: file.rel, encoding: encodingFor(file.contentType, file.size, precompress) })
+    variants.push({ file, rel: file.rel, encoding: file.contentEncoding ?? encodingFor(file.contentType, file.size, precompress) })
     const sibling = brotliSiblingFor(file.rel, file.contentType, file.size, precompress, localRels)
     if (sibling) variants.push({ file, rel: sibling, encoding: 'br' })
   }
 
   for (const { file, rel, encoding } of variants.sort((a, b) => compare(a.rel, b.rel))) {
     if (rel === file.rel) bytes += file.size
-    const cacheControl = cacheControlFor(file.rel, file.immutable)
+    const cacheControl = file.cacheControl ?? cacheControlFor(file.rel, file.immutable)
     const old = oldFiles.get(rel)
     const reason = uploadReason(file, cacheControl, encoding, old)
     const entry: LedgerEntry = { sha256: file.sha256, size: file.size, contentType: file.contentType, cacheControl, immutable: file.immutable, release }
@@ -108,6 +110,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     const { path, size, sha256, contentType, immutable } = file
     const upload: PlannedUpload = { rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(file.rel, immutable), reason }
     if (encoding) upload.contentEncoding = encoding
+    if (file.copyFrom) upload.copyFrom = file.copyFrom
     uploads.push(upload)
     // A new hashed name was never requested, so no cache holds it. Every other
     // upload replaces something a cache may hold:
@@ -142,12 +145,25 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
   const kept = planBlobs(ledger, uploads, history, options.retain, options.now, prefix, options.statePrefix ?? `${prefix}${STATE_DIR}`)
 
-  const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes }
+  const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes, record: true }
   if (options.commit !== undefined) newRelease.commit = options.commit
+  if (options.rollbackOf !== undefined) newRelease.rollbackOf = options.rollbackOf
+  // A release's record goes with its last files: it can be rolled back to exactly as long as they are kept.
+  const statePrefix = options.statePrefix ?? `${prefix}${STATE_DIR}`
+  const stateDeletes = [...kept.deletes]
+  const aged = history.map((r) => {
+    const copy = copyRelease(r)
+    if (r.record && retentionFor({ sha256: '', size: 0, contentType: '', cacheControl: '', immutable: false, release: r.id }, history, options.retain, options.now).expired) {
+      stateDeletes.push(recordKey(statePrefix, r.id))
+      delete copy.record
+    }
+    return copy
+  })
   const releases = trimReleases(
-    [...history.map(copyRelease), newRelease],
+    [...aged, newRelease],
     [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()],
   )
+  for (const r of aged) if (r.record && !releases.some((kept) => kept.id === r.id)) stateDeletes.push(recordKey(statePrefix, r.id))
   const invalidations = [...invalidate].sort(compare)
   const next: Ledger = { version: 1, releases, files: sortedRecord(files) }
   if (kept.blobs.size > 0) next.blobs = sortedRecord(kept.blobs)
@@ -162,7 +178,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const requests =
     uploads.reduce((sum, upload) => sum + uploadRequests(upload.size), 0) +
     Math.ceil(deletes.length / DELETE_BATCH_SIZE) +
-    Math.ceil(kept.deletes.length / DELETE_BATCH_SIZE) +
+    Math.ceil(stateDeletes.length / DELETE_BATCH_SIZE) +
+    1 + // the release record
     kept.keep.length + // blob copies
     (uploads.some((u) => u.phase > 1) ? 1 : 0) + // the ledger PUT recording the pending page changes
     1 + // the commit (ledger PUT)
@@ -173,7 +190,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     prefix,
     uploads,
     keep: kept.keep,
-    stateDeletes: kept.deletes,
+    stateDeletes: stateDeletes.sort(),
+    record: { version: 1, release, files: Object.fromEntries([...files].filter(([, e]) => e.release === release).map(([rel, { release: _r, etag: _e, ...entry }]) => [rel, entry])) },
     pruneChecks: Object.fromEntries(pruneChecks),
     skips,
     deletes,

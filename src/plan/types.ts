@@ -16,6 +16,11 @@ export interface LocalFile {
   contentType: string
   /** Content-hashed name: never changes under its URL. */
   immutable: boolean
+  /** Rollback: the headers to restore (else the config's rules decide). */
+  cacheControl?: string
+  contentEncoding?: 'gzip' | 'br'
+  /** Rollback: the full key to copy the bytes from (a kept blob, or the key itself for a header change); no local file. */
+  copyFrom?: string
 }
 
 /** One deploy that committed its ledger. */
@@ -29,6 +34,18 @@ export interface Release {
   bytes: number
   /** Invalidation ids the provider returned for this release. */
   invalidations?: string[]
+  /** Its file map is stored (`<statePrefix>releases/<id>.json`): it can be rolled back to. */
+  record?: true
+  /** This release put back an earlier one (`cdn-deploy rollback`). */
+  rollbackOf?: string
+}
+
+/** `<statePrefix>releases/<id>.json`: what a release served, for a rollback to it. */
+export interface ReleaseRecord {
+  version: 1
+  release: string
+  /** Path relative to the prefix → the bytes and headers it had. */
+  files: Record<string, Omit<LedgerEntry, 'release' | 'etag'>>
 }
 
 /** A key the tool owns, as last uploaded. */
@@ -121,6 +138,8 @@ export interface PlannedUpload {
    * the way up. `sha256` and `size` stay those of the original bytes.
    */
   contentEncoding?: 'gzip' | 'br'
+  /** A rollback's upload: a server-side copy of this full key, not a file. */
+  copyFrom?: string
 }
 
 /** A kept copy of a page version to store before the deploy overwrites it. */
@@ -154,6 +173,8 @@ export interface DeployPlan {
   invalidate: string[]
   /** The ledger to commit once the uploads succeed. */
   ledger: Ledger
+  /** The release's file map, written (`releases/<id>.json`) before the commit. */
+  record: ReleaseRecord
   stats: {
     uploadCount: number
     uploadBytes: number

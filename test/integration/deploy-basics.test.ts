@@ -98,7 +98,7 @@ const lines = (requests: readonly RecordedRequest[]): string[] => describeReques
  * server sees them. The journal and the ledger are read under the lock at once,
  * so those two may arrive in either order.
  */
-function oneChunkSequence(prefix: string, chunk: string, sha: string): string[] {
+function oneChunkSequence(prefix: string, chunk: string, sha: string, release: string): string[] {
   const tool = (name: string) => `${prefix}.cdn-deploy/${name}`
   return [
     `GET ${tool('ledger.json')} 200`, // before locking; a no-op deploy stops here
@@ -111,7 +111,8 @@ function oneChunkSequence(prefix: string, chunk: string, sha: string): string[] 
     `PUT ${tool(`blobs/${sha}`)} 200`, // then keep it (server-side copy)
     `PUT ${tool('ledger.json')} 200`, // the intent: pending, If-Match the version read
     `PUT ${prefix}index.html 200`,
-    `PUT ${tool('ledger.json')} 200`, // the commit, If-Match the version read
+    `PUT ${tool(`releases/${release}.json`)} 200`, // the release's file map, for a rollback to it
+    `PUT ${tool('ledger.json')} 200`, // the commit, If-Match the version written with the intent
     `GET ${tool('lock')} 200`,
     `DELETE ${tool('lock')} 204`, // If-Match the lock as read, where honoured
   ]
@@ -255,7 +256,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       'robots.txt': 'User-agent: *',
     })
 
-    it('costs 13 requests, in this order', async () => {
+    it('costs 14 requests, in this order', async () => {
       const dir = await fixture(site('app-Aa11Bb22.js'), 'seq')
       await run(dir, prefix)
       await rewrite(dir, site('app-Cc33Dd44.js'))
@@ -265,8 +266,8 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       const seen = lines(proxy.requests)
       // The two reads under the lock go out together: compare them as a set.
       const sorted = [...seen.slice(0, 3), ...seen.slice(3, 5).sort(), ...seen.slice(5)]
-      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js', sha256(site('app-Aa11Bb22.js')['index.html']!)))
-      expect(proxy.requests.length).toBe(13)
+      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js', sha256(site('app-Aa11Bb22.js')['index.html']!), report.release))
+      expect(proxy.requests.length).toBe(14)
 
       const header = (method: string, name: string, h: string) => proxy.requests.find((r) => r.method === method && r.key === `${prefix}.cdn-deploy/${name}`)?.headers[h]
       const ledgerEtag = proxy.requests.find((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/ledger.json` && r.status === 304)!.headers['if-none-match']

@@ -92,8 +92,8 @@ describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
     }
     const ledger8 = await readLedgerObject(server.client, server.bucket, prefix)
     expect(Object.keys(ledger8!.files).sort()).toEqual(['assets/keep-Ab12Cd34.js', 'index.html'])
-    // (Plus the kept bytes of the last replaced index.html, for a rollback: `blobs/`.)
-    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`))).toEqual(
+    // (Plus what a rollback needs: the kept bytes of replaced pages, `blobs/`, and release maps, `releases/`.)
+    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`))).toEqual(
       [...FOREIGN, `${prefix}.cdn-deploy/ledger.json`, `${prefix}assets/keep-Ab12Cd34.js`, `${prefix}index.html`].sort(),
     )
   })
@@ -146,6 +146,6 @@ describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
     const third = await deploy({ dir, config, storage: TUNING, now: at(30), env: {}, commit: 'boot3', repair: true })
     expect(third.deleted.sort()).toEqual(['assets/a-Ab12Cd34.js', 'assets/b-Ef56Gh78.css', 'img.txt', 'robots.txt'].map((r) => prefix + r))
     expect(writes(proxy.requests).filter((r) => r.key !== undefined && UNRELATED.includes(r.key))).toEqual([])
-    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`))).toEqual([...UNRELATED, `${prefix}.cdn-deploy/ledger.json`, `${prefix}index.html`].sort())
+    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`))).toEqual([...UNRELATED, `${prefix}.cdn-deploy/ledger.json`, `${prefix}index.html`].sort())
   })
 })
