@@ -3,6 +3,8 @@
  * user sees at once which part failed (`[cdn-deploy] [s3] …`) and a debugger can
  * still reach the SDK error underneath. Library code throws; only the CLI prints.
  */
+import { redact } from './secrets.js'
+
 /** A part of the package, or a provider's `type` (the built-in ones are listed; a new provider uses its own). */
 export type ErrorScope = 'config' | 'vite' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime' | (string & {})
 
@@ -13,9 +15,10 @@ export class CdnDeployError extends Error {
   readonly problems: readonly string[]
 
   constructor(scope: ErrorScope, message: string, options: { cause?: unknown; problems?: readonly string[] } = {}) {
-    super(`[cdn-deploy] [${scope}] ${message}`, options.cause === undefined ? undefined : { cause: options.cause })
+    // Every message goes through the redaction registry: no known secret survives in it.
+    super(redact(`[cdn-deploy] [${scope}] ${message}`), options.cause === undefined ? undefined : { cause: options.cause })
     this.scope = scope
-    this.problems = options.problems ?? [message]
+    this.problems = (options.problems ?? [message]).map((problem) => redact(problem))
   }
 }
 

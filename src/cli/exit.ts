@@ -3,6 +3,8 @@
  * context, loaded before any command (no SDK, no config schema).
  */
 import { CdnDeployError } from '../errors.js'
+import { printable } from '../printable.js'
+import { redact } from '../secrets.js'
 
 export interface GlobalFlags {
   config?: string
@@ -15,17 +17,9 @@ export interface GlobalFlags {
 /** 0 success, 1 failure (or a failed check), 2 `plan`: changes pending. */
 export const EXIT = Object.freeze({ ok: 0, failure: 1, changes: 2 })
 
-/** Env vars whose values must never reach the terminal, whatever an error message says. */
-const SECRET_VARS = ['AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'CLOUDFLARE_API_TOKEN']
-
+/** Everything printed goes through the redaction registry (src/secrets.ts), control characters shown as `\xNN`. */
 export function scrub(text: string, env: Record<string, string | undefined> = process.env): string {
-  let out = text
-  for (const name of SECRET_VARS) {
-    const value = env[name]
-    // Short values (a dummy `test`) would mangle ordinary words; real secrets are long.
-    if (value && value.length >= 8) out = out.split(value).join('***')
-  }
-  return out
+  return printable(redact(text, env))
 }
 
 function describe(error: unknown, debug: boolean): string {

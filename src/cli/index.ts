@@ -22,6 +22,7 @@ const COMMANDS: Record<string, (args: unknown[], flags: Flags) => Promise<number
   verify: async ([dir], f) => (await import('./verify.js')).verifyCommand(dir as string | undefined, f),
   releases: async (_args, f) => (await import('./releases.js')).releasesCommand(f),
   unlock: async (_args, f) => (await import('./unlock.js')).unlockCommand(f),
+  rollback: async ([release], f) => (await import('./rollback.js')).rollbackCommand(release as string | undefined, f),
 }
 
 function version(): string {
@@ -77,6 +78,14 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
   command('releases', 'The release history, newest first')
     .option('--limit <n>', 'Show at most this many releases')
     .action(on('releases'))
+
+  command('rollback [release]', 'Serve an earlier release again (default: the one before the live one), as a new release', 'Its hashed files must still be kept; its pages come back from their kept copies, HTML last, then an exact purge. Asks for confirmation in a terminal. Exit code: 0 rolled back (or planned), 1 refused or failed.')
+    .option('--dry-run', 'Print what would come back; write nothing')
+    .option('--yes', 'Roll back without asking (CI, scripts)')
+    .option('--report <file>', 'Write the JSON report to this file')
+    .example('cdn-deploy rollback --dry-run')
+    .example('cdn-deploy rollback 20260101T120000Z-1a2b3c4d --yes')
+    .action(on('rollback'))
 
   command('unlock', 'Show who holds the deploy lock and remove it (for a deploy that died)', 'Asks for confirmation in a terminal. Refuses the lock of a deploy still running on this machine unless --force. Exit code: 0 removed (or none), 1 refused or failed.')
     .option('--yes', 'Remove without asking (CI, scripts)')

@@ -53,6 +53,7 @@ export function planText(report: DeployReport, dir: string): string {
     if (report.deleted.length > LIST_LIMIT) lines.push(`    … and ${report.deleted.length - LIST_LIMIT} more (--json lists all)`)
   }
   if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
+  if (report.rollbackOf) return lines.join('\n')
   lines.push(
     hasChanges(report)
       ? `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`

@@ -1,6 +1,8 @@
 /**
  * `cdn-deploy releases`: the release history from the ledger, newest first —
- * id, time, git commit, files, bytes and the invalidation ids of each.
+ * id, time, git commit, files, bytes, whether `cdn-deploy rollback` can serve
+ * it again (its file map is kept: retention keeps it exactly as long as its
+ * files), and the invalidation ids of each.
  */
 import { formatBytes } from '../deploy/progress.js'
 import type { Ledger, Release } from '../plan/types.js'
@@ -22,6 +24,12 @@ export function table(rows: string[][]): string[] {
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd())
 }
 
+/** `live`, `yes` (a rollback can serve it again), or `no`; a rollback release also names what it restored. */
+export function rollbackMark(release: Release, current?: string): string {
+  const mark = release.id === current ? 'live' : release.record ? 'yes' : 'no'
+  return release.rollbackOf ? `${mark} (restored ${release.rollbackOf})` : mark
+}
+
 export function releaseRows(releases: readonly Release[], current?: string): string[] {
   const rows = releases.map((r) => [
     r.id === current ? `${r.id} *` : r.id,
@@ -29,9 +37,10 @@ export function releaseRows(releases: readonly Release[], current?: string): str
     r.commit ? r.commit.slice(0, 10) : '-',
     String(r.files),
     formatBytes(r.bytes),
+    rollbackMark(r, current),
     r.invalidations?.length ? r.invalidations.join(',') : '-',
   ])
-  return table([['RELEASE', 'TIME', 'COMMIT', 'FILES', 'SIZE', 'INVALIDATIONS'], ...rows])
+  return table([['RELEASE', 'TIME', 'COMMIT', 'FILES', 'SIZE', 'ROLLBACK', 'INVALIDATIONS'], ...rows])
 }
 
 export async function releasesCommand(flags: ReleasesFlags): Promise<number> {

@@ -54,10 +54,15 @@ export async function loadConfigFile(root: string, configFile?: string | false):
   }
   try {
     const { createJiti } = await import('jiti')
-    const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false })
-    const config = await jiti.import(path, { default: true })
+    const jiti = createJiti(import.meta.url, { moduleCache: false, fsCache: false, interopDefault: false })
+    const mod = (await jiti.import(path)) as Record<string, unknown> | null
+    const config = mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod
+    if (config === null || typeof config !== 'object' || Array.isArray(config)) {
+      throw new CdnDeployError('config', `${path} exports ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config} as its default: export the config object (export default defineCdnConfig({ domain: '…', storage: { bucket: '…' } }))`)
+    }
     return { config, path }
   } catch (error) {
+    if (error instanceof CdnDeployError) throw error
     throw new CdnDeployError('config', `could not load ${path}: ${(error as Error).message}`, { cause: error })
   }
 }

@@ -72,8 +72,29 @@ const cacheControl = record(
   string('must be a Cache-Control header value such as "public, max-age=300"',
     matches(/^[\x20-\x7e]+$/, 'must be a one-line ASCII header value such as "public, max-age=300"')),
   'must be an object of glob -> header value, e.g. { "**/*.json": "public, max-age=60" }',
-  string('a glob must be a string', (glob, fail) => glob || fail('a glob must not be empty')),
+  string('a glob must be a string', (glob, fail) => {
+    // Globs match paths relative to the prefix (`assets/*.js`); these shapes never match one.
+    const problem = !glob ? 'a glob must not be empty'
+      : glob.startsWith('/') || glob.startsWith('./') ? `glob "${glob}" never matches: paths are relative to the prefix, with no leading "/" or "./" (write "${glob.replace(/^\.?\/+/, '')}")`
+      : glob.includes('\\') ? `glob "${glob}" never matches: paths use "/", not "\\"`
+      : unbalanced(glob) ? `glob "${glob}" has an unclosed "{" or "[", so it never matches what it seems to`
+      : undefined
+    if (problem) fail(problem)
+  }),
 )
+
+/** A `{` or `[` left open (or closed without opening) in a glob. */
+function unbalanced(glob: string): boolean {
+  for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
+    let depth = 0
+    for (const c of glob) {
+      if (c === open) depth++
+      else if (c === close && --depth < 0) return true
+    }
+    if (depth !== 0) return true
+  }
+  return false
+}
 
 const minify = union([
   boolean(TRUE_OR_FALSE),

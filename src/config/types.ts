@@ -68,9 +68,14 @@ export interface MinifyOptions {
 
 /** How long files dropped from the build stay in the bucket (both must pass). */
 export interface RetainOptions {
-  /** Releases a file must have been absent for before it is deleted. @default 3 */
+  /**
+   * Later releases a dropped file is kept for: tabs opened before a deploy keep
+   * lazy-loading their chunks, and a rollback to any of these releases works.
+   * `0` deletes it with the very next deploy (a warning says so).
+   * @default 3
+   */
   releases?: number
-  /** Days a file must have been absent for before it is deleted. @default 7 */
+  /** Days a dropped file is kept for at least. @default 7 */
   days?: number
 }
 

@@ -87,6 +87,8 @@ export async function bootstrapLedger(storage: Storage, local: readonly LocalFil
       cacheControl: head.cacheControl ?? '',
       immutable: file.immutable,
       release,
+      // Adopted by its MD5 ETag (another tool wrote it): prune checks it by that ETag.
+      ...(!head.sha256 && head.etag ? { etag: head.etag } : {}),
     }
     if (head.contentType === file.contentType && head.cacheControl === cacheControl) adopted++
   })

@@ -8,9 +8,11 @@
  */
 import { CdnDeployError } from '../errors.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Fence, LedgerCondition, Storage } from '../storage/index.js'
-import { withEncodedBody } from './compress.js'
+import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
+import { recordKey } from '../plan/blobs.js'
+import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
+import { keepBlobs, markPending, restorePending } from './pages.js'
 import { runPool } from '../pool.js'
 import type { DeployReporter } from './progress.js'
 import type { ExecutionOutcome } from './report.js'
@@ -36,6 +38,8 @@ export interface Invalidator {
    * `universe` (every file the ledger knows) lets collapsing spare unchanged directories.
    */
   invalidate(rels: string[], release: string, universe?: readonly string[]): Promise<{ ids: string[]; paths: string[]; waitError?: string }>
+  /** The target exists and answers (run before the first write); throws with the fix. */
+  check?(): Promise<void>
 }
 
 export interface ExecuteOptions {
@@ -48,11 +52,13 @@ export interface ExecuteOptions {
   signal?: AbortSignal
   /** The lock fence: every write visitors can see (phases 2–3, the commit) waits for it. */
   fence?: Fence
+  /** The ledger the plan was made from: the intent to change pages is written over it. */
+  base: Ledger
   /**
-   * Commit only over the ledger version this deploy planned from (`If-Match`
+   * Write only over the ledger version this deploy planned from (`If-Match`
    * its ETag, or `If-None-Match: *` when there was none).
    */
-  commitCondition?: LedgerCondition | undefined
+  condition?: LedgerCondition | undefined
 }
 
 export interface ExecuteResult extends ExecutionOutcome {
@@ -72,7 +78,12 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
+  let etag: string | undefined
   const warnings: string[] = []
+  const warn = (line: string) => {
+    warnings.push(line)
+    reporter.warn?.(line)
+  }
   reporter.start?.(plan)
 
   let lastJournal = Date.now()
@@ -81,36 +92,63 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     lastJournal = Date.now()
     await journal.save()
   }
-  const ledger = structuredClone(plan.ledger)
-  if (!options.invalidator) ledger.pendingInvalidations = []
-  let etag: string | undefined
+  const pages = plan.uploads.filter((u) => u.phase > 1)
+  let committed: Ledger = plan.ledger
+  let condition = options.condition
+  let marked: LedgerVersion | undefined
+  let missing: readonly string[] = []
   try {
     for (const phase of [1, 2, 3] as const) {
       const uploads = plan.uploads.filter((u) => u.phase === phase)
       if (uploads.length === 0) continue
+      if (phase > 1 && !marked) {
+        // Before the first page write: keep what it replaces, and say so in the ledger.
+        if (plan.keep.length > 0) reporter.step?.(`keeping ${plan.keep.length} page versions about to be replaced`)
+        const kept = await keepBlobs(storage, plan.keep, options.concurrency, options.fence)
+        missing = kept.missing
+        kept.warnings.forEach(warn)
+        const blobs = withoutMissing({ ...options.base.blobs, ...plan.ledger.blobs }, missing)
+        marked = await markPending(storage, options.base, condition, { release: plan.release, rels: pages.map((u) => u.rel).sort() }, blobs, options.fence)
+        condition = marked.etag ? { ifMatch: marked.etag } : undefined
+      }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
       await runPool(uploads, options.concurrency, async (upload) => {
-        const fence = phase > 1 && options.fence ? { fence: options.fence } : {}
-        await withEncodedBody(upload, (stored) => storage.putFile(stored, { ...fence, ...(stored.contentEncoding ? { contentEncoding: stored.contentEncoding } : {}) }))
-        journal.add(upload.rel, entryOf(upload, 'journal'))
+        const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
+        if (upload.copyFrom) {
+          // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
+          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}) }
+          await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
+        } else if (upload.contentEncoding) {
+          const body = await encodeBody(upload, await storage.readLocal(upload))
+          await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
+        } else {
+          await storage.putFile(upload, opts)
+        }
+        // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
+        if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
         reporter.bytes?.(upload.size)
         reporter.uploaded?.(upload)
         await record()
       }, options.signal)
     }
 
-    // 4: commit. Pending invalidations are written ahead so a crash before the purge retries it.
+    // 4: commit (it clears `pending`). Pending invalidations are written ahead so a crash before the purge retries it.
     // A lost lock (or a cancel) aborts the signal: never commit over another deploy.
     options.signal?.throwIfAborted()
+    // The release's file map, before the release exists: every committed release can be rolled back to.
+    await storage.writeJson(recordKey(storage.statePrefix, plan.release), plan.record)
     reporter.step?.(`committing release ${plan.release}`)
-    etag = await commit(storage, ledger, plan.release, options.commitCondition, options.fence)
+    committed = toCommit(plan.ledger, missing, !!options.invalidator)
+    etag = await commit(storage, committed, plan.release, condition, options.fence)
   } catch (error) {
     // Best effort: the server may be the thing that failed. Not once the lock is
-    // lost: the journal is the lock holder's now.
-    if (!lostLock(error, options.signal)) await journal.save().catch(() => {})
-    throw error
+    // lost: the journal, and putting the pages back, are the lock holder's now.
+    if (lostLock(error, options.signal)) throw error
+    await journal.save().catch(() => {})
+    if (!marked) throw error
+    throw await putBack(storage, marked, options, error)
   }
-  await journal.clear().catch((error: Error) => warnings.push(`could not remove the upload journal: ${error.message}`))
+  await journal.clear().catch((error: Error) => warn(`could not remove the upload journal: ${error.message}`))
 
   // 5: invalidate changed mutable URLs. A failure fails the deploy loudly, but the release stands.
   const invalidation = { ids: [] as string[], paths: [] as string[], pending: [] as string[] }
@@ -118,10 +156,11 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   if (options.invalidator && plan.invalidate.length > 0) {
     reporter.step?.(`invalidating ${plan.invalidate.length} changed paths (${options.invalidator.name})`)
     try {
+      const ledger = structuredClone(committed)
       const result = await options.invalidator.invalidate(plan.invalidate, plan.release, Object.keys(ledger.files))
       invalidation.ids = result.ids
       invalidation.paths = result.paths
-      if (result.waitError) warnings.push(`invalidation submitted but not confirmed complete: ${result.waitError}`)
+      if (result.waitError) warn(`invalidation submitted but not confirmed complete: ${result.waitError}`)
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
@@ -137,11 +176,66 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let deleted: string[] = []
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
-    const result = await storage.deleteKeys(plan.deletes)
+    const result = await storage.deleteKeys(await stillOurs(storage, plan, options.concurrency, warn))
     deleted = result.deleted
-    for (const e of result.errors) warnings.push(`could not delete ${e.key}: ${e.code} ${e.message}`)
+    for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
+  }
+  if (plan.stateDeletes.length > 0) {
+    const result = await storage.deleteKeys(plan.stateDeletes).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
+    for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
+}
+
+/** The ledger to commit: the plan's, without blobs that could not be kept (and no pending purge without a purge step). */
+function toCommit(planned: Ledger, missing: readonly string[], purges: boolean): Ledger {
+  const ledger: Ledger = { ...planned }
+  const blobs = withoutMissing(planned.blobs, missing)
+  if (blobs) ledger.blobs = blobs
+  else delete ledger.blobs
+  if (!purges) ledger.pendingInvalidations = []
+  return ledger
+}
+
+function withoutMissing(blobs: Record<string, string> | undefined, missing: readonly string[]): Record<string, string> | undefined {
+  if (!blobs) return undefined
+  const out = Object.fromEntries(Object.entries(blobs).filter(([name]) => !missing.includes(name)))
+  return Object.keys(out).length > 0 ? out : undefined
+}
+
+/** After a failure past the intent: put the pages back, and say in the error what the bucket holds now. */
+async function putBack(storage: Storage, marked: LedgerVersion, options: ExecuteOptions, error: unknown): Promise<CdnDeployError> {
+  const first = error instanceof CdnDeployError ? error : new CdnDeployError('deploy', (error as Error)?.message ?? String(error), { cause: error })
+  try {
+    const { restored } = await restorePending(storage, marked, options.concurrency, options.fence)
+    return new CdnDeployError(first.scope, `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`, { cause: error })
+  } catch (restoreError) {
+    const why = (restoreError as Error)?.message ?? String(restoreError)
+    return new CdnDeployError(first.scope, `${strip(first.message)}; putting back the page files it had changed failed too (${strip(why)}): the next deploy does that first`, { cause: error })
+  }
+}
+
+const strip = (message: string) => message.replace(/^\[cdn-deploy\] \[[a-z0-9]+\] /, '')
+
+/** The line a foreign object at a build key gets, before it is overwritten. */
+const foreignLine = (storage: Storage, head: ObjectHead) =>
+  `s3://${storage.bucket}/${head.key} held an object this tool did not write (${head.size} bytes${head.lastModified ? `, modified ${head.lastModified.toISOString()}` : ''}${head.sha256 ? `, sha256 ${head.sha256.slice(0, 12)}…` : ''}): replacing it with this build's file`
+
+/**
+ * The keys to prune that still hold what the tool wrote (HEAD: sha256 metadata,
+ * or the ETag an adopted object had). One changed by someone else is left, with
+ * a line; the committed ledger no longer lists it either way, so it is unowned.
+ */
+async function stillOurs(storage: Storage, plan: DeployPlan, concurrency: number, warn: (line: string) => void): Promise<string[]> {
+  const ours: string[] = []
+  await runPool(plan.deletes, concurrency, async (key) => {
+    const head = await storage.head(key)
+    if (!head) return
+    const want = plan.pruneChecks[key]
+    if (want && (head.sha256 ? head.sha256 === want.sha256 : !!want.etag && head.etag === want.etag)) ours.push(key)
+    else warn(`left s3://${storage.bucket}/${key}: it no longer holds what this tool wrote (changed by someone else), so it is not deleted and no longer owned`)
+  })
+  return ours.sort()
 }
 
 /**

@@ -10,81 +10,28 @@
  */
 import { execFile } from 'node:child_process'
 import { promisify } from 'node:util'
-import type { CdnManifest } from '../emit/manifest.js'
 import { releaseId } from '../emit/hash.js'
 import { loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
-import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
+import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { estimateCloudFrontCost } from '../plan/invalidation.js'
-import { createPlan } from '../plan/plan.js'
-import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.js'
+import type { Ledger } from '../plan/types.js'
 import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor, waitMsFor } from '../providers/index.js'
-import { createStorage, describeHolder, type LedgerVersion, type Storage, type StorageFactoryOptions } from '../storage/index.js'
-import { bootstrapLedger } from './bootstrap.js'
-import { executePlan, type Invalidator } from './execute.js'
-import { journalFiles, openJournal, readJournal } from './journal.js'
-import { commitCondition, startHeartbeat } from './lock.js'
-import { silentReporter, type DeployReporter } from './progress.js'
-import { buildReport, type DeployReport, type ReportContext } from './report.js'
+import { createStorage } from '../storage/index.js'
+import type { Invalidator } from './execute.js'
+import { underLock } from './locked.js'
+import { preflight } from './preflight.js'
+import type { DeployInternals, DeployOptions, DeployOutcome } from './options.js'
+import { silentReporter } from './progress.js'
+import { buildReport, type DeployReport } from './report.js'
+import { bootstrapped, isNoop, planFor, policyWarnings, type Run } from './run.js'
 import { scanDir } from './scan.js'
 
-export interface DeployOptions {
-  /** The directory to deploy (Vite's outDir). */
-  dir: string
-  /** A resolved config; without it the config is loaded like the plugin does (root, configFile, mode, options). */
-  config?: ResolvedCdnConfig
-  /** Where to look for `cdn.config.*`. @default process.cwd() */
-  root?: string
-  /** Config file to load instead of `cdn.config.*` in `root`; `false` for none. @default undefined (search `root`) */
-  configFile?: string | false
-  /** Picks `environments[mode]`; an unknown mode is an error here. @default process.env.CDN_ENV */
-  mode?: string
-  /** Inline options over the file. @default undefined */
-  options?: CdnPluginOptions
-  /** The build's manifest (says which files are content-hashed). @default read from `<dir>/.vite/` */
-  manifest?: CdnManifest
-  /** Plan only: read the bucket, write nothing. @default false */
-  dryRun?: boolean
-  /** Cross-check the ledger against a listing of the bucket. @default false */
-  repair?: boolean
-  /** Upload `.vite/` too. @default false */
-  includeVite?: boolean
-  /** Progress events. @default none (silent) */
-  reporter?: DeployReporter
-  /** Write the JSON report here. @default undefined (none) */
-  reportFile?: string
-  /** Git commit recorded on the release. @default $GITHUB_SHA, else `git rev-parse HEAD` in root */
-  commit?: string
-  /**
-   * Lock lifetime. A running deploy renews its lock every third of it, so this is
-   * how long a deploy that died (or lost its server) blocks the next one.
-   * @default 120000 (2 minutes)
-   */
-  lockTtlMs?: number
-  /** Stops the deploy cleanly (uploads in flight settle, the lock is released). @default undefined */
-  signal?: AbortSignal
-}
+export type { DeployInternals, DeployOptions, DeployOutcome } from './options.js'
+export { DEFAULT_LOCK_TTL_MS } from './locked.js'
 
-/** Seams for tests and benchmarks; not part of the public API. */
-export interface DeployInternals {
-  env?: Record<string, string | undefined>
-  now?: () => Date
-  /** Storage tuning (multipart threshold, part size, retries, deadlines…). */
-  storage?: Partial<StorageFactoryOptions>
-  /** The purge step, instead of the configured provider's. */
-  invalidator?: Invalidator
-}
-
-/** What a run produced: the report, and the error of a release that is live but not purged. */
-export interface DeployOutcome {
-  report: DeployReport
-  error?: CdnDeployError
-}
-
-export const DEFAULT_LOCK_TTL_MS = 120_000
-
-async function resolveFor(options: DeployOptions, env: Record<string, string | undefined>): Promise<ResolvedCdnConfig> {
+export async function resolveFor(options: DeployOptions, env: Record<string, string | undefined>): Promise<ResolvedCdnConfig> {
   if (options.config) return options.config
   const root = options.root ?? process.cwd()
   const file = await loadConfigFile(root, options.configFile ?? options.options?.configFile)
@@ -112,46 +59,7 @@ export async function invalidatorFor(config: ResolvedCdnConfig, signal?: AbortSi
   return createInvalidator(provider, { publicBase: config.publicBase, ...config.invalidate, ...(waitMs ? { waitMs } : {}), ...(signal ? { signal } : {}) })
 }
 
-const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
-
-const isNoop = (plan: DeployPlan): boolean => plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
-
-/** Everything a run reads before planning, and what it plans with. */
-interface Run {
-  options: DeployOptions
-  config: ResolvedCdnConfig
-  storage: Storage
-  local: LocalFile[]
-  release: string
-  commit: string | undefined
-  now: () => Date
-  env: Record<string, string | undefined>
-  reporter: DeployReporter
-  context: Omit<ReportContext, 'ledger' | 'warnings'>
-}
-
-function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, LedgerEntry>): DeployPlan {
-  const { config } = run
-  return createPlan(run.local, ledger, {
-    prefix: config.prefix,
-    cacheControl: config.cacheControl,
-    retain: config.retain,
-    precompress: config.precompress,
-    release: run.release,
-    now: run.now(),
-    ...(run.commit ? { commit: run.commit } : {}),
-    ...(journal ? { journal } : {}),
-    ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
-  })
-}
-
-/** The ledger from a listing (none yet) or cross-checked against one (repair). */
-async function bootstrapped(run: Run, ledger: Ledger | undefined): Promise<{ ledger: Ledger; state: DeployReport['ledger']; repaired: boolean; adopted: number; dropped: number }> {
-  const { config } = run
-  const boot = await bootstrapLedger(run.storage, run.local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
-  const state = ledger ? 'read' : boot.listed > 0 ? 'bootstrapped' : 'new'
-  return { ledger: boot.ledger, state, repaired: !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger), adopted: boot.adopted, dropped: boot.dropped }
-}
+export const providerName = (config: ResolvedCdnConfig): string => (isCustomProvider(config.provider) ? config.provider.name : config.provider.type)
 
 export async function deployWith(options: DeployOptions, internals: DeployInternals = {}): Promise<DeployOutcome> {
   const started = Date.now()
@@ -185,9 +93,11 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     }
     const read = await reading
     const plan = planFor(run, read?.ledger)
-    if (!options.repair && read && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: [] }) }
+    // A ledger with `pending` names a deploy that stopped mid-way: never a no-op, the lock path puts its pages back.
+    if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: policyWarnings(config) }) }
     if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
+    await preflight({ ...(options.reportFile ? { reportFile: options.reportFile } : {}), ...(invalidator ? { invalidator } : {}) })
     return await underLock(run, read, invalidator)
   } finally {
     storage.destroy()
@@ -195,7 +105,7 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
 }
 
 /** The dry run: the plan against the ledger (bootstrapped or repaired as a deploy would), and the exact purge. */
-async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport> {
+export async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport> {
   const boot = !read || run.options.repair ? await bootstrapped(run, read) : undefined
   const plan = planFor(run, boot?.ledger ?? read)
   const name = run.context.provider
@@ -205,55 +115,5 @@ async function dryRun(run: Run, read: Ledger | undefined): Promise<DeployReport>
     // Worst case: the month's free paths already used, so every path is billed.
     preview = { paths, ...(name === 'cloudfront' ? { estimate: estimateCloudFrontCost(paths, undefined, 1000) } : {}) }
   }
-  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: [] }, undefined, preview)
-}
-
-
-async function underLock(run: Run, before: LedgerVersion | undefined, invalidator: Invalidator | undefined): Promise<DeployOutcome> {
-  const { storage, reporter, options } = run
-  const ttl = options.lockTtlMs ?? DEFAULT_LOCK_TTL_MS
-  const lock = await storage.acquireLock(run.env.CDN_DEPLOY_OWNER || undefined, ttl)
-  const heartbeat = startHeartbeat(storage, lock, ttl, options.signal)
-  const warnings: string[] = []
-  const warn = (w: string) => {
-    warnings.push(w)
-    reporter.warn?.(w)
-  }
-  const old = lock.tookOver
-  if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
-  try {
-    // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
-    const [stored, read] = await Promise.all([readJournal(storage), storage.readLedgerVersion(before)])
-    let ledger = read?.ledger
-    let state: DeployReport['ledger'] = ledger ? 'read' : 'new'
-    let repaired = false
-    if (!ledger || options.repair) {
-      const boot = await bootstrapped(run, ledger)
-      if (boot.adopted || boot.dropped) reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
-      ;({ ledger, state, repaired } = boot)
-    }
-    const { files: journalled, distrusted } = journalFiles(ledger, stored)
-    if (distrusted > 0) {
-      warn(`the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`)
-    }
-    const journal = openJournal(storage, stored, ledger, journalled)
-    const plan = planFor(run, ledger, journalled)
-    const context: ReportContext = { ...run.context, ledger: state, repaired, warnings }
-    // A repair that found nothing to fix is a no-op too: a release with no change
-    // would only advance the retention count of files dropped earlier.
-    if (isNoop(plan) && state === 'read' && !repaired) {
-      await journal.clear()
-      return { report: buildReport(plan, context) }
-    }
-    const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, commitCondition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
-    const report = buildReport(plan, { ...context, provider: invalidator?.name ?? 'none' }, result)
-    if (result.invalidationError === undefined) return { report }
-    const cause = result.invalidationError as Error
-    const error = new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate\`)`, { cause })
-    return { report, error }
-  } finally {
-    // Wait for a renewal in flight: it would otherwise rewrite the lock after the release.
-    await heartbeat.stop()
-    await storage.releaseLock(lock).catch(() => false)
-  }
+  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: policyWarnings(run.config) }, undefined, preview)
 }

@@ -5,6 +5,8 @@
  * every line, so a redrawn line would flood them).
  */
 import type { DeployPlan, PlannedUpload } from '../plan/types.js'
+import { printable } from '../printable.js'
+import { redact } from '../secrets.js'
 
 export interface DeployReporter {
   /** The plan is known; uploads are about to start. */
@@ -85,7 +87,7 @@ export function createConsoleReporter(options: ConsoleReporterOptions = {}): Dep
   const print = (message: string): void => {
     if (drawn) stream.write('\r\x1b[2K')
     drawn = false
-    stream.write(`${message}\n`)
+    stream.write(`${printable(redact(message))}\n`)
   }
 
   const warn = (message: string) => print(`[cdn-deploy] warning: ${message}`)

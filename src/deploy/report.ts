@@ -6,10 +6,13 @@
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import type { DeployPlan } from '../plan/types.js'
+import { redact } from '../secrets.js'
 import { formatBytes, formatDuration } from './progress.js'
 
 export interface DeployReport {
   release: string
+  /** A rollback: the release it serves again. */
+  rollbackOf?: string
   bucket: string
   prefix: string
   publicBase: string
@@ -64,8 +67,10 @@ export interface ExecutionOutcome {
 
 /** The report, built once from the plan, the run's context and what execution did. */
 export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: ExecutionOutcome, preview?: Pick<DeployReport['invalidation'], 'paths' | 'estimate'>): DeployReport {
+  const rollbackOf = plan.ledger.releases.at(-1)?.rollbackOf
   return {
     release: plan.release,
+    ...(rollbackOf ? { rollbackOf } : {}),
     bucket: context.bucket,
     prefix: plan.prefix,
     publicBase: context.publicBase,
@@ -92,7 +97,9 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
 export function summaryText(report: DeployReport): string {
   const verb = report.dryRun ? 'would upload' : 'uploaded'
   const lines = [
-    `[cdn-deploy] ${report.dryRun ? 'plan for' : 'deployed'} release ${report.release} to s3://${report.bucket}/${report.prefix} (${report.publicBase})`,
+    report.rollbackOf
+      ? `[cdn-deploy] ${report.dryRun ? 'plan for rolling back' : 'rolled back'} to release ${report.rollbackOf} as release ${report.release} in s3://${report.bucket}/${report.prefix} (${report.publicBase})`
+      : `[cdn-deploy] ${report.dryRun ? 'plan for' : 'deployed'} release ${report.release} to s3://${report.bucket}/${report.prefix} (${report.publicBase})`,
     `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
       `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
   ]
@@ -105,7 +112,7 @@ export function summaryText(report: DeployReport): string {
   }
   if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
-  return lines.join('\n')
+  return redact(lines.join('\n'))
 }
 
 const escapeMd = (text: string) => text.replace(/[|`*_<>[\]]/g, (c) => `\\${c}`)
@@ -123,12 +130,12 @@ export function summaryMarkdown(report: DeployReport): string {
   ]
   const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`))
-  return `${out.join('\n')}\n`
+  return redact(`${out.join('\n')}\n`)
 }
 
 export async function writeJsonReport(path: string, report: DeployReport): Promise<void> {
   await mkdir(dirname(path), { recursive: true })
-  await writeFile(path, `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(path, redact(`${JSON.stringify(report, null, 2)}\n`))
 }
 
 /** Append to `$GITHUB_STEP_SUMMARY` when running in GitHub Actions. */

@@ -103,11 +103,13 @@ async function listFiles(root: string, includeVite: boolean): Promise<Found[]> {
         out.push({ rel, path })
       } else if (entry.isSymbolicLink()) {
         const target = await followLink(root, rel, path)
+        // The real path is recorded (and walked): the upload opens it without following
+        // links, so a link retargeted after the scan cannot publish another file.
         if (target.directory) {
           if (chain.includes(target.real)) throw new CdnDeployError('scan', `symlink ${rel} → ${target.raw} makes a cycle (it leads back to a directory that contains it)`)
-          await walk(path, `${rel}/`, [...chain, target.real])
+          await walk(target.real, `${rel}/`, [...chain, target.real])
         } else {
-          out.push({ rel, path })
+          out.push({ rel, path: target.real })
         }
       } else {
         throw new CdnDeployError('scan', `${rel} is not a regular file (a socket, FIFO or device cannot be uploaded)`)

@@ -11,6 +11,7 @@ import { isHtml } from './content-type.js'
 import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
+import { planBlobs, recordKey } from './blobs.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
@@ -37,6 +38,10 @@ export interface PlanOptions {
   journal?: Readonly<Record<string, LedgerEntry>>
   /** `storage.statePrefix` relative to the prefix, when it lies inside it (`_state/`); `.cdn-deploy/` is always refused. */
   stateDir?: string
+  /** Full key prefix of the deploy's own objects (blobs are pruned there). @default `<prefix>.cdn-deploy/` */
+  statePrefix?: string
+  /** The release this one puts back (`cdn-deploy rollback`). */
+  rollbackOf?: string
 }
 
 /** A path under the deploy's own state folder: never uploaded, never deleted. */
@@ -71,6 +76,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const uploads: PlannedUpload[] = []
   const skips: string[] = []
   const deletes: string[] = []
+  const pruneChecks = new Map<string, { sha256: string; etag?: string }>()
   const retained: string[] = []
   const invalidate = new Set<string>(ledger?.pendingInvalidations ?? [])
   const files = new Map<string, LedgerEntry>()
@@ -81,18 +87,19 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   // Brotli siblings (`x.js.br`) are planned like files of their own, built from their source.
   const variants: Array<{ file: LocalFile; rel: string; encoding?: 'gzip' | 'br' }> = []
   for (const file of local) {
-    variants.push({ file, rel: file.rel, encoding: encodingFor(file.contentType, file.size, precompress) })
+    variants.push({ file, rel: file.rel, encoding: file.contentEncoding ?? encodingFor(file.contentType, file.size, precompress) })
     const sibling = brotliSiblingFor(file.rel, file.contentType, file.size, precompress, localRels)
     if (sibling) variants.push({ file, rel: sibling, encoding: 'br' })
   }
 
   for (const { file, rel, encoding } of variants.sort((a, b) => compare(a.rel, b.rel))) {
     if (rel === file.rel) bytes += file.size
-    const cacheControl = cacheControlFor(file.rel, file.immutable)
+    const cacheControl = file.cacheControl ?? cacheControlFor(file.rel, file.immutable)
     const old = oldFiles.get(rel)
     const reason = uploadReason(file, cacheControl, encoding, old)
     const entry: LedgerEntry = { sha256: file.sha256, size: file.size, contentType: file.contentType, cacheControl, immutable: file.immutable, release }
     if (encoding) entry.contentEncoding = encoding
+    if (!reason && old?.etag) entry.etag = old.etag // adopted without sha256 metadata, and unchanged since
     files.set(rel, entry)
     if (!reason) {
       skips.push(rel)
@@ -103,6 +110,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     const { path, size, sha256, contentType, immutable } = file
     const upload: PlannedUpload = { rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(file.rel, immutable), reason }
     if (encoding) upload.contentEncoding = encoding
+    if (file.copyFrom) upload.copyFrom = file.copyFrom
     uploads.push(upload)
     // A new hashed name was never requested, so no cache holds it. Every other
     // upload replaces something a cache may hold:
@@ -124,6 +132,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
+      pruneChecks.set(keyFor(rel, prefix), { sha256: entry.sha256, ...(entry.etag ? { etag: entry.etag } : {}) })
       // A removed mutable URL would keep being served from the CDN cache; a
       // removed hashed URL is only ever requested by old pages, which it serves.
       if (!entry.immutable) invalidate.add(rel)
@@ -133,26 +142,46 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     }
   }
 
-  const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes }
+  uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
+  const kept = planBlobs(ledger, uploads, history, options.retain, options.now, prefix, options.statePrefix ?? `${prefix}${STATE_DIR}`)
+
+  const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes, record: true }
   if (options.commit !== undefined) newRelease.commit = options.commit
+  if (options.rollbackOf !== undefined) newRelease.rollbackOf = options.rollbackOf
+  // A release's record goes with its last files: it can be rolled back to exactly as long as they are kept.
+  const statePrefix = options.statePrefix ?? `${prefix}${STATE_DIR}`
+  const stateDeletes = [...kept.deletes]
+  const aged = history.map((r) => {
+    const copy = copyRelease(r)
+    if (r.record && retentionFor({ sha256: '', size: 0, contentType: '', cacheControl: '', immutable: false, release: r.id }, history, options.retain, options.now).expired) {
+      stateDeletes.push(recordKey(statePrefix, r.id))
+      delete copy.record
+    }
+    return copy
+  })
   const releases = trimReleases(
-    [...history.map(copyRelease), newRelease],
-    retained.map((rel) => files.get(rel)!.release),
+    [...aged, newRelease],
+    [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()],
   )
+  for (const r of aged) if (r.record && !releases.some((kept) => kept.id === r.id)) stateDeletes.push(recordKey(statePrefix, r.id))
   const invalidations = [...invalidate].sort(compare)
   const next: Ledger = { version: 1, releases, files: sortedRecord(files) }
+  if (kept.blobs.size > 0) next.blobs = sortedRecord(kept.blobs)
   // Write-ahead: the ledger commit (step 4) comes before the purge (step 5), so
   // the paths to purge are recorded with it. A crash or failed purge then leaves
   // them for the next deploy; the executor clears them (and records the provider's
   // invalidation ids on the release) with one more ledger PUT once the purge is done.
   if (invalidations.length > 0) next.pendingInvalidations = invalidations
 
-  uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
   const uploadBytes = uploads.reduce((sum, upload) => sum + upload.size, 0)
   // What the plan knows; the lock and the reads under it vary by store ("+ lock/bookkeeping").
   const requests =
     uploads.reduce((sum, upload) => sum + uploadRequests(upload.size), 0) +
     Math.ceil(deletes.length / DELETE_BATCH_SIZE) +
+    Math.ceil(stateDeletes.length / DELETE_BATCH_SIZE) +
+    1 + // the release record
+    kept.keep.length + // blob copies
+    (uploads.some((u) => u.phase > 1) ? 1 : 0) + // the ledger PUT recording the pending page changes
     1 + // the commit (ledger PUT)
     (invalidations.length > 0 ? 1 : 0) // ledger PUT clearing pendingInvalidations
 
@@ -160,6 +189,10 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     release,
     prefix,
     uploads,
+    keep: kept.keep,
+    stateDeletes: stateDeletes.sort(),
+    record: { version: 1, release, files: Object.fromEntries([...files].filter(([, e]) => e.release === release).map(([rel, { release: _r, etag: _e, ...entry }]) => [rel, entry])) },
+    pruneChecks: Object.fromEntries(pruneChecks),
     skips,
     deletes,
     retained,

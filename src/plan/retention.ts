@@ -1,8 +1,10 @@
 /**
  * Retention, pure: how long a file dropped from the build stays in the bucket.
  * Open tabs and cached HTML keep requesting the previous release's chunks for a
- * while, so a dropped file is deleted only once it has been absent for
- * `retain.releases` releases AND `retain.days` days. Both are computed from the
+ * while, so a dropped file is kept for `retain.releases` later releases and at
+ * least `retain.days` days: it is deleted by the first deploy after both (with
+ * `releases: 1`, a file dropped by release 2 is still there while release 2 is
+ * live, and is deleted by release 3). Both are computed from the
  * ledger alone (the entry's last release, and the release history), never from
  * the bucket or the clock: `now` is passed in.
  */
@@ -19,7 +21,7 @@ export interface RetainPolicy {
 }
 
 export interface RetentionDecision {
-  /** Delete it now (both thresholds passed). */
+  /** Delete it now (kept for more than `retain.releases` releases and at least `retain.days` days). */
   expired: boolean
   /** Releases it has been absent from, counting the one being planned. */
   absentReleases: number
@@ -51,7 +53,7 @@ export function retentionFor(entry: LedgerEntry, history: readonly Release[], re
     since = parseTime(history[0]?.time, now)
   }
   const absentMs = Math.max(0, now.getTime() - since)
-  const expired = absentReleases >= retain.releases && absentMs >= retain.days * DAY_MS
+  const expired = absentReleases > retain.releases && absentMs >= retain.days * DAY_MS
   return { expired, absentReleases, absentMs }
 }
 

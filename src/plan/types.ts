@@ -8,7 +8,7 @@
 export interface LocalFile {
   /** Path relative to the output directory, `/`-separated, exactly as on disk (not Unicode-normalized: NFC and NFD names are distinct keys). */
   rel: string
-  /** Absolute path on disk (read as a stream at upload time). */
+  /** Real path on disk (symlinks resolved by the scan); the upload opens it without following links. */
   path: string
   size: number
   /** Hex sha256 of the bytes. */
@@ -16,6 +16,11 @@ export interface LocalFile {
   contentType: string
   /** Content-hashed name: never changes under its URL. */
   immutable: boolean
+  /** Rollback: the headers to restore (else the config's rules decide). */
+  cacheControl?: string
+  contentEncoding?: 'gzip' | 'br'
+  /** Rollback: the full key to copy the bytes from (a kept blob, or the key itself for a header change); no local file. */
+  copyFrom?: string
 }
 
 /** One deploy that committed its ledger. */
@@ -29,6 +34,18 @@ export interface Release {
   bytes: number
   /** Invalidation ids the provider returned for this release. */
   invalidations?: string[]
+  /** Its file map is stored (`<statePrefix>releases/<id>.json`): it can be rolled back to. */
+  record?: true
+  /** This release put back an earlier one (`cdn-deploy rollback`). */
+  rollbackOf?: string
+}
+
+/** `<statePrefix>releases/<id>.json`: what a release served, for a rollback to it. */
+export interface ReleaseRecord {
+  version: 1
+  release: string
+  /** Path relative to the prefix → the bytes and headers it had. */
+  files: Record<string, Omit<LedgerEntry, 'release' | 'etag'>>
 }
 
 /** A key the tool owns, as last uploaded. */
@@ -41,6 +58,8 @@ export interface LedgerEntry {
   immutable: boolean
   /** Id of the last release that contained the file. */
   release: string
+  /** ETag of an object adopted without `x-amz-meta-sha256` (written by another tool): how prune knows it is unchanged. */
+  etag?: string
 }
 
 /**
@@ -55,6 +74,34 @@ export interface Ledger {
   files: Record<string, LedgerEntry>
   /** Mutable paths whose purge failed; the next deploy retries them. */
   pendingInvalidations?: string[]
+  /**
+   * The kept bytes of mutable file versions that a deploy replaced, stored once
+   * under `<statePrefix>blobs/<name>`: name (`blobName`) → the last release
+   * whose files had that version. A failed deploy restores from them; a rollback
+   * brings an earlier release's pages back from them.
+   */
+  blobs?: Record<string, string>
+  /**
+   * Set (with one conditional PUT) by a deploy just before it changes its first
+   * mutable file, cleared by its commit (or by its restore): while present, the
+   * files listed may hold that deploy's new bytes, and the next deploy restores
+   * them from `blobs` before anything else. `files` above is still the last
+   * committed release's.
+   */
+  pending?: PendingChange
+}
+
+/** A deploy's intent to change mutable files, recorded in the ledger before it does. */
+export interface PendingChange {
+  /** The release that was being deployed. */
+  release: string
+  /** Paths (relative to the prefix) it may have changed. */
+  rels: string[]
+}
+
+/** `<sha256>`, or `<sha256>.gz` / `.br` for a stored encoding: blobs are named by their bytes. */
+export function blobName(entry: Pick<LedgerEntry, 'sha256' | 'contentEncoding'>): string {
+  return entry.contentEncoding ? `${entry.sha256}.${entry.contentEncoding === 'gzip' ? 'gz' : entry.contentEncoding}` : entry.sha256
 }
 
 /** The default state folder under the prefix (`storage.statePrefix` moves it); build files may not use this name. */
@@ -91,22 +138,43 @@ export interface PlannedUpload {
    * the way up. `sha256` and `size` stay those of the original bytes.
    */
   contentEncoding?: 'gzip' | 'br'
+  /** A rollback's upload: a server-side copy of this full key, not a file. */
+  copyFrom?: string
+}
+
+/** A kept copy of a page version to store before the deploy overwrites it. */
+export interface PlannedBlob {
+  name: string
+  /** Full key of the blob. */
+  key: string
+  /** Full key of the live object holding that version now. */
+  from: string
+  sha256: string
+  size: number
 }
 
 export interface DeployPlan {
   release: string
   prefix: string
   uploads: PlannedUpload[]
+  /** Blobs to store before the first mutable write (`blobs.ts`). */
+  keep: PlannedBlob[]
   /** Unchanged files (rel). */
   skips: string[]
   /** Owned keys past retention, to delete after the commit (full keys). */
   deletes: string[]
+  /** What each of `deletes` must still hold to be deleted: its sha256 (metadata), or the ETag it was adopted with. */
+  pruneChecks: Record<string, { sha256: string; etag?: string }>
+  /** The deploy's own objects past retention (kept page bytes), deleted with them (full keys). */
+  stateDeletes: string[]
   /** Files absent from this build but kept for open tabs (rel). */
   retained: string[]
   /** Changed or removed mutable files (rel): the invalidation candidates. */
   invalidate: string[]
   /** The ledger to commit once the uploads succeed. */
   ledger: Ledger
+  /** The release's file map, written (`releases/<id>.json`) before the commit. */
+  record: ReleaseRecord
   stats: {
     uploadCount: number
     uploadBytes: number

@@ -8,6 +8,7 @@
 import { httpUrl } from '../config/checks.js'
 import { integer, matches, optional, string } from '../config/validate.js'
 import { CdnDeployError } from '../errors.js'
+import { registerSecret } from '../secrets.js'
 import { isWildcard } from '../plan/invalidation.js'
 import { cloudflarePrefix, urlVariants } from '../plan/invalidation-encoding.js'
 import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
@@ -62,7 +63,7 @@ export function createCloudflareProvider(config: CloudflareConfig, target: Inval
   // Retries are ours (capped Retry-After, abortable), so the SDK's are off.
   const client = new Cloudflare({ apiToken: config.apiToken, baseURL: config.baseURL, maxRetries: 0 })
 
-  const redact = (text: string) => (config.apiToken ? text.split(config.apiToken).join('***') : text)
+  registerSecret(config.apiToken)
 
   const fail = (action: string, err: unknown): CdnDeployError => {
     if (err instanceof APIError && err.status !== undefined) {
@@ -75,10 +76,10 @@ export function createCloudflareProvider(config: CloudflareConfig, target: Inval
             : err.status === 429
               ? ' (rate limited: Cloudflare allows a few purge calls a minute on Free plans; the paths stay pending and the next deploy retries them)'
               : ''
-      return new CdnDeployError('cloudflare', redact(`${action} on zone ${zone} failed (HTTP ${err.status}, ${details})${hint}`), { cause: err })
+      return new CdnDeployError('cloudflare', `${action} on zone ${zone} failed (HTTP ${err.status}, ${details})${hint}`, { cause: err })
     }
     const message = err instanceof Error ? err.message : String(err)
-    return new CdnDeployError('cloudflare', redact(`${action} on zone ${zone} failed: ${message} (is ${config.baseURL} reachable?)`), { cause: err })
+    return new CdnDeployError('cloudflare', `${action} on zone ${zone} failed: ${message} (is ${config.baseURL} reachable?)`, { cause: err })
   }
 
   const retryable = (err: unknown) =>

@@ -7,6 +7,7 @@
 import { httpUrl } from '../config/checks.js'
 import { oneOf, optional, record, string } from '../config/validate.js'
 import { CdnDeployError } from '../errors.js'
+import { redact, registerSecret } from '../secrets.js'
 import { browserUrl } from '../plan/invalidation-encoding.js'
 import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
 
@@ -39,17 +40,25 @@ export interface WebhookBody {
 const ENV_REF = /\$\{([A-Za-z_][A-Za-z0-9_]*)\}/g
 const REQUEST_TIMEOUT_MS = 30_000
 
-/** Header values with `${NAME}` replaced from `env`; a missing variable names itself, never a value. */
+/**
+ * Header values with `${NAME}` replaced from `env`; a missing variable names
+ * itself, never a value. Each value taken from the environment, and each whole
+ * header value built from one, is registered as a secret (src/secrets.ts).
+ */
 export function resolveHeaders(headers: Record<string, string>, env: Record<string, string | undefined> = process.env): Record<string, string> {
   const out: Record<string, string> = {}
   for (const [name, template] of Object.entries(headers)) {
+    let secret = false
     out[name] = template.replace(ENV_REF, (_, variable: string) => {
       const value = env[variable]
       if (value === undefined || value === '') {
         throw new CdnDeployError('generic', `provider.headers.${name} references \${${variable}}, which is not set in the environment (set ${variable}, e.g. as a CI secret)`)
       }
+      registerSecret(value)
+      secret = true
       return value
     })
+    if (secret) registerSecret(out[name])
   }
   return out
 }
@@ -63,15 +72,13 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
   // Query strings may carry keys: messages show origin and path only.
   const shownUrl = `${endpoint.origin}${endpoint.pathname}`
 
-  // Header values and query values may be secrets: none is echoed, even if the server does.
-  const redactor = (headers: Record<string, string>) => {
-    const secrets = [...Object.values(headers), ...endpoint.searchParams.values()].filter((v) => v.length >= 4)
-    return (text: string) => secrets.reduce((t, secret) => t.split(secret).join('***'), text)
-  }
+  // Query values may be keys: registered as secrets, so no message echoes them, even if the server does.
+  for (const value of endpoint.searchParams.values()) registerSecret(value)
+  /** What the server said, redacted before it is cut (a cut-off secret would no longer match). */
+  const excerpt = (text: string) => redact(text).slice(0, 300).trim()
 
-  async function send(method: string, body: string | undefined, signal?: AbortSignal): Promise<Response> {
+  async function send(method: string, body: string | undefined, signal?: AbortSignal, attempts = maxAttempts): Promise<Response> {
     const headers = resolveHeaders(config.headers)
-    const redact = redactor(headers)
     for (let attempt = 1; ; attempt++) {
       let response: Response | undefined
       let failure: unknown
@@ -88,13 +95,13 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       }
       const retry = response === undefined || response.status === 408 || response.status === 429 || response.status >= 500
       if (response && !retry) return response
-      if (attempt >= maxAttempts) {
+      if (attempt >= attempts) {
         if (response) {
-          const text = redact((await response.text().catch(() => '')).slice(0, 300).trim())
+          const text = excerpt(await response.text().catch(() => ''))
           throw new CdnDeployError('generic', `webhook ${method} ${shownUrl} answered HTTP ${response.status} after ${attempt} attempts${text ? `: ${text}` : ''}`)
         }
         const cause = failure as { message?: string; cause?: { code?: string } }
-        throw new CdnDeployError('generic', redact(`webhook ${method} ${shownUrl} unreachable after ${attempt} attempts: ${cause?.cause?.code ?? cause?.message ?? String(failure)}`), { cause: failure })
+        throw new CdnDeployError('generic', `webhook ${method} ${shownUrl} unreachable after ${attempt} attempts: ${cause?.cause?.code ?? cause?.message ?? String(failure)}`, { cause: failure })
       }
       await response?.body?.cancel().catch(() => undefined)
       await sleep(retryAfterMs(response?.headers.get('retry-after'), maxRetryAfter) ?? backoff(attempt, baseDelay), signal)
@@ -111,15 +118,15 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       const response = await send(config.method, JSON.stringify(payload), ctx.signal)
       const text = await response.text().catch(() => '')
       if (!response.ok) {
-        const redact = redactor(resolveHeaders(config.headers))
-        throw new CdnDeployError('generic', `webhook ${config.method} ${shownUrl} answered HTTP ${response.status}${text ? `: ${redact(text.slice(0, 300).trim())}` : ''} (check provider.url, provider.headers and the endpoint's logs)`)
+        throw new CdnDeployError('generic', `webhook ${config.method} ${shownUrl} answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''} (check provider.url, provider.headers and the endpoint's logs)`)
       }
       return { ids: idsFrom(text), paths: payload.urls, requests: 1 }
     },
 
     async check(): Promise<void> {
       // Reachable and not refusing our credentials; HEAD has no side effect (405 is fine).
-      const response = await send('HEAD', undefined)
+      // Two attempts: a check (before a deploy's first write) should not wait out a dead host.
+      const response = await send('HEAD', undefined, undefined, 2)
       if (response.status === 401 || response.status === 403) {
         throw new CdnDeployError('generic', `webhook ${shownUrl} refused the credentials (HTTP ${response.status}): check provider.headers and the env vars they reference`)
       }

@@ -79,6 +79,7 @@ export function planInvalidationFor(name: string, rels: readonly string[], optio
 export function createInvalidator(provider: CdnProvider, options: InvalidatorOptions) {
   return {
     name: provider.name,
+    check: () => provider.check(),
     plan(rels: readonly string[], universe?: readonly string[]): InvalidationPlan {
       return planInvalidationFor(provider.name, rels, options, universe)
     },

@@ -157,6 +157,8 @@ export interface StorageContext {
   statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
+  /** Whether to send `x-amz-checksum-sha256` (turned off once a store refuses it). */
+  checksums: { sha256: boolean }
   /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */
   send<T>(fn: (signal: AbortSignal) => Promise<T>, options?: SendOptions): Promise<T>
   /** Map an error of API operation `action` (on `key`) to a scoped CdnDeployError. */
@@ -174,4 +176,14 @@ export function sender(settings: StorageSettings): StorageContext['send'] {
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.fence ? { before: options.fence } : {}),
     })
+}
+
+/**
+ * ACL for the tool's own objects (ledger, lock): never public, even when the
+ * site's files are `public-read`; `bucket-owner-full-control` is kept for
+ * cross-account writers.
+ */
+export function internalAcl(ctx: StorageContext): { ACL?: 'private' | 'bucket-owner-full-control' } {
+  if (!ctx.acl) return {}
+  return { ACL: ctx.acl === 'bucket-owner-full-control' ? ctx.acl : 'private' }
 }

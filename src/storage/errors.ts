@@ -67,6 +67,7 @@ const IAM_ACTION: Record<string, string> = {
   GetObject: 's3:GetObject',
   HeadObject: 's3:GetObject',
   PutObject: 's3:PutObject',
+  CopyObject: 's3:GetObject and s3:PutObject',
   CreateMultipartUpload: 's3:PutObject',
   UploadPart: 's3:PutObject',
   CompleteMultipartUpload: 's3:PutObject',
@@ -105,6 +106,10 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CdnDeployError {
   const status = httpStatus(err)
   const fail = (message: string) => new CdnDeployError('s3', message, { cause: err })
 
+  if (ctx.action === 'GetObject' && status === 404 && code !== 'NoSuchKey' && code !== 'NoSuchBucket') {
+    const target = ctx.endpoint ?? 'the S3 endpoint'
+    return fail(`GetObject ${where(ctx)}: ${target} answered 404 without an S3 error (NoSuchKey): is storage.endpoint an S3 API (not a website or a CDN)?`)
+  }
   if (code === 'NoSuchBucket' || (ctx.action === 'HeadBucket' && status === 404)) {
     return fail(`bucket "${ctx.bucket}" not found (check storage.bucket and storage.region)`)
   }

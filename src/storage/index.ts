@@ -10,22 +10,24 @@ import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
 import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
 import {
+  copyObject,
   deleteKeys,
   headObject,
   listObjects,
-  putFile,
+  type CopyHeaders,
+  type CopyOptions,
   type DeleteResult,
   type ListedObject,
   type ObjectHead,
-  type PutFileOptions,
-  type PutFileResult,
 } from './objects.js'
+import { putBuffer, putFile, readLocal, type PutFileOptions, type PutFileResult } from './upload.js'
 
 export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
 export { STORAGE_DEFAULTS } from './client.js'
 export type { LockHandle, LockInfo } from './lock.js'
 export type { LedgerCondition, LedgerVersion } from './ledger.js'
-export type { DeleteResult, ListedObject, ObjectHead, PutFileOptions, PutFileResult } from './objects.js'
+export type { CopyHeaders, CopyOptions, DeleteResult, ListedObject, ObjectHead } from './objects.js'
+export type { PutFileOptions, PutFileResult } from './upload.js'
 export { mapS3Error } from './errors.js'
 export { ledgerKey, ledgerProblems } from './ledger.js'
 export { describeHolder, holderIsDead, hostId, lockKey, parseLock, processAlive } from './lock.js'
@@ -48,14 +50,20 @@ export interface Storage {
   readJson(key: string): Promise<unknown>
   /** Write JSON to a full key, `Cache-Control: no-store`, never public. */
   writeJson(key: string, value: unknown): Promise<void>
-  /** Stream a planned file up (multipart above the threshold), headers and `x-amz-meta-sha256` set. */
+  /** Upload a planned file (multipart above the threshold), headers and `x-amz-meta-sha256` set; fails naming it if it changed since the scan. */
   putFile(upload: PlannedUpload, opts?: PutFileOptions): Promise<PutFileResult>
+  /** The file's bytes as scanned (read without following symlinks, sha256 checked): for bodies encoded before upload. */
+  readLocal(upload: PlannedUpload): Promise<Buffer>
+  /** One PutObject of `body` under the upload's key and headers, with its checksum. */
+  putBuffer(upload: PlannedUpload, body: Buffer, opts?: PutFileOptions): Promise<PutFileResult>
+  /** Server-side copy of full key `from` to `to`: with `headers`, the copy gets them (REPLACE); without, the source's. */
+  copyObject(from: string, to: string, headers?: CopyHeaders, opts?: CopyOptions): Promise<void>
   /** HEAD of a full key; undefined when missing. */
   head(key: string): Promise<ObjectHead | undefined>
   /** Every object under the prefix, paginated. */
   list(): AsyncIterable<ListedObject>
   /** Delete full keys in batches of 1,000; per-key failures are returned, not thrown. */
-  deleteKeys(keys: readonly string[]): Promise<DeleteResult>
+  deleteKeys(keys: readonly string[], fence?: Fence): Promise<DeleteResult>
   /** Take the deploy lock for `ttlMs`, or throw `[lock]` naming the holder. */
   acquireLock(owner: string | undefined, ttlMs: number): Promise<LockHandle>
   /** Extend our lock by `ttlMs` from now; throws `[lock]` if it is no longer ours. */
@@ -83,6 +91,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     statePrefix,
     acl: options.acl,
     settings,
+    checksums: { sha256: true },
     send: sender(settings),
     fail: (err, action, key) =>
       mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
@@ -99,9 +108,12 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     readJson: (key) => readJson(ctx, key),
     writeJson: (key, value) => writeJson(ctx, key, value),
     putFile: (upload, opts) => putFile(ctx, upload, opts),
+    readLocal: (upload) => readLocal(ctx, upload),
+    putBuffer: (upload, body, opts) => putBuffer(ctx, upload, body, opts),
+    copyObject: (from, to, headers, opts) => copyObject(ctx, from, to, headers, opts),
     head: (key) => headObject(ctx, key),
     list: () => listObjects(ctx),
-    deleteKeys: (keys) => deleteKeys(ctx, keys),
+    deleteKeys: (keys, fence) => deleteKeys(ctx, keys, fence),
     acquireLock: (owner, ttlMs) => acquireLock(ctx, owner, ttlMs),
     renewLock: (lock, ttlMs) => renewLock(ctx, lock, ttlMs),
     releaseLock: (lock) => releaseLock(ctx, lock),

@@ -10,7 +10,7 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { Ledger } from '../plan/types.js'
-import type { Fence, StorageContext } from './client.js'
+import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
 import { fetchText, getText } from './objects.js'
 
@@ -50,17 +50,11 @@ export function ledgerProblems(value: unknown): string[] {
   if (value.pendingInvalidations !== undefined && !Array.isArray(value.pendingInvalidations)) {
     problems.push('"pendingInvalidations" is not an array')
   }
+  if (value.blobs !== undefined && !isObject(value.blobs)) problems.push('"blobs" is not an object')
+  if (value.pending !== undefined && (!isObject(value.pending) || typeof value.pending.release !== 'string' || !Array.isArray(value.pending.rels))) {
+    problems.push('"pending" lacks a release and rels')
+  }
   return problems
-}
-
-/**
- * ACL for the tool's own objects (ledger, lock): never public, even when the
- * site's files are `public-read`; `bucket-owner-full-control` is kept for
- * cross-account writers.
- */
-export function internalAcl(ctx: StorageContext): { ACL?: 'private' | 'bucket-owner-full-control' } {
-  if (!ctx.acl) return {}
-  return { ACL: ctx.acl === 'bucket-owner-full-control' ? ctx.acl : 'private' }
 }
 
 /** A ledger as read, with the ETag that names this version of it. */

@@ -1,116 +1,18 @@
 /**
- * Object operations: streamed uploads, HEAD, paginated listing, batched deletes,
- * and small text objects (ledger, lock). Keys are full bucket keys (prefix included).
+ * Object operations besides uploads (upload.ts): HEAD, server-side copies,
+ * paginated listing, batched deletes, and small text objects (ledger, lock).
+ * Keys are full bucket keys (prefix included).
  */
-import { createReadStream, readFileSync } from 'node:fs'
-import { stat } from 'node:fs/promises'
 import {
+  CopyObjectCommand,
   DeleteObjectsCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
-  PutObjectCommand,
-  type PutObjectCommandInput,
+  type CopyObjectCommandInput,
 } from '@aws-sdk/client-s3'
-import { CdnDeployError } from '../errors.js'
-import type { PlannedUpload } from '../plan/types.js'
-import type { Fence, StorageContext } from './client.js'
+import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
-import { putMultipart } from './multipart.js'
-
-export interface PutFileOptions {
-  /** The lock fence, for writes that change what visitors get (phases 2 and 3). */
-  fence?: Fence
-  /** `Content-Encoding` of the bytes on disk (precompressed variants: `br`, `gzip`). */
-  contentEncoding?: string
-}
-
-export interface PutFileResult {
-  key: string
-  etag: string | undefined
-  /** Parts uploaded (0 for a single PutObject). */
-  parts: number
-}
-
-/** Headers every object gets; the same for single and multipart uploads. */
-export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'>
-
-function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): ObjectHeaders {
-  const headers: ObjectHeaders = {
-    ContentType: upload.contentType,
-    CacheControl: upload.cacheControl,
-    // x-amz-meta-sha256: lets `verify`/repair compare bytes without downloading
-    // (ETags of multipart objects are not MD5s).
-    Metadata: { sha256: upload.sha256 },
-  }
-  if (opts.contentEncoding) headers.ContentEncoding = opts.contentEncoding
-  if (ctx.acl) headers.ACL = ctx.acl
-  return headers
-}
-
-/**
- * Files up to this size are read whole, synchronously, and sent as a buffer, and
- * the SDK can retry a buffer itself. A synchronous read of a small cached file
- * (a build just wrote it) takes tens of microseconds; the same read through the
- * thread pool (open, fstat, read, close: four round trips) cost ~0.7 ms of main
- * thread per file in the bench's profile, and a stream more. Nearly every file of
- * a web build is this small; `concurrency` of them in memory is a few MiB.
- */
-const BUFFERED_MAX = 1024 * 1024
-
-/** Upload a file from disk: one PutObject (buffered or streamed) below the multipart threshold, parts above. */
-export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions = {}): Promise<PutFileResult> {
-  const headers = objectHeaders(ctx, upload, opts)
-  if (upload.size <= BUFFERED_MAX) {
-    let body: Buffer
-    try {
-      body = readFileSync(upload.path)
-    } catch (err) {
-      throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
-    }
-    if (body.length !== upload.size) throw changedOnDisk(upload, body.length)
-    try {
-      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-      const input = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...headers }
-      const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...fenced(opts) })
-      return { key: upload.key, etag: out.ETag, parts: 0 }
-    } catch (err) {
-      throw ctx.fail(err, 'PutObject', upload.key)
-    }
-  }
-  const size = await stat(upload.path).then(
-    (s) => s.size,
-    (err: unknown) => {
-      throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
-    },
-  )
-  if (size !== upload.size) throw changedOnDisk(upload, size)
-  if (size >= ctx.settings.multipartThreshold) return putMultipart(ctx, upload.key, upload.path, size, headers, opts.fence)
-
-  try {
-    const out = await ctx.send(
-      async (abortSignal) => {
-        // A fresh stream per attempt: a consumed stream cannot be sent again.
-        const body = createReadStream(upload.path)
-        try {
-          // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-          return await ctx.client.send(new PutObjectCommand({ Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: size, ...headers }), { abortSignal })
-        } finally {
-          body.destroy()
-        }
-      },
-      { bytes: size, ...fenced(opts) },
-    )
-    return { key: upload.key, etag: out.ETag, parts: 0 }
-  } catch (err) {
-    throw ctx.fail(err, 'PutObject', upload.key)
-  }
-}
-
-const fenced = (opts: PutFileOptions): { fence?: Fence } => (opts.fence ? { fence: opts.fence } : {})
-
-const changedOnDisk = (upload: PlannedUpload, size: number) =>
-  new CdnDeployError('s3', `${upload.rel} changed on disk since it was scanned (${upload.size} → ${size} bytes); build and deploy again`)
 
 export interface ObjectHead {
   key: string
@@ -184,7 +86,7 @@ export interface DeleteResult {
 }
 
 /** Delete keys in batches of up to 1,000 (one DeleteObjects call each). */
-export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): Promise<DeleteResult> {
+export async function deleteKeys(ctx: StorageContext, keys: readonly string[], fence?: Fence): Promise<DeleteResult> {
   const result: DeleteResult = { deleted: [], errors: [] }
   const size = ctx.settings.deleteBatchSize
   for (let i = 0; i < keys.length; i += size) {
@@ -194,7 +96,7 @@ export async function deleteKeys(ctx: StorageContext, keys: readonly string[]): 
       // Quiet mode: the response lists only the keys that failed.
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteObjects.html
       const input = { Bucket: ctx.bucket, Delete: { Objects: batch.map((Key) => ({ Key })), Quiet: true } }
-      out = await ctx.send((abortSignal) => ctx.client.send(new DeleteObjectsCommand(input), { abortSignal }))
+      out = await ctx.send((abortSignal) => ctx.client.send(new DeleteObjectsCommand(input), { abortSignal }), fence ? { fence } : {})
     } catch (err) {
       throw ctx.fail(err, 'DeleteObjects', batch.length === 1 ? batch[0] : `${batch[0]} (+${batch.length - 1} more)`)
     }
@@ -233,7 +135,9 @@ export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: 
     )
   } catch (err) {
     if (ifNoneMatch && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return 'not-modified'
-    if (isNotFound(err)) return undefined
+    // S3 says NoSuchKey; a 404 without it comes from something else at that URL (a website, a proxy):
+    // taking it for "no ledger yet" would treat a wrong endpoint as an empty bucket.
+    if (errorCode(err) === 'NoSuchKey') return undefined
     throw err
   }
 }
@@ -244,5 +148,52 @@ export async function getText(ctx: StorageContext, key: string): Promise<TextObj
     return (await fetchText(ctx, key)) as TextObject | undefined
   } catch (err) {
     throw ctx.fail(err, 'GetObject', key)
+  }
+}
+
+/** Headers a copy writes (`MetadataDirective: REPLACE`), or none to keep the source's (`COPY`). */
+export interface CopyHeaders {
+  contentType: string
+  cacheControl: string
+  contentEncoding?: string
+  sha256: string
+}
+
+export interface CopyOptions {
+  /** Copy only if the source still has this ETag (the version checked before). */
+  ifSourceMatch?: string
+  /** Bytes of the object (sizes the deadline of the server-side copy). @default 0 */
+  size?: number
+  fence?: Fence
+  /** The tool's own object (a blob): never public, whatever `storage.acl` says. */
+  internal?: boolean
+}
+
+/** The key in `x-amz-copy-source`: bucket and key, URL-encoded (slashes kept). */
+const copySource = (bucket: string, key: string) => `${bucket}/${encodeURIComponent(key).replace(/%2F/g, '/')}`
+
+/** Server-side copy of `from` to `to` (one CopyObject: the bytes never leave the store). */
+export async function copyObject(ctx: StorageContext, from: string, to: string, headers: CopyHeaders | undefined, opts: CopyOptions = {}): Promise<void> {
+  const input: CopyObjectCommandInput = {
+    Bucket: ctx.bucket,
+    Key: to,
+    CopySource: copySource(ctx.bucket, from),
+    ...(opts.ifSourceMatch ? { CopySourceIfMatch: opts.ifSourceMatch } : {}),
+    ...(opts.internal ? internalAcl(ctx) : ctx.acl ? { ACL: ctx.acl } : {}),
+  }
+  if (headers) {
+    Object.assign(input, {
+      MetadataDirective: 'REPLACE',
+      ContentType: headers.contentType,
+      CacheControl: headers.cacheControl,
+      Metadata: { sha256: headers.sha256 },
+      ...(headers.contentEncoding ? { ContentEncoding: headers.contentEncoding } : {}),
+    })
+  }
+  try {
+    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
+    await ctx.send((abortSignal) => ctx.client.send(new CopyObjectCommand(input), { abortSignal }), { bytes: opts.size ?? 0, ...(opts.fence ? { fence: opts.fence } : {}) })
+  } catch (err) {
+    throw ctx.fail(err, 'CopyObject', to)
   }
 }

@@ -147,8 +147,13 @@ export async function putPlain(client: S3Client, bucket: string, key: string, bo
 }
 
 export async function readLedgerObject(client: S3Client, bucket: string, prefix: string): Promise<Ledger | undefined> {
-  const got = await getObject(client, bucket, `${prefix}.cdn-deploy/ledger.json`)
-  return got ? (JSON.parse(got.bytes.toString('utf8')) as Ledger) : undefined
+  // s3rver writes an object's file after answering the PUT: a GET right after may see it empty. Look again then.
+  for (let attempt = 1; ; attempt++) {
+    const got = await getObject(client, bucket, `${prefix}.cdn-deploy/ledger.json`)
+    if (!got) return undefined
+    if (got.bytes.length > 0 || attempt === 5) return JSON.parse(got.bytes.toString('utf8')) as Ledger
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
 }
 
 /** Every file of a local tree matches its object byte for byte (sha256). */
@@ -211,4 +216,9 @@ export function deploy(options: TestDeployOptions): Promise<DeployReport> {
   const { env, now, storage, invalidator, ...rest } = options
   const internals: DeployInternals = { ...(env ? { env } : {}), ...(now ? { now } : {}), ...(storage ? { storage } : {}), ...(invalidator ? { invalidator } : {}) }
   return deployWith(rest, internals)
+}
+
+/** The tool's own keys under a state prefix besides kept page bytes (`blobs/`) and release records (`releases/`): the ledger, and a lock or journal if left. */
+export async function bookkeeping(client: S3Client, bucket: string, statePrefix: string): Promise<string[]> {
+  return (await listKeys(client, bucket, statePrefix)).filter((k) => !k.startsWith(`${statePrefix}blobs/`) && !k.startsWith(`${statePrefix}releases/`))
 }

@@ -28,9 +28,10 @@ export interface RecordedRequest {
  * `reset`: drop the connection; `slowdown`: 503 SlowDown; `internal`: 500
  * InternalError; `lost`: forward the request, let the server act on it, then
  * drop the connection instead of answering (a lost response); `hang`: never
- * answer (the client's deadline has to end it).
+ * answer (the client's deadline has to end it); `cut`: send the answer's headers
+ * and half its body, then drop the connection.
  */
-export type ProxyFault = 'reset' | 'slowdown' | 'internal' | 'lost' | 'hang' | undefined
+export type ProxyFault = 'reset' | 'slowdown' | 'internal' | 'lost' | 'hang' | 'cut' | undefined
 
 export interface RecordingProxy {
   endpoint: string
@@ -99,6 +100,16 @@ export async function startRecordingProxy(target: string, bucket: string): Promi
         if (fault === 'lost') {
           ur.resume()
           ur.once('end', () => req.socket.destroy())
+          return
+        }
+        if (fault === 'cut') {
+          const chunks: Buffer[] = []
+          ur.on('data', (c: Buffer) => chunks.push(c))
+          ur.once('end', () => {
+            const body = Buffer.concat(chunks)
+            res.writeHead(ur.statusCode ?? 502, ur.headers)
+            res.write(body.subarray(0, Math.floor(body.length / 2)), () => req.socket.destroy())
+          })
           return
         }
         // Counted when the server's answer is complete, before the client can have it:

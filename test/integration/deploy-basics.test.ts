@@ -19,6 +19,7 @@ import {
   expectTreeInBucket,
   fixture,
   getObject,
+  bookkeeping,
   listKeys,
   putPlain,
   readLedgerObject,
@@ -97,7 +98,7 @@ const lines = (requests: readonly RecordedRequest[]): string[] => describeReques
  * server sees them. The journal and the ledger are read under the lock at once,
  * so those two may arrive in either order.
  */
-function oneChunkSequence(prefix: string, chunk: string): string[] {
+function oneChunkSequence(prefix: string, chunk: string, sha: string, release: string): string[] {
   const tool = (name: string) => `${prefix}.cdn-deploy/${name}`
   return [
     `GET ${tool('ledger.json')} 200`, // before locking; a no-op deploy stops here
@@ -106,8 +107,12 @@ function oneChunkSequence(prefix: string, chunk: string): string[] {
     `GET ${tool('journal.json')} 404`,
     `GET ${tool('ledger.json')} 304`, // If-None-Match: nobody committed since
     `PUT ${prefix}${chunk} 200`,
+    `HEAD ${prefix}index.html 200`, // still the version the ledger lists?
+    `PUT ${tool(`blobs/${sha}`)} 200`, // then keep it (server-side copy)
+    `PUT ${tool('ledger.json')} 200`, // the intent: pending, If-Match the version read
     `PUT ${prefix}index.html 200`,
-    `PUT ${tool('ledger.json')} 200`, // the commit, If-Match the version read
+    `PUT ${tool(`releases/${release}.json`)} 200`, // the release's file map, for a rollback to it
+    `PUT ${tool('ledger.json')} 200`, // the commit, If-Match the version written with the intent
     `GET ${tool('lock')} 200`,
     `DELETE ${tool('lock')} 204`, // If-Match the lock as read, where honoured
   ]
@@ -193,11 +198,13 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       for (const p of [p1, p2, p3]) expect(p.every(Boolean)).toBe(true)
       expect(Math.max(...p1.map((s) => s.end))).toBeLessThan(Math.min(...p2.map((s) => s.start)))
       expect(Math.max(...p2.map((s) => s.end))).toBeLessThan(Math.min(...p3.map((s) => s.start)))
+      // Two ledger PUTs: the intent to change pages before phase 2, the commit after phase 3.
       const ledgerPuts = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)
-      expect(ledgerPuts).toHaveLength(1)
-      expect(ledgerPuts[0]!.seq).toBeGreaterThan(Math.max(...p3.map((s) => s.end)))
+      expect(ledgerPuts).toHaveLength(2)
+      expect(ledgerPuts[0]!.done).toBeLessThan(Math.min(...p2.map((s) => s.start)))
+      expect(ledgerPuts[1]!.seq).toBeGreaterThan(Math.max(...p3.map((s) => s.end)))
       // The journal and the lock are gone once the release is committed.
-      expect((await listKeys(client(), server.bucket, `${prefix}.cdn-deploy/`))).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+      expect((await bookkeeping(client(), server.bucket, `${prefix}.cdn-deploy/`))).toEqual([`${prefix}.cdn-deploy/ledger.json`])
     })
 
     it('redeploying the same build uploads nothing and makes one request (the ledger GET)', async () => {
@@ -217,7 +224,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       const report = await run(dir, prefix, { now: at(2) })
       expect(report.uploaded.files.map((f) => [f.rel, f.reason])).toEqual([['robots.txt', 'changed']])
       expect(fileUploads(proxy.requests)).toEqual([`${prefix}robots.txt`])
-      expect(proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)).toHaveLength(1)
+      expect(proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)).toHaveLength(2) // intent + commit
       expect(proxy.requests.filter((r) => r.method === 'DELETE' && !isToolKey(r.key))).toEqual([])
       const got = await getObject(client(), server.bucket, `${prefix}robots.txt`)
       expect(got!.bytes.toString()).toBe('User-agent: *\nDisallow: /private\n')
@@ -249,7 +256,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       'robots.txt': 'User-agent: *',
     })
 
-    it('costs 10 requests, in this order', async () => {
+    it('costs 14 requests, in this order', async () => {
       const dir = await fixture(site('app-Aa11Bb22.js'), 'seq')
       await run(dir, prefix)
       await rewrite(dir, site('app-Cc33Dd44.js'))
@@ -259,16 +266,19 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       const seen = lines(proxy.requests)
       // The two reads under the lock go out together: compare them as a set.
       const sorted = [...seen.slice(0, 3), ...seen.slice(3, 5).sort(), ...seen.slice(5)]
-      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js'))
-      expect(proxy.requests.length).toBe(10)
+      expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js', sha256(site('app-Aa11Bb22.js')['index.html']!), report.release))
+      expect(proxy.requests.length).toBe(14)
 
       const header = (method: string, name: string, h: string) => proxy.requests.find((r) => r.method === method && r.key === `${prefix}.cdn-deploy/${name}`)?.headers[h]
       const ledgerEtag = proxy.requests.find((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/ledger.json` && r.status === 304)!.headers['if-none-match']
       expect(ledgerEtag).toMatch(/^"[0-9a-f]{32}"$/)
       expect(header('PUT', 'lock', 'if-none-match')).toBe('*')
-      expect(header('PUT', 'ledger.json', 'if-match')).toBe(ledgerEtag)
+      const [intent, commit] = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)
+      expect(intent!.headers['if-match']).toBe(ledgerEtag)
+      expect(commit!.headers['if-match']).toMatch(/^"[0-9a-f]{32}"$/)
+      expect(commit!.headers['if-match']).not.toBe(ledgerEtag)
       expect(header('DELETE', 'lock', 'if-match')).toMatch(/^"[0-9a-f]{32}"$/)
-      expect(await listKeys(client(), server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+      expect(await bookkeeping(client(), server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
     })
   })
 
@@ -304,7 +314,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       const r2 = await run(second, prefix, { now: at(1) })
       expect(fileUploads(proxy.requests).sort()).toEqual(changed.map((r) => prefix + r))
       expect(r2.uploaded.count).toBe(3)
-      expect(writes(proxy.requests).filter((r) => r.key === `${prefix}.cdn-deploy/ledger.json`)).toHaveLength(1)
+      expect(writes(proxy.requests).filter((r) => r.key === `${prefix}.cdn-deploy/ledger.json`)).toHaveLength(2) // intent + commit
       expect(await expectTreeInBucket(client(), server.bucket, prefix, second, changed)).toEqual([])
       // An open tab still holds the old entry chunk and lazy chunk: both stay readable.
       const dropped = [...a.keys()].filter((rel) => !rel.startsWith('.vite/') && !b.has(rel))
@@ -380,13 +390,13 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
 
     it('a dry run after a deploy reports the changes and deletions, and writes nothing', async () => {
       const dir = await fixture({ 'index.html': '<p>1</p>', 'assets/a-Zx81Lk2q.js': 'a()', 'old.txt': 'old' })
-      await run(dir, prefix, { config: config(prefix, { retain: { releases: 1, days: 0 } }) })
+      await run(dir, prefix, { config: config(prefix, { retain: { releases: 0, days: 0 } }) })
       const before = await readLedgerObject(client(), server.bucket, prefix)
       await writeTree(dir, { 'index.html': '<p>2</p>', 'new.txt': 'new' })
       const { rm } = await import('node:fs/promises')
       await rm(join(dir, 'old.txt'))
       proxy.clear()
-      const report = await run(dir, prefix, { dryRun: true, now: at(1), config: config(prefix, { retain: { releases: 1, days: 0 } }) })
+      const report = await run(dir, prefix, { dryRun: true, now: at(1), config: config(prefix, { retain: { releases: 0, days: 0 } }) })
       expect(report.uploaded.files.map((f) => [f.rel, f.reason]).sort()).toEqual([['index.html', 'changed'], ['new.txt', 'new']])
       expect(report.deleted).toEqual([`${prefix}old.txt`])
       expect(writes(proxy.requests)).toEqual([])

@@ -17,6 +17,7 @@ import {
   expectTreeInBucket,
   fixture,
   getObject,
+  bookkeeping,
   listKeys,
   plainClient,
   readLedgerObject,
@@ -113,7 +114,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(ledgerBefore)
     expect(await expectTreeInBucket(server.client, server.bucket, prefix, v1dir, Object.keys(V1))).toEqual([])
     // The lock is released; the journal records what did go up.
-    const tool = await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)
+    const tool = await bookkeeping(server.client, server.bucket, `${prefix}.cdn-deploy/`)
     expect(tool).toEqual([`${prefix}.cdn-deploy/journal.json`, `${prefix}.cdn-deploy/ledger.json`])
     const uploadedBefore = new Set(failedRun.filter((r) => isUploadStart(r) && !isToolKey(r.key) && r.status === 200).map((r) => r.key!))
     expect(uploadedBefore.size).toBeGreaterThanOrEqual(4)
@@ -130,7 +131,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     const ledger = await readLedgerObject(server.client, server.bucket, prefix)
     expect(ledger!.releases.map((r) => r.commit)).toEqual(['c0', 'c2'])
     expect(Object.keys(ledger!.files).sort()).toEqual([...new Set([...Object.keys(V1), ...Object.keys(v2())])].sort())
-    expect(await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+    expect(await bookkeeping(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
   })
 
   it('a journal written against an older release is not trusted: every file it names goes up again', async () => {
@@ -162,7 +163,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(report.warnings.filter((w) => w.includes('upload journal predates the last release'))).toHaveLength(1)
     expect(warnings.filter((w) => w.includes(`its ${journalled.length} files are not trusted`))).toHaveLength(1)
     expect(await expectTreeInBucket(server.client, server.bucket, prefix, v2dir, Object.keys(v2()))).toEqual([])
-    expect(await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+    expect(await bookkeeping(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
   })
 
   // A prefix with a release already, or a fresh one: both deploys read the lock, then try the conditional PUT.
@@ -212,7 +213,7 @@ describe.each(SERVERS)('failures and races on $name', ({ start, conditionalWrite
     expect(Object.keys(ledger!.files).sort()).toEqual(Object.keys(builds[winner]).sort())
     expect(await expectTreeInBucket(server.client, server.bucket, prefix, dirs[winner], Object.keys(builds[winner]))).toEqual([])
     expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => k.includes(loser))).toEqual([])
-    expect(await listKeys(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+    expect(await bookkeeping(server.client, server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
 
     // The loser, run again afterwards, deploys over the winner's release cleanly.
     const again = await run(loser)
@@ -271,7 +272,7 @@ describe('s3rver stopped mid-upload and started again on the same data', () => {
       expect(await expectTreeInBucket(client, bucket, prefix, v2dir, Object.keys(v2()))).toEqual([])
       const ledger = await readLedgerObject(client, bucket, prefix)
       expect(ledger!.releases).toHaveLength(2)
-      expect(await listKeys(client, bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+      expect(await bookkeeping(client, bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
     } finally {
       client.destroy()
       await s3.kill().catch(() => {})

@@ -8,6 +8,7 @@
 import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CdnDeployError } from '../../src/errors.js'
+import { startRecordingProxy } from '../helpers/recording-proxy.js'
 import { at, fixture, getObject, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree, deploy } from '../helpers/deploy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 import { createTestDistribution } from '../helpers/cloudfront.js'
@@ -43,8 +44,8 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
 
   it('purges changed HTML under the base path, nothing for hashed-only changes, and retries a failed purge on the next deploy', async () => {
     const prefix = 'app/'
-    const config = (id: string) =>
-      targetConfig({ endpoint: moto.endpoint, bucket: moto.bucket, prefix, domain: 'https://cdn.example.com', provider: { type: 'cloudfront', distributionId: id, endpoint: moto.endpoint } })
+    const config = (cfEndpoint: string) =>
+      targetConfig({ endpoint: moto.endpoint, bucket: moto.bucket, prefix, domain: 'https://cdn.example.com', provider: { type: 'cloudfront', distributionId, endpoint: cfEndpoint } })
     const site = (html: string, extra: Tree = {}): Tree => ({
       'index.html': html,
       'about/index.html': '<p>about</p>',
@@ -52,7 +53,7 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
       ...extra,
     })
     const dir = await fixture(site('<p>v1</p>'))
-    const run = (n: number, id = distributionId) => deploy({ dir, config: config(id), storage: TUNING, now: at(n), env: {}, commit: `c${n}` })
+    const run = (n: number, cfEndpoint = moto.endpoint) => deploy({ dir, config: config(cfEndpoint), storage: TUNING, now: at(n), env: {}, commit: `c${n}` })
 
     // 1: first deploy. New mutable URLs are purged too (a CDN may hold a cached 404 for them).
     let before = await invalidations()
@@ -88,15 +89,19 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
     expect(newIds(before, after)).toEqual([])
     expect(r3.invalidation.ids).toEqual([])
 
-    // 4: the purge fails (no such distribution): the deploy fails and says the release is live.
+    // 4: the purge fails (CloudFront answers 500 to CreateInvalidation; the check before the
+    // first write passed): the deploy fails and says the release is live.
     await rewrite(dir, site('<p>v4</p>', { 'assets/b-Cc33Dd44.js': 'b()', 'assets/c-Ee55Ff66.js': 'c()' }))
     before = after
-    const error = await run(4, 'ENOSUCHDIST01').then(
+    const cfProxy = await startRecordingProxy(moto.endpoint, 'none')
+    cfProxy.fault = (r) => (r.method === 'POST' && r.url.includes('/invalidation') ? 'internal' : undefined)
+    const error = await run(4, cfProxy.endpoint).then(
       () => undefined,
       (e: Error) => e,
     )
+    await cfProxy.stop()
     expect(error).toBeInstanceOf(CdnDeployError)
-    expect(error!.message).toMatch(/^\[cdn-deploy\] \[deploy\] release \S+ is live, but invalidation failed: \[cdn-deploy\] \[cloudfront\] distribution ENOSUCHDIST01 not found \(check provider\.distributionId and provider\.endpoint\); the next deploy retries the 1 pending paths/)
+    expect(error!.message).toMatch(/^\[cdn-deploy\] \[deploy\] release \S+ is live, but invalidation failed: \[cdn-deploy\] \[cloudfront\] CreateInvalidation on distribution \S+ failed: .*; the next deploy retries the 1 pending paths/)
     expect((await getObject(moto.client, moto.bucket, `${prefix}index.html`))!.bytes.toString()).toBe('<p>v4</p>')
     ledger = await readLedgerObject(moto.client, moto.bucket, prefix)
     expect(ledger!.releases).toHaveLength(4)

@@ -6,7 +6,7 @@
  */
 import { hostname } from 'node:os'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { deploy, fixture, getObject, listKeys, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
+import { bookkeeping, deploy, fixture, getObject, listKeys, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
 import { describeRequests, isUploadStart, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
@@ -44,7 +44,8 @@ describe.each([
   it('keeps ledger, lock and journal under storage.statePrefix, outside the served prefix; a no-op is one GET there', async () => {
     const lock = await lockDuringDeploy('_cdn-deploy/app/', { USER: 'alice', GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '4242' })
     expect(await listKeys(server.client, server.bucket, 'app/')).toEqual(['app/assets/app-Aa11Bb22.js', 'app/index.html', 'app/robots.txt'])
-    expect(await listKeys(server.client, server.bucket, '_cdn-deploy/')).toEqual(['_cdn-deploy/app/ledger.json'])
+    expect(await bookkeeping(server.client, server.bucket, '_cdn-deploy/app/')).toEqual(['_cdn-deploy/app/ledger.json'])
+    expect(await listKeys(server.client, server.bucket, '_cdn-deploy/')).toEqual(['_cdn-deploy/app/ledger.json', expect.stringMatching(/^_cdn-deploy\/app\/releases\/\S+\.json$/)])
     // The lock: a token, a hash of the host name, the pid and the times; no user, host name or run id.
     expect(Object.keys(lock).sort()).toEqual(['acquired', 'expires', 'host', 'pid', 'token'])
     expect(lock.host).toMatch(/^[0-9a-f]{16}$/)

@@ -93,7 +93,8 @@ describe('a new provider in one file (the toy)', () => {
     api.requests.length = 0
     await rewrite(dir, { 'index.html': '<p>1</p>', 'docs/index.html': '<p>d2</p>', 'assets/b-Ef56Gh78.js': 'b' })
     const report = await deploy({ dir, config, storage: TUNING, commit: 't', env: {} })
-    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['POST /services/svc-1/purge'])
+    // The preflight's check() before any write, then the one purge.
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /services/svc-1', 'POST /services/svc-1/purge'])
     expect(api.requests[0]!.headers.authorization).toBe(`Bearer ${ENV.TOY_TOKEN}`)
     expect(JSON.parse(api.requests[0]!.body)).toEqual({
       urls: ['https://cdn.example.com/app/docs', 'https://cdn.example.com/app/docs/', 'https://cdn.example.com/app/docs/index.html'],

@@ -101,6 +101,9 @@ describe('scanDir', () => {
     expect(files.map((f) => f.rel)).toEqual(['alias/a.txt', 'alias/deep/b.txt', 'link.txt', 'real/a.txt', 'real/deep/b.txt'])
     expect(files.find((f) => f.rel === 'link.txt')!.sha256).toBe(sha256('A'))
     expect(files.find((f) => f.rel === 'alias/deep/b.txt')!.sha256).toBe(sha256('B'))
+    // The real paths are recorded: the upload opens them without following links.
+    expect(files.find((f) => f.rel === 'link.txt')!.path).toBe(join(dir, 'real/a.txt'))
+    expect(files.find((f) => f.rel === 'alias/deep/b.txt')!.path).toBe(join(dir, 'real/deep/b.txt'))
   })
 
   it.each([

@@ -174,6 +174,10 @@ describe('resolveConfig: bad configs', () => {
       ['provider.headers: must be an object of header name -> value']],
     ['generic header value not a string', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', headers: { 'X-Trace': 1 } } } },
       ['provider.headers.X-Trace: header values must be strings']],
+    ['a cacheControl glob with a leading slash (never matches a path)', { file: { ...OK, cacheControl: { '/assets/*': 'no-cache' } } },
+      ['never matches: paths are relative to the prefix', 'write "assets/*"']],
+    ['a cacheControl glob with an unclosed brace', { file: { ...OK, cacheControl: { '**/*.{js,css': 'no-cache' } } },
+      ['glob "**/*.{js,css" has an unclosed "{" or "["']],
     ['unknown key in an environment named like an Object method', { file: { ...OK, environments: { constructor: { domian: DOMAIN } } } },
       ['environments.constructor.domian: unknown option', 'did you mean "domain"?']],
   ]
@@ -189,7 +193,7 @@ describe('resolveConfig: bad configs', () => {
     expect(error.message).toMatch(/^\[cdn-deploy\] \[config\] /)
     for (const text of texts) expect(error.message).toContain(text)
     // Each problem line names the field or env var at fault, not a bare "invalid".
-    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/-]+|\(config\))(?::| is set)|^mode "/)
+    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/{},[\]-]+|\(config\))(?::| is set)|^mode "/)
   })
 
   it('names the config source', () => {

@@ -103,18 +103,22 @@ function history(days: number[], last: string, extra: Partial<Ledger> = {}): Led
   return { version: 1, releases, files: { 'gone.js': { ...entry, immutable: false }, 'gone-Ab12cdef.js': { ...entry, immutable: true } }, ...extra }
 }
 
-describe('createPlan: retention (3 releases AND 7 days, counting the new release)', () => {
+describe('createPlan: retention (kept for 3 later releases AND 7 days; absent counts the new release)', () => {
   it.each([
     { name: 'absent for 2 releases, 30 days → kept', ledger: history([0, 10], 'r1'), now: at(30), deleted: false },
-    { name: 'absent for 3 releases, 6 days → kept', ledger: history([0, 20, 22], 'r1'), now: at(26), deleted: false },
-    { name: 'absent for 3 releases, 7 days minus 1 ms → kept', ledger: history([0, 20, 22], 'r1'), now: new Date(at(27).getTime() - 1), deleted: false },
-    { name: 'absent for 3 releases, exactly 7 days → deleted', ledger: history([0, 20, 22], 'r1'), now: at(27), deleted: true },
+    { name: 'absent for 3 releases (the 3 it is kept for), 30 days → kept', ledger: history([0, 20, 22], 'r1'), now: at(40), deleted: false },
+    { name: 'absent for 4 releases, 6 days → kept', ledger: history([0, 20, 22, 24], 'r1'), now: at(26), deleted: false },
+    { name: 'absent for 4 releases, 7 days minus 1 ms → kept', ledger: history([0, 20, 22, 24], 'r1'), now: new Date(at(27).getTime() - 1), deleted: false },
+    { name: 'absent for 4 releases, exactly 7 days → deleted', ledger: history([0, 20, 22, 24], 'r1'), now: at(27), deleted: true },
     { name: 'absent for 5 releases, 80 days → deleted', ledger: history([0, 20, 22, 40, 60], 'r1'), now: at(100), deleted: true },
-    { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 60], 'r0'), now: at(56), deleted: false },
-    { name: 'last release unknown, old enough → deleted', ledger: history([50, 60], 'r0'), now: at(57), deleted: true },
+    { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 55, 60], 'r0'), now: at(56), deleted: false },
+    { name: 'last release unknown, old enough → deleted', ledger: history([50, 55, 60], 'r0'), now: at(57), deleted: true },
     { name: 'still in the latest release → kept', ledger: history([0, 20, 22], 'r3'), now: at(90), deleted: false },
-  ])('$name', ({ ledger, now, deleted }) => {
-    const plan = createPlan([file('index.html')], ledger, options({ now }))
+    { name: 'releases: 1, dropped by the release being made → kept while it is live', ledger: history([0], 'r1'), now: at(90), deleted: false, retain: { releases: 1, days: 0 } },
+    { name: 'releases: 1, dropped by the live release → deleted by the next', ledger: history([0, 1], 'r1'), now: at(90), deleted: true, retain: { releases: 1, days: 0 } },
+    { name: 'releases: 0 → deleted by the very next deploy', ledger: history([0], 'r1'), now: at(90), deleted: true, retain: { releases: 0, days: 0 } },
+  ])('$name', ({ ledger, now, deleted, retain }) => {
+    const plan = createPlan([file('index.html')], ledger, options({ now, ...(retain ? { retain } : {}) }))
     expect(plan.deletes).toEqual(deleted ? ['app/gone-Ab12cdef.js', 'app/gone.js'] : [])
     expect(plan.retained).toEqual(deleted ? [] : ['gone-Ab12cdef.js', 'gone.js'])
     // Only the removed mutable URL is purged; the hashed one is only asked for by old pages.
@@ -147,7 +151,7 @@ describe('createPlan: ledger, stats and contracts', () => {
     expect(plan.invalidate).toEqual(['old/page.html', 'robots.txt'])
     expect(plan.ledger.pendingInvalidations).toEqual(['old/page.html', 'robots.txt'])
     const bytes = V1.reduce((sum, f) => sum + f.size, 0) - V1[3]!.size + 1
-    expect(plan.ledger.releases.at(-1)).toEqual({ id: 'r-next', time: at(100).toISOString(), commit: 'abc123', files: 6, bytes })
+    expect(plan.ledger.releases.at(-1)).toEqual({ id: 'r-next', time: at(100).toISOString(), commit: 'abc123', files: 6, bytes, record: true })
     expect(plan.ledger.releases.map((r) => r.id)).toEqual(['r1', 'r-next'])
   })
 
@@ -156,8 +160,8 @@ describe('createPlan: ledger, stats and contracts', () => {
     expect(uploadRequests(MULTIPART_THRESHOLD - 1)).toBe(1)
     expect(uploadRequests(MULTIPART_THRESHOLD)).toBe(2 + 2)
     const plan = createPlan([file('a.js'), big], history([0], 'r1'), options({ retain: { releases: 0, days: 0 } }))
-    expect(plan.stats).toEqual({ uploadCount: 2, uploadBytes: big.size + file('a.js').size, skipCount: 0, deleteCount: 2, requests: 1 + 5 + 1 + 1 + 1 })
-    expect(createPlan(V1, deployed(V1), options()).stats.requests).toBe(1) // if run: the commit
+    expect(plan.stats).toEqual({ uploadCount: 2, uploadBytes: big.size + file('a.js').size, skipCount: 0, deleteCount: 2, requests: 1 + 5 + 1 + 1 + 1 + 1 + 1 }) // … + the pending-pages PUT (a.js is mutable) + the release record
+    expect(createPlan(V1, deployed(V1), options()).stats.requests).toBe(2) // if run: the release record and the commit
   })
 
   it('is deterministic and pure: same input → deep-equal plan, inputs untouched', () => {
@@ -205,6 +209,27 @@ describe('createPlan: ledger, stats and contracts', () => {
     const run = () => createPlan(local, ledger, options(stateDir ? { stateDir } : {}))
     expect(run).toThrow(CdnDeployError)
     expect(run).toThrow(message)
+  })
+})
+
+describe('createPlan: release records and kept page versions (rollback)', () => {
+  it('records the build\'s files with their headers, and prunes a record with its release', () => {
+    const first = createPlan(V1, undefined, options({ release: 'r1', now: at(0) }))
+    expect(Object.keys(first.record.files)).toEqual(V1.map((f) => f.rel).sort())
+    const html = V1[0]!
+    expect(first.record.files['index.html']).toEqual({ sha256: html.sha256, size: html.size, contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=0, must-revalidate', immutable: false })
+    const next = createPlan([file('index.html', 'v2')], first.ledger, options({ release: 'r2', now: at(1), retain: { releases: 0, days: 0 } }))
+    expect(next.stateDeletes).toEqual(['app/.cdn-deploy/releases/r1.json'])
+    expect(next.ledger.releases.map((r) => [r.id, r.record])).toEqual([['r1', undefined], ['r2', true]])
+  })
+
+  it('keeps the replaced version of each changed page once (a blob), named by its bytes', () => {
+    const first = createPlan(V1, undefined, options({ release: 'r1', now: at(0) }))
+    const next = createPlan(replace('index.html', file('index.html', 'v2')), first.ledger, options({ release: 'r2', now: at(1) }))
+    expect(next.keep).toEqual([{ name: V1[0]!.sha256, key: `app/.cdn-deploy/blobs/${V1[0]!.sha256}`, from: 'app/index.html', sha256: V1[0]!.sha256, size: V1[0]!.size }])
+    expect(next.ledger.blobs).toEqual({ [V1[0]!.sha256]: 'r1' })
+    // Kept already: not copied again.
+    expect(createPlan(replace('index.html', file('index.html', 'v3')), { ...next.ledger, files: first.ledger.files }, options({ release: 'r3', now: at(2) })).keep).toEqual([])
   })
 })
 
