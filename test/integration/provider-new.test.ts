@@ -95,8 +95,8 @@ describe('a new provider in one file (the toy)', () => {
     const report = await deploy({ dir, config, storage: TUNING, commit: 't', env: {} })
     // The preflight's check() before any write, then the one purge.
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /services/svc-1', 'POST /services/svc-1/purge'])
-    expect(api.requests[0]!.headers.authorization).toBe(`Bearer ${ENV.TOY_TOKEN}`)
-    expect(JSON.parse(api.requests[0]!.body)).toEqual({
+    expect(api.requests[1]!.headers.authorization).toBe(`Bearer ${ENV.TOY_TOKEN}`)
+    expect(JSON.parse(api.requests[1]!.body)).toEqual({
       urls: ['https://cdn.example.com/app/docs', 'https://cdn.example.com/app/docs/', 'https://cdn.example.com/app/docs/index.html'],
     })
     expect(report.invalidation).toMatchObject({ provider: 'toy', ids: ['toy-purge-1'] })
