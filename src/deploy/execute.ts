@@ -13,6 +13,7 @@ import { recordKey } from '../plan/blobs.js'
 import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
+import { foreignLine, stillOurs } from './prune.js'
 import { runPool } from '../pool.js'
 import type { DeployReporter } from './progress.js'
 import type { ExecutionOutcome } from './report.js'
@@ -216,27 +217,6 @@ async function putBack(storage: Storage, marked: LedgerVersion, options: Execute
 }
 
 const strip = (message: string) => message.replace(/^\[cdn-deploy\] \[[a-z0-9]+\] /, '')
-
-/** The line a foreign object at a build key gets, before it is overwritten. */
-const foreignLine = (storage: Storage, head: ObjectHead) =>
-  `s3://${storage.bucket}/${head.key} held an object this tool did not write (${head.size} bytes${head.lastModified ? `, modified ${head.lastModified.toISOString()}` : ''}${head.sha256 ? `, sha256 ${head.sha256.slice(0, 12)}…` : ''}): replacing it with this build's file`
-
-/**
- * The keys to prune that still hold what the tool wrote (HEAD: sha256 metadata,
- * or the ETag an adopted object had). One changed by someone else is left, with
- * a line; the committed ledger no longer lists it either way, so it is unowned.
- */
-async function stillOurs(storage: Storage, plan: DeployPlan, concurrency: number, warn: (line: string) => void): Promise<string[]> {
-  const ours: string[] = []
-  await runPool(plan.deletes, concurrency, async (key) => {
-    const head = await storage.head(key)
-    if (!head) return
-    const want = plan.pruneChecks[key]
-    if (want && (head.sha256 ? head.sha256 === want.sha256 : !!want.etag && head.etag === want.etag)) ours.push(key)
-    else warn(`left s3://${storage.bucket}/${key}: it no longer holds what this tool wrote (changed by someone else), so it is not deleted and no longer owned`)
-  })
-  return ours.sort()
-}
 
 /**
  * The ledger commit. When it fails, the ledger is read again: if it names our

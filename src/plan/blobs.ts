@@ -4,7 +4,8 @@
  * `<statePrefix>blobs/<name>` unless it is there already: a failed deploy puts
  * it back from there, and a rollback brings an earlier release's pages back.
  * Each blob records the last release whose files had it, and is pruned by the
- * same retention as a file dropped from the build.
+ * same retention as a file dropped from the build; so is each release's file
+ * map (`releases/<id>.json`), which a rollback reads.
  */
 import { keyFor } from './paths.js'
 import { retentionFor, type RetainPolicy } from './retention.js'
@@ -47,4 +48,17 @@ export function planBlobs(ledger: Ledger | undefined, uploads: readonly PlannedU
     }
   }
   return { keep: [...keep.values()], blobs, deletes: deletes.sort() }
+}
+
+/** Releases whose file map retention expires lose it (`record`), with the same test as their last files. */
+export function ageRecords(history: readonly Release[], retain: RetainPolicy, now: Date, statePrefix: string): { releases: Release[]; deletes: string[] } {
+  const deletes: string[] = []
+  const releases = history.map((release) => {
+    const entry = { sha256: '', size: 0, contentType: '', cacheControl: '', immutable: false, release: release.id }
+    if (!release.record || !retentionFor(entry, history, retain, now).expired) return release
+    deletes.push(recordKey(statePrefix, release.id))
+    const { record: _gone, ...rest } = release
+    return rest
+  })
+  return { releases, deletes }
 }

@@ -11,7 +11,7 @@ import { isHtml } from './content-type.js'
 import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
-import { planBlobs, recordKey } from './blobs.js'
+import { ageRecords, planBlobs, recordKey } from './blobs.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
@@ -150,15 +150,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   if (options.rollbackOf !== undefined) newRelease.rollbackOf = options.rollbackOf
   // A release's record goes with its last files: it can be rolled back to exactly as long as they are kept.
   const statePrefix = options.statePrefix ?? `${prefix}${STATE_DIR}`
-  const stateDeletes = [...kept.deletes]
-  const aged = history.map((r) => {
-    const copy = copyRelease(r)
-    if (r.record && retentionFor({ sha256: '', size: 0, contentType: '', cacheControl: '', immutable: false, release: r.id }, history, options.retain, options.now).expired) {
-      stateDeletes.push(recordKey(statePrefix, r.id))
-      delete copy.record
-    }
-    return copy
-  })
+  const { releases: aged, deletes: recordDeletes } = ageRecords(history.map(copyRelease), options.retain, options.now, statePrefix)
+  const stateDeletes = [...kept.deletes, ...recordDeletes]
   const releases = trimReleases(
     [...aged, newRelease],
     [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()],

@@ -21,7 +21,6 @@ import {
   getObject,
   bookkeeping,
   listKeys,
-  putPlain,
   readLedgerObject,
   removeFixtures,
   rewrite,
