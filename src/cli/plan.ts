@@ -52,6 +52,14 @@ export function planText(report: DeployReport, dir: string): string {
     for (const key of report.deleted.slice(0, LIST_LIMIT)) lines.push(`    - ${key}`)
     if (report.deleted.length > LIST_LIMIT) lines.push(`    … and ${report.deleted.length - LIST_LIMIT} more (--json lists all)`)
   }
+  const list = (title: string, items: readonly string[], mark: string) => {
+    if (items.length === 0) return
+    lines.push(title)
+    for (const item of items.slice(0, LIST_LIMIT)) lines.push(`    ${mark} ${item}`)
+    if (items.length > LIST_LIMIT) lines.push(`    … and ${items.length - LIST_LIMIT} more (--json lists all)`)
+  }
+  list(`  left out by include/exclude (never uploaded): ${report.excluded.files.length}`, report.excluded.files, 'x')
+  list(`  owned keys include/exclude leave out, kept as they are (never deleted for it): ${report.excluded.kept.length}`, report.excluded.kept, '=')
   if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
   lines.push(
     hasChanges(report)

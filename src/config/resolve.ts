@@ -169,6 +169,9 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
   return out
 }
 
+/** What `sourcemaps: 'skip'` leaves out. */
+const SOURCEMAPS = '**/*.map'
+
 function finish(o: CdnOptions, mode: string | undefined, env: Record<string, string | undefined>, problems: string[]): ResolvedCdnConfig {
   const enabled = o.enabled ?? DEFAULTS.enabled
   const deploy = enabled && (o.deploy ?? DEFAULTS.deploy)
@@ -202,6 +205,9 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
       : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     deploy,
+    include: o.include ? [...o.include] : undefined,
+    exclude: [...(o.exclude ?? []), ...(o.sourcemaps === 'skip' ? [SOURCEMAPS] : [])],
+    sourcemaps: o.sourcemaps ?? DEFAULTS.sourcemaps,
   }
 }
 

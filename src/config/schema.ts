@@ -4,8 +4,8 @@
  * would be right. Pure.
  */
 import {
-  boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
-  type Issue, type Refine,
+  array, boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
+  type Issue, type Path, type Refine,
 } from './validate.js'
 
 const SECRET_HINTS: Record<string, string> = {
@@ -118,6 +118,13 @@ const cacheControl = record(
   string('a glob must be a string', (glob, fail) => glob || fail('a glob must not be empty')),
 )
 
+/** A picomatch glob relative to the output directory. */
+export const glob = string('a glob must be a string such as "**/*.map"', (value, fail) => {
+  if (!value) fail('a glob must not be empty')
+  else if (value.startsWith('/')) fail(`"${value}" must be relative to the output directory (write "${value.replace(/^\/+/, '')}")`)
+  else if (value.includes('\\')) fail(`"${value}" must use "/" (in a glob a backslash escapes the next character)`)
+})
+
 const minify = union([
   boolean(TRUE_OR_FALSE),
   object({ js: flag(), css: flag(), public: flag() }),
@@ -158,6 +165,11 @@ export const optionsShape = {
   concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
     max: [256, 'must be at most 256 (S3 throttles beyond that)'] })),
   deploy: flag(),
+  include: optional(array(glob, 'must be an array of globs such as ["**", ".well-known/**"]',
+    [1, 'must list at least one glob (leave include out to deploy every file)'])),
+  exclude: optional(array(glob, 'must be an array of globs such as ["**/*.map", "**/.DS_Store"]')),
+  sourcemaps: optional(oneOf(['publish', 'skip'],
+    'must be "publish" or "skip" (to keep maps out of the public prefix, deploy them apart: see "Source maps" in docs/files-and-headers.md)')),
 }
 
 /** What the env vars CDN_DOMAIN, CDN_PREFIX and CDN_BUCKET are checked with. */
@@ -186,15 +198,28 @@ const LEVEL_KEYS: Record<string, string[]> = {
   precompress: ['gzip', 'brotli'],
 }
 
+const NAME = /^[A-Za-z_$][\w$-]*$/
+
+/** `headers["**\/*.pdf"].Content-Type`: names dotted, other keys (globs, paths) quoted, indexes in brackets. */
+export function pathText(path: Path, root = ''): string {
+  let out = root
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else if (NAME.test(segment)) out += out ? `.${segment}` : segment
+    else out += `[${JSON.stringify(segment)}]`
+  }
+  return out
+}
+
 /** Turn issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
 export function formatIssues(issues: Issue[], root = '', input?: unknown): string[] {
   const lines: string[] = []
   for (const issue of issues) {
-    const at = [root, ...issue.path.map(String)].filter(Boolean).join('.')
+    const at = pathText(issue.path, root)
     if (issue.keys) {
       const owner = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
       const type = owner && typeof owner === 'object' ? (owner as { type?: unknown }).type : undefined
-      for (const key of issue.keys) lines.push(unknownKey(at, key, type))
+      for (const key of issue.keys) lines.push(unknownKey(issue.path, root, key, type))
     } else {
       lines.push(`${at || '(config)'}: ${issue.message}`)
     }
@@ -202,14 +227,14 @@ export function formatIssues(issues: Issue[], root = '', input?: unknown): strin
   return lines
 }
 
-function unknownKey(at: string, key: string, ownerType?: unknown): string {
-  const field = at ? `${at}.${key}` : key
+function unknownKey(path: Path, root: string, key: string, ownerType?: unknown): string {
+  const field = pathText([...path, key], root)
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
   if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
-  const level = at.slice(at.lastIndexOf('.') + 1)
+  const level = String(path.at(-1) ?? '')
   let guess = closest(key, Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.
-  if (guess && NESTED[guess] && (!at || /^environments\.[^.]+$/.test(at))) guess = NESTED[guess]
+  if (guess && NESTED[guess] && (path.length === 0 || (path.length === 2 && path[0] === 'environments'))) guess = NESTED[guess]
   return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`
 }
 

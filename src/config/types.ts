@@ -224,6 +224,28 @@ export interface CdnOptions {
    * @default true
    */
   deploy?: boolean
+  /**
+   * Deploy only the files matching one of these globs (picomatch, against the
+   * path relative to the output directory). Dot files are explicit: a glob
+   * reaches `.well-known/…` or `.DS_Store` only when it writes the dot
+   * (`['**', '.well-known/**']`).
+   * @default undefined (every file, dot files too)
+   */
+  include?: string[]
+  /**
+   * Leave out the files matching one of these globs (same matching as
+   * `include`): they are neither read nor uploaded, and a key an earlier release
+   * uploaded stays as it is (never deleted because of an exclude).
+   * @default []
+   */
+  exclude?: string[]
+  /**
+   * Source maps (`*.map`): `'publish'` deploys them with the build; `'skip'`
+   * leaves them out, as `exclude: ['**\/*.map']` would. To give them to an
+   * error tracker without publishing them, deploy them apart (docs/files-and-headers.md).
+   * @default 'publish'
+   */
+  sourcemaps?: 'publish' | 'skip'
 }
 
 /** The whole `cdn.config.ts`. */
@@ -270,6 +292,11 @@ export interface ResolvedCdnConfig {
   precompress: { gzip: boolean; brotli: boolean }
   concurrency: number
   deploy: boolean
+  /** `undefined`: every file. */
+  include: string[] | undefined
+  /** With `sourcemaps: 'skip'`, ends with `**\/*.map`. */
+  exclude: string[]
+  sourcemaps: 'publish' | 'skip'
 }
 
 export type ResolvedProvider =
@@ -290,6 +317,7 @@ export const DEFAULTS = Object.freeze({
   retain: Object.freeze({ releases: 3, days: 7 }),
   concurrency: 16,
   deploy: true,
+  sourcemaps: 'publish' as const,
   cloudflare: Object.freeze({ baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 }),
 } satisfies Partial<Record<string, unknown>>)
 

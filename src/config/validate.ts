@@ -145,6 +145,20 @@ export function record<T>(values: Schema<T>, message: string, key?: Schema<strin
   }
 }
 
+/** An array of values of one schema (each checked at its index), with at least `min[0]` items. */
+export function array<T>(items: Schema<T>, message: string, min?: [number, string]): Schema<T[]> {
+  return {
+    run(value, path, issues) {
+      if (!Array.isArray(value)) {
+        issues.push({ path, message, fatal: true })
+        return value as never
+      }
+      if (min && value.length < min[0]) issues.push({ path, message: min[1] })
+      return value.map((item, i) => items.run(item, [...path, i], issues))
+    },
+  }
+}
+
 /**
  * The first option that passes. If none does: the issues of the only option whose
  * type matched (no fatal issue), if exactly one did, else one issue with `message`.

@@ -28,7 +28,7 @@ import { journalFiles, openJournal, readJournal } from './journal.js'
 import { commitCondition, startHeartbeat } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { buildReport, type DeployReport, type ReportContext } from './report.js'
-import { scanDir } from './scan.js'
+import { scanBuild } from './scan.js'
 
 export interface DeployOptions {
   /** The directory to deploy (Vite's outDir). */
@@ -123,6 +123,8 @@ interface Run {
   config: ResolvedCdnConfig
   storage: Storage
   local: LocalFile[]
+  /** Files `include`/`exclude` left out. */
+  excluded: string[]
   release: string
   commit: string | undefined
   now: () => Date
@@ -143,6 +145,8 @@ function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, 
     ...(run.commit ? { commit: run.commit } : {}),
     ...(journal ? { journal } : {}),
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
+    filter: { include: config.include, exclude: config.exclude },
+    excluded: run.excluded,
   })
 }
 
@@ -170,13 +174,16 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     const reading = storage.readLedgerVersion()
     const committing = options.commit !== undefined ? Promise.resolve(options.commit) : gitCommit(options.root ?? process.cwd(), env)
     reading.catch(() => {})
-    const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
-    if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
+    const { files: local, excluded } = await scanBuild(options.dir, { includeVite: !!options.includeVite, include: config.include, exclude: config.exclude, ...(options.manifest ? { manifest: options.manifest } : {}) })
+    if (local.length === 0) {
+      throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty${excluded.length ? ` once include/exclude leave out its ${excluded.length} files` : ' (build first)'}`)
+    }
     const run: Run = {
       options,
       config,
       storage,
       local,
+      excluded,
       release: options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256])),
       commit: await committing,
       now,

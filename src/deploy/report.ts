@@ -25,6 +25,8 @@ export interface DeployReport {
   skipped: number
   deleted: string[]
   retained: number
+  /** Left out by `include`/`exclude`: the build's files, and owned keys kept as they are (rel). */
+  excluded: { files: string[]; kept: string[] }
   invalidation: {
     provider: string
     /** Paths submitted (or, in a dry run, that would be). */
@@ -81,6 +83,7 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     skipped: plan.stats.skipCount,
     deleted: context.dryRun ? plan.deletes : (outcome?.deleted ?? []),
     retained: plan.retained.length,
+    excluded: { files: [...plan.excluded.files], kept: [...plan.excluded.kept] },
     invalidation: { provider: context.provider, paths: [], ids: [], pending: [], ...preview, ...outcome?.invalidation },
     warnings: [...context.warnings, ...(outcome?.warnings ?? [])],
     durationMs: Date.now() - context.started,
@@ -96,6 +99,10 @@ export function summaryText(report: DeployReport): string {
     `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
       `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
   ]
+  const { files: excluded, kept } = report.excluded
+  if (excluded.length || kept.length) {
+    lines.push(`  left out by include/exclude: ${excluded.length} files${kept.length ? `; ${kept.length} keys earlier releases uploaded kept as they are` : ''}`)
+  }
   const inv = report.invalidation
   if (inv.provider === 'none') lines.push('  invalidation: none (provider "none")')
   else {
@@ -118,6 +125,7 @@ export function summaryMarkdown(report: DeployReport): string {
     ['Skipped (unchanged)', String(report.skipped)],
     ['Deleted', String(report.deleted.length)],
     ['Kept from earlier releases', String(report.retained)],
+    ...(report.excluded.files.length ? [['Left out (include/exclude)', String(report.excluded.files.length)]] : []),
     ['Invalidated', `${report.invalidation.paths.length} paths (${report.invalidation.provider})`],
     ['Time', formatDuration(report.durationMs)],
   ]

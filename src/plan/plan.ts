@@ -12,6 +12,7 @@ import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
+import { compileFilter, filteredOut, type FileFilterOptions } from './filter.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
 
@@ -37,6 +38,13 @@ export interface PlanOptions {
   journal?: Readonly<Record<string, LedgerEntry>>
   /** `storage.statePrefix` relative to the prefix, when it lies inside it (`_state/`); `.cdn-deploy/` is always refused. */
   stateDir?: string
+  /**
+   * The `include`/`exclude` globs the scan applied. An owned key they leave out is
+   * kept as it is (owned, its object untouched, never deleted for it). @default every file
+   */
+  filter?: FileFilterOptions
+  /** Files of the build the scan left out (rel), for the plan to show. @default [] */
+  excluded?: readonly string[]
 }
 
 /** A path under the deploy's own state folder: never uploaded, never deleted. */
@@ -72,6 +80,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const skips: string[] = []
   const deletes: string[] = []
   const retained: string[] = []
+  const keptExcluded: string[] = []
+  const ships = compileFilter(options.filter)
   const invalidate = new Set<string>(ledger?.pendingInvalidations ?? [])
   const files = new Map<string, LedgerEntry>()
   let bytes = 0
@@ -122,6 +132,13 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     // Never delete (or carry) the tool's own state, even if a ledger lists it;
     // nor keys whose bytes are unknown (unowned: never deleted, the safe side).
     if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
+    // Left out by include/exclude: neither replaced nor deleted, kept owned as if still
+    // in the build (its retention clock restarts), so an exclude change never prunes.
+    if (filteredOut(ships, rel, entry.contentEncoding)) {
+      keptExcluded.push(rel)
+      files.set(rel, { ...entry, release })
+      continue
+    }
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
       // A removed mutable URL would keep being served from the CDN cache; a
@@ -163,6 +180,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     skips,
     deletes,
     retained,
+    excluded: { files: [...(options.excluded ?? [])], kept: keptExcluded },
     invalidate: invalidations,
     ledger: next,
     stats: { uploadCount: uploads.length, uploadBytes, skipCount: skips.length, deleteCount: deletes.length, requests },

@@ -103,6 +103,11 @@ export interface DeployPlan {
   deletes: string[]
   /** Files absent from this build but kept for open tabs (rel). */
   retained: string[]
+  /**
+   * `include`/`exclude`: `files`, the build's files left out (never read, never
+   * uploaded); `kept`, owned keys the globs leave out, kept as they are (rel).
+   */
+  excluded: { files: string[]; kept: string[] }
   /** Changed or removed mutable files (rel): the invalidation candidates. */
   invalidate: string[]
   /** The ledger to commit once the uploads succeed. */

@@ -100,9 +100,9 @@ describe('resolveConfig: bad configs', () => {
     ['generic method not POST/PUT', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', method: 'GET' } } },
       ['provider.method: must be "POST" or "PUT"']],
     ['cacheControl value not a string', { file: { ...OK, cacheControl: { '**/*.json': 300 } } },
-      ['cacheControl.**/*.json: must be a Cache-Control header value such as "public, max-age=300"']],
+      ['cacheControl["**/*.json"]: must be a Cache-Control header value such as "public, max-age=300"']],
     ['cacheControl value on two lines', { file: { ...OK, cacheControl: { '**/*.json': 'public,\nmax-age=60' } } },
-      ['cacheControl.**/*.json: must be a one-line ASCII header value']],
+      ['cacheControl["**/*.json"]: must be a one-line ASCII header value']],
     ['cacheControl not an object', { file: { ...OK, cacheControl: 'no-cache' } },
       ['cacheControl: must be an object of glob -> header value']],
     ['minify of the wrong type', { file: { ...OK, minify: 'yes' } },
@@ -159,7 +159,7 @@ describe('resolveConfig: bad configs', () => {
     ['environment not an object', { file: { ...OK, environments: { staging: 'cdn-staging' } } },
       ['environments.staging: must be an object of options']],
     ['empty cacheControl glob', { file: { ...OK, cacheControl: { '': 'no-cache' } } },
-      ['cacheControl: a glob must not be empty']],
+      ['cacheControl[""]: a glob must not be empty']],
     ['distributionId not a string', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 1234 } } },
       ['provider.distributionId: must be a string such as "E2EXAMPLE1234"']],
     ['zoneId not a string', { file: { ...OK, provider: { type: 'cloudflare', zoneId: 1234 } } },
@@ -176,6 +176,23 @@ describe('resolveConfig: bad configs', () => {
       ['provider.headers.X-Trace: header values must be strings']],
     ['unknown key in an environment named like an Object method', { file: { ...OK, environments: { constructor: { domian: DOMAIN } } } },
       ['environments.constructor.domian: unknown option', 'did you mean "domain"?']],
+    // include / exclude / sourcemaps
+    ['include not an array', { file: { ...OK, include: '**/*.js' } },
+      ['include: must be an array of globs such as ["**", ".well-known/**"]']],
+    ['include empty', { file: { ...OK, include: [] } },
+      ['include: must list at least one glob', 'leave include out to deploy every file']],
+    ['exclude glob starting with /', { file: { ...OK, exclude: ['**/*.txt', '/assets/*.map'] } },
+      ['exclude[1]: "/assets/*.map" must be relative to the output directory (write "assets/*.map")']],
+    ['exclude glob with a backslash', { file: { ...OK, exclude: ['assets\\*.map'] } },
+      ['exclude[0]: "assets\\*.map" must use "/"']],
+    ['exclude glob empty', { file: { ...OK, exclude: [''] } },
+      ['exclude[0]: a glob must not be empty']],
+    ['exclude item not a string', { file: { ...OK, exclude: [3] } },
+      ['exclude[0]: a glob must be a string such as "**/*.map"']],
+    ['sourcemaps unknown value', { file: { ...OK, sourcemaps: 'hidden' } },
+      ['sourcemaps: must be "publish" or "skip"', 'docs/files-and-headers.md']],
+    ['include in an environment', { file: { ...OK, environments: { maps: { include: ['/x'] } } } },
+      ['environments.maps.include[0]: "/x" must be relative']],
   ]
 
   it('has a large table of distinct cases', () => {
@@ -189,7 +206,7 @@ describe('resolveConfig: bad configs', () => {
     expect(error.message).toMatch(/^\[cdn-deploy\] \[config\] /)
     for (const text of texts) expect(error.message).toContain(text)
     // Each problem line names the field or env var at fault, not a bare "invalid".
-    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/-]+|\(config\))(?::| is set)|^mode "/)
+    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/"[\]{},-]+|\(config\))(?::| is set)|^mode "/)
   })
 
   it('names the config source', () => {
@@ -284,6 +301,9 @@ describe('resolveConfig: resolution', () => {
       retain: { ...DEFAULTS.retain },
       concurrency: DEFAULTS.concurrency,
       deploy: DEFAULTS.deploy,
+      include: undefined,
+      exclude: [],
+      sourcemaps: 'publish',
     })
     expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 16, deploy: true })
     expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
@@ -543,6 +563,27 @@ describe('precompress', () => {
     [{ zstd: true }, 'precompress.zstd: unknown option'],
   ])('rejects %j', (precompress, message) => {
     expect(() => resolveConfig({ file: { ...BASE, precompress }, env: {} })).toThrow(message)
+  })
+})
+
+describe('include, exclude and sourcemaps', () => {
+  const BASE = { domain: 'https://cdn.example.com', storage: { bucket: BUCKET } }
+  it.each([
+    [{}, undefined, []],
+    [{ include: ['**', '.well-known/**'] }, ['**', '.well-known/**'], []],
+    [{ exclude: ['**/.DS_Store'] }, undefined, ['**/.DS_Store']],
+    [{ sourcemaps: 'skip' }, undefined, ['**/*.map']],
+    [{ exclude: ['**/.DS_Store'], sourcemaps: 'skip' }, undefined, ['**/.DS_Store', '**/*.map']],
+    [{ sourcemaps: 'publish', exclude: [] }, undefined, []],
+  ] as const)('%j resolves to include %j, exclude %j', (options, include, exclude) => {
+    const config = resolveConfig({ file: { ...BASE, ...options }, env: {} })
+    expect(config.include).toEqual(include)
+    expect(config.exclude).toEqual(exclude)
+  })
+  it('lets an environment replace the lists (the source-map deploy of docs/files-and-headers.md)', () => {
+    const file = { ...BASE, sourcemaps: 'skip', environments: { sourcemaps: { sourcemaps: 'publish', include: ['**/*.map'], prefix: '_sourcemaps/app/' } } }
+    const config = resolveConfig({ file, mode: 'sourcemaps', env: {} })
+    expect([config.include, config.exclude, config.prefix]).toEqual([['**/*.map'], [], '_sourcemaps/app/'])
   })
 })
 
