@@ -43,7 +43,10 @@ export function planText(report: DeployReport, dir: string): string {
       if (inPhase.length === 0) continue
       const bytes = inPhase.reduce((sum, f) => sum + f.size, 0)
       lines.push(`    ${phase} ${name}: ${inPhase.length} (${formatBytes(bytes)})`)
-      for (const f of inPhase.slice(0, LIST_LIMIT)) lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
+      for (const f of inPhase.slice(0, LIST_LIMIT)) {
+        lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
+        if (f.headers) lines.push(`          ${Object.entries(f.headers).map(([name, value]) => `${name}: ${value}`).join(' · ')}`)
+      }
       if (inPhase.length > LIST_LIMIT) lines.push(`      … and ${inPhase.length - LIST_LIMIT} more (--json lists all)`)
     }
   }

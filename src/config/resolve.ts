@@ -5,6 +5,7 @@
 import { configError } from '../errors.js'
 import { DISTRIBUTION_ID, ZONE_ID, envChecks, formatIssues, userConfigSchema } from './schema.js'
 import { safeParse, type Schema } from './validate.js'
+import { mergeDeployFiles, resolveDeployFiles } from './resolve-deploy.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
 import { STATE_DIR } from '../plan/types.js'
@@ -118,6 +119,7 @@ export function mergeOptions<T extends CdnOptions>(base: T, over: CdnOptions): T
     out.provider = { ...base.provider, ...over.provider } as CdnOptions['provider']
   }
   if (base.cacheControl && over.cacheControl) out.cacheControl = { ...over.cacheControl, ...base.cacheControl, ...over.cacheControl }
+  mergeDeployFiles(base, over, out)
   return out as T
 }
 
@@ -169,9 +171,6 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
   return out
 }
 
-/** What `sourcemaps: 'skip'` leaves out. */
-const SOURCEMAPS = '**/*.map'
-
 function finish(o: CdnOptions, mode: string | undefined, env: Record<string, string | undefined>, problems: string[]): ResolvedCdnConfig {
   const enabled = o.enabled ?? DEFAULTS.enabled
   const deploy = enabled && (o.deploy ?? DEFAULTS.deploy)
@@ -205,9 +204,7 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
       : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     deploy,
-    include: o.include ? [...o.include] : undefined,
-    exclude: [...(o.exclude ?? []), ...(o.sourcemaps === 'skip' ? [SOURCEMAPS] : [])],
-    sourcemaps: o.sourcemaps ?? DEFAULTS.sourcemaps,
+    ...resolveDeployFiles(o, problems),
   }
 }
 

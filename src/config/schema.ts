@@ -3,8 +3,9 @@
  * of its issues into one clear line per problem: which field, what was wrong, what
  * would be right. Pure.
  */
+import { deployFilesShape, HEADER_KEYS, headerKeyHint } from './schema-deploy.js'
 import {
-  array, boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
+  boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
   type Issue, type Path, type Refine,
 } from './validate.js'
 
@@ -118,13 +119,6 @@ const cacheControl = record(
   string('a glob must be a string', (glob, fail) => glob || fail('a glob must not be empty')),
 )
 
-/** A picomatch glob relative to the output directory. */
-export const glob = string('a glob must be a string such as "**/*.map"', (value, fail) => {
-  if (!value) fail('a glob must not be empty')
-  else if (value.startsWith('/')) fail(`"${value}" must be relative to the output directory (write "${value.replace(/^\/+/, '')}")`)
-  else if (value.includes('\\')) fail(`"${value}" must use "/" (in a glob a backslash escapes the next character)`)
-})
-
 const minify = union([
   boolean(TRUE_OR_FALSE),
   object({ js: flag(), css: flag(), public: flag() }),
@@ -165,11 +159,7 @@ export const optionsShape = {
   concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
     max: [256, 'must be at most 256 (S3 throttles beyond that)'] })),
   deploy: flag(),
-  include: optional(array(glob, 'must be an array of globs such as ["**", ".well-known/**"]',
-    [1, 'must list at least one glob (leave include out to deploy every file)'])),
-  exclude: optional(array(glob, 'must be an array of globs such as ["**/*.map", "**/.DS_Store"]')),
-  sourcemaps: optional(oneOf(['publish', 'skip'],
-    'must be "publish" or "skip" (to keep maps out of the public prefix, deploy them apart: see "Source maps" in docs/files-and-headers.md)')),
+  ...deployFilesShape,
 }
 
 /** What the env vars CDN_DOMAIN, CDN_PREFIX and CDN_BUCKET are checked with. */
@@ -231,11 +221,15 @@ function unknownKey(path: Path, root: string, key: string, ownerType?: unknown):
   const field = pathText([...path, key], root)
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
   if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${ownerType === 'cloudflare' ? SECRET_HINTS.cloudflare : SECRET_HINTS.other}`
+  // A `headers` rule: its level is a glob.
+  const inRule = path.at(-2) === 'headers'
+  const hint = inRule ? headerKeyHint(key) : undefined
+  if (hint) return `${field}: ${hint}`
   const level = String(path.at(-1) ?? '')
-  let guess = closest(key, Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
+  let guess = closest(key, inRule ? HEADER_KEYS : Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.
   if (guess && NESTED[guess] && (path.length === 0 || (path.length === 2 && path[0] === 'environments'))) guess = NESTED[guess]
-  return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`
+  return `${field}: unknown ${inRule ? `header (known: ${HEADER_KEYS.join(', ')})` : 'option'}${guess ? ` (did you mean "${guess}"?)` : ''}`
 }
 
 /** The known name within edit distance 2, if any. */

@@ -1,4 +1,7 @@
 import type { CustomProvider, InvalidateOptions } from '../providers/types.js'
+import type { DeployFileOptions, HeaderRule } from './deploy-options.js'
+
+export type { DeployFileOptions, HeaderRule, ServableStorageClass } from './deploy-options.js'
 
 /**
  * The public configuration of vite-plugin-cdn-deploy: what users write in
@@ -127,7 +130,7 @@ export interface RetainOptions {
 }
 
 /** Options that an environment (`environments.<mode>`) may override. */
-export interface CdnOptions {
+export interface CdnOptions extends DeployFileOptions {
   /**
    * Turn the plugin on. Off, the build is exactly a normal local build.
    * Env: `CDN_ENABLED=0|1`.
@@ -224,28 +227,6 @@ export interface CdnOptions {
    * @default true
    */
   deploy?: boolean
-  /**
-   * Deploy only the files matching one of these globs (picomatch, against the
-   * path relative to the output directory). Dot files are explicit: a glob
-   * reaches `.well-known/…` or `.DS_Store` only when it writes the dot
-   * (`['**', '.well-known/**']`).
-   * @default undefined (every file, dot files too)
-   */
-  include?: string[]
-  /**
-   * Leave out the files matching one of these globs (same matching as
-   * `include`): they are neither read nor uploaded, and a key an earlier release
-   * uploaded stays as it is (never deleted because of an exclude).
-   * @default []
-   */
-  exclude?: string[]
-  /**
-   * Source maps (`*.map`): `'publish'` deploys them with the build; `'skip'`
-   * leaves them out, as `exclude: ['**\/*.map']` would. To give them to an
-   * error tracker without publishing them, deploy them apart (docs/files-and-headers.md).
-   * @default 'publish'
-   */
-  sourcemaps?: 'publish' | 'skip'
 }
 
 /** The whole `cdn.config.ts`. */
@@ -297,6 +278,9 @@ export interface ResolvedCdnConfig {
   /** With `sourcemaps: 'skip'`, ends with `**\/*.map`. */
   exclude: string[]
   sourcemaps: 'publish' | 'skip'
+  headers: Array<[glob: string, rule: HeaderRule]>
+  /** Key relative to the prefix (`old`, `docs/index.html`) → target. */
+  redirects: Record<string, string>
 }
 
 export type ResolvedProvider =

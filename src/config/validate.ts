@@ -159,6 +159,18 @@ export function array<T>(items: Schema<T>, message: string, min?: [number, strin
   }
 }
 
+/** `schema`, then `check` on its output once it passed: rules across fields (reported at the object). */
+export function refined<T>(schema: Schema<T>, check: Refine<T>): Schema<T> {
+  return {
+    run(value, path, issues) {
+      const before = issues.length
+      const out = schema.run(value, path, issues)
+      if (issues.length === before) check(out, (message) => issues.push({ path, message }))
+      return out
+    },
+  }
+}
+
 /**
  * The first option that passes. If none does: the issues of the only option whose
  * type matched (no fatal issue), if exactly one did, else one issue with `message`.

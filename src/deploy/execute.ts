@@ -66,6 +66,7 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
   contentType: u.contentType,
   cacheControl: u.cacheControl,
   ...(u.contentEncoding ? { contentEncoding: u.contentEncoding } : {}),
+  ...(u.params ? { params: u.params } : {}),
   immutable: u.immutable,
   release,
 })

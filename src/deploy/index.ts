@@ -28,6 +28,7 @@ import { journalFiles, openJournal, readJournal } from './journal.js'
 import { commitCondition, startHeartbeat } from './lock.js'
 import { silentReporter, type DeployReporter } from './progress.js'
 import { buildReport, type DeployReport, type ReportContext } from './report.js'
+import { planOptionsFor } from './plan-options.js'
 import { scanBuild } from './scan.js'
 
 export interface DeployOptions {
@@ -145,7 +146,7 @@ function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, 
     ...(run.commit ? { commit: run.commit } : {}),
     ...(journal ? { journal } : {}),
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
-    filter: { include: config.include, exclude: config.exclude },
+    ...planOptionsFor(config),
     excluded: run.excluded,
   })
 }

@@ -5,6 +5,7 @@
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { shownHeaders } from '../plan/headers.js'
 import type { DeployPlan } from '../plan/types.js'
 import { formatBytes, formatDuration } from './progress.js'
 
@@ -21,7 +22,8 @@ export interface DeployReport {
    * bucket: uploads, deletes, purges, pending purges, or a repaired ledger.
    */
   changed: boolean
-  uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number }> }
+  /** `headers`: what `headers` rules and `redirects` set on the object (Content-Type only when a rule replaced it). */
+  uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number; headers?: Record<string, string> }> }
   skipped: number
   deleted: string[]
   retained: number
@@ -78,7 +80,10 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     uploaded: {
       count: plan.stats.uploadCount,
       bytes: plan.stats.uploadBytes,
-      files: plan.uploads.map((u) => ({ rel: u.rel, reason: u.reason, phase: u.phase, size: u.size })),
+      files: plan.uploads.map((u) => {
+        const headers = shownHeaders(u)
+        return { rel: u.rel, reason: u.reason, phase: u.phase, size: u.size, ...(headers ? { headers } : {}) }
+      }),
     },
     skipped: plan.stats.skipCount,
     deleted: context.dryRun ? plan.deletes : (outcome?.deleted ?? []),

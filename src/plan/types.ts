@@ -31,6 +31,21 @@ export interface Release {
   invalidations?: string[]
 }
 
+/**
+ * An object's headers and S3 parameters beyond Content-Type, Cache-Control and
+ * Content-Encoding, by their PutObject names (from `headers` rules and `redirects`).
+ */
+export interface ObjectParams {
+  ContentDisposition?: string
+  ContentLanguage?: string
+  /** User metadata (`x-amz-meta-*`), besides the tool's own `sha256`. */
+  Metadata?: Record<string, string>
+  StorageClass?: string
+  ServerSideEncryption?: string
+  SSEKMSKeyId?: string
+  WebsiteRedirectLocation?: string
+}
+
 /** A key the tool owns, as last uploaded. */
 export interface LedgerEntry {
   sha256: string
@@ -38,6 +53,8 @@ export interface LedgerEntry {
   contentType: string
   cacheControl: string
   contentEncoding?: string
+  /** Set by `headers` rules or `redirects`; absent when none applied (ledgers written before them too). */
+  params?: ObjectParams
   immutable: boolean
   /** Id of the last release that contained the file. */
   release: string
@@ -91,6 +108,8 @@ export interface PlannedUpload {
    * the way up. `sha256` and `size` stay those of the original bytes.
    */
   contentEncoding?: 'gzip' | 'br'
+  /** Headers and S3 parameters from `headers` rules and `redirects`. */
+  params?: ObjectParams
 }
 
 export interface DeployPlan {

@@ -17,6 +17,7 @@ import type { PlannedUpload } from '../plan/types.js'
 import type { Fence, StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
 import { putMultipart } from './multipart.js'
+import { uploadParams, type UploadParams } from './params.js'
 
 export interface PutFileOptions {
   /** The lock fence, for writes that change what visitors get (phases 2 and 3). */
@@ -33,15 +34,16 @@ export interface PutFileResult {
 }
 
 /** Headers every object gets; the same for single and multipart uploads. */
-export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'>
+export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'> & UploadParams
 
 function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): ObjectHeaders {
   const headers: ObjectHeaders = {
     ContentType: upload.contentType,
     CacheControl: upload.cacheControl,
-    // x-amz-meta-sha256: lets `verify`/repair compare bytes without downloading
-    // (ETags of multipart objects are not MD5s).
-    Metadata: { sha256: upload.sha256 },
+    // Metadata x-amz-meta-sha256 lets `verify`/repair compare bytes without downloading
+    // (ETags of multipart objects are not MD5s). Plus what `headers` rules and
+    // `redirects` set: Content-Disposition, storage class, SSE-KMS, user metadata…
+    ...uploadParams(upload.params, upload.sha256),
   }
   if (opts.contentEncoding) headers.ContentEncoding = opts.contentEncoding
   if (ctx.acl) headers.ACL = ctx.acl
@@ -64,7 +66,7 @@ export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: 
   if (upload.size <= BUFFERED_MAX) {
     let body: Buffer
     try {
-      body = readFileSync(upload.path)
+      body = upload.path === '' ? Buffer.alloc(0) : readFileSync(upload.path) // '': a redirect object, nothing on disk
     } catch (err) {
       throw new CdnDeployError('s3', `cannot read ${upload.path} for upload to s3://${ctx.bucket}/${upload.key}`, { cause: err })
     }

@@ -41,3 +41,16 @@ describe('plan text: include/exclude', () => {
     expect(summaryMarkdown(report)).not.toContain('Left out')
   })
 })
+
+describe('plan text: headers and redirects', () => {
+  it('shows what headers rules and redirects set, under each upload', () => {
+    const report = reportOf([file('docs/report.pdf'), file('notes.log')], undefined, {
+      headers: [['**/*.pdf', { 'Content-Disposition': 'attachment', StorageClass: 'STANDARD_IA' }], ['*.log', { 'Content-Type': 'text/plain; charset=utf-8' }]],
+      redirects: { old: '/app/new' },
+    })
+    const text = planText(report, 'dist')
+    expect(text).toMatch(/\+ docs\/report\.pdf \(\d+ B\)\n {10}Content-Disposition: attachment · StorageClass: STANDARD_IA\n/)
+    expect(text).toMatch(/\+ notes\.log \(\d+ B\)\n {10}Content-Type: text\/plain; charset=utf-8\n/)
+    expect(text).toMatch(/\+ old \(0 B\)\n {10}WebsiteRedirectLocation: \/app\/new/)
+  })
+})
