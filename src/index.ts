@@ -21,6 +21,7 @@ export type {
   DeployFileOptions,
   GenericProviderOptions,
   HeaderRule,
+  ServableStorageClass,
   MinifyOptions,
   NoProviderOptions,
   ProviderOptions,

@@ -41,6 +41,7 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
   command('plan [dir]', 'Show what a deploy of dir (default: dist) would do; writes nothing', 'Exit code: 0 nothing would change, 2 a deploy would change something, 1 error.')
     .option('--repair', 'Cross-check the ledger against a listing of the bucket')
     .option('--include-vite', 'Also plan the upload of <dir>/.vite/ (the manifests)')
+    .option('--force', 'Plan as `deploy --force` would: past maxDeletes and the nearly-empty-build rule')
     .example('cdn-deploy plan dist --mode staging')
     .action(on('plan'))
 
@@ -50,6 +51,7 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
     .option('--report <file>', 'Write the JSON deploy report to this file')
     .option('--include-vite', 'Also upload <dir>/.vite/ (the manifests, for servers that read them from the CDN)')
     .option('--commit <sha>', 'Git commit recorded on the release (default: $GITHUB_SHA, else git rev-parse HEAD)')
+    .option('--force', 'Deploy even if the prune exceeds maxDeletes, or the build is nearly empty next to the last release')
     .example('cdn-deploy deploy dist --report deploy-report.json')
     .action(on('deploy'))
 

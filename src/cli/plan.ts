@@ -12,6 +12,7 @@ import { runDeploy } from './deploy.js'
 export interface PlanFlags extends GlobalFlags {
   repair?: boolean
   includeVite?: boolean
+  force?: boolean
 }
 
 const PHASES = [
@@ -65,9 +66,9 @@ export function planText(report: DeployReport, dir: string): string {
   list(`  owned keys include/exclude leave out, kept as they are (never deleted for it): ${report.excluded.kept.length}`, report.excluded.kept, '=')
   if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
   lines.push(
-    hasChanges(report)
-      ? `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`
-      : '[cdn-deploy] nothing would change: the bucket already serves this build',
+    !hasChanges(report) ? '[cdn-deploy] nothing would change: the bucket already serves this build'
+    : report.prune.stop ? `[cdn-deploy] changes pending, but \`cdn-deploy deploy ${dir}\` would stop before writing anything (STOP above; --force lets it through) (exit code 2)`
+    : `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`,
   )
   return lines.join('\n')
 }

@@ -72,4 +72,13 @@ export interface DeployFileOptions {
    * @default {}
    */
   redirects?: Record<string, string>
+  /**
+   * A deploy whose prune (files past retention) would delete more objects than
+   * this stops before writing anything; `cdn-deploy deploy --force` (API:
+   * `force: true`) lets it through. `0`: every prune needs `--force`. A nearly
+   * empty build (under 10% of the previous release's files, when that had 20 or
+   * more) stops the same way, whatever this says.
+   * @default 256
+   */
+  maxDeletes?: number
 }

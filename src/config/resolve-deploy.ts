@@ -9,7 +9,7 @@ import { redirectKey } from './schema-deploy.js'
 /** What `sourcemaps: 'skip'` leaves out. */
 const SOURCEMAPS = '**/*.map'
 
-type DeployFields = Pick<ResolvedCdnConfig, 'include' | 'exclude' | 'sourcemaps' | 'headers' | 'redirects'>
+type DeployFields = Pick<ResolvedCdnConfig, 'include' | 'exclude' | 'sourcemaps' | 'headers' | 'redirects' | 'maxDeletes'>
 
 export function resolveDeployFiles(o: CdnOptions, problems: string[]): DeployFields {
   const redirects: Record<string, string> = {}
@@ -27,6 +27,7 @@ export function resolveDeployFiles(o: CdnOptions, problems: string[]): DeployFie
     sourcemaps: o.sourcemaps ?? DEFAULTS.sourcemaps,
     headers: Object.entries(o.headers ?? {}).map(([glob, rule]) => [glob, { ...rule, ...(rule.metadata ? { metadata: { ...rule.metadata } } : {}) }]),
     redirects,
+    maxDeletes: o.maxDeletes ?? DEFAULTS.maxDeletes,
   }
 }
 

@@ -4,7 +4,7 @@
  * fault and what would be right. Pure; part of the config schema (./schema.ts).
  */
 import { isSafeRelPath } from '../plan/paths.js'
-import { array, matches, object, oneOf, optional, record, refined, string, type Refine } from './validate.js'
+import { array, integer, matches, object, oneOf, optional, record, refined, string, type Refine } from './validate.js'
 
 /** One line of printable ASCII: what S3 stores in a header. */
 const ASCII_LINE = /^[\x20-\x7e]+$/
@@ -101,4 +101,6 @@ export const deployFilesShape = {
     'must be "publish" or "skip" (to keep maps out of the public prefix, deploy them apart: see "Source maps" in docs/files-and-headers.md)')),
   headers: optional(record(headerRule, 'must be an object of glob -> headers, e.g. { "**/*.pdf": { "Content-Disposition": "attachment" } }', glob)),
   redirects: optional(record(redirectTarget, 'must be an object of source path -> target, e.g. { "/old": "/app/new" }', redirectSource)),
+  maxDeletes: optional(integer({ type: 'must be a number of files, e.g. 256', whole: 'must be a whole number of files',
+    min: [0, 'must be 0 or more (0: every prune needs --force)'], max: [10_000_000, 'must be at most 10,000,000 (a bigger cap is no cap)'] })),
 }

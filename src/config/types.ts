@@ -281,6 +281,7 @@ export interface ResolvedCdnConfig {
   headers: Array<[glob: string, rule: HeaderRule]>
   /** Key relative to the prefix (`old`, `docs/index.html`) → target. */
   redirects: Record<string, string>
+  maxDeletes: number
 }
 
 export type ResolvedProvider =
@@ -302,6 +303,7 @@ export const DEFAULTS = Object.freeze({
   concurrency: 16,
   deploy: true,
   sourcemaps: 'publish' as const,
+  maxDeletes: 256,
   cloudflare: Object.freeze({ baseURL: 'https://api.cloudflare.com/client/v4', batchSize: 100 }),
 } satisfies Partial<Record<string, unknown>>)
 

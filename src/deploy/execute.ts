@@ -7,6 +7,7 @@
  * journal, so the re-run uploads only what is missing.
  */
 import { CdnDeployError } from '../errors.js'
+import { pruneStop } from '../plan/prune.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { Fence, LedgerCondition, Storage } from '../storage/index.js'
 import { withEncodedBody } from './compress.js'
@@ -73,6 +74,9 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
+  // The delete guard (maxDeletes, a nearly empty build): decided by the plan, enforced before any write.
+  const stop = pruneStop(plan.prune)
+  if (stop) throw stop
   const warnings: string[] = []
   reporter.start?.(plan)
 

@@ -50,6 +50,8 @@ export interface DeployOptions {
   dryRun?: boolean
   /** Cross-check the ledger against a listing of the bucket. @default false */
   repair?: boolean
+  /** Go on when the prune would exceed `maxDeletes`, or the build is nearly empty next to the last release. @default false */
+  force?: boolean
   /** Upload `.vite/` too. @default false */
   includeVite?: boolean
   /** Progress events. @default none (silent) */
@@ -146,7 +148,7 @@ function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<string, 
     ...(run.commit ? { commit: run.commit } : {}),
     ...(journal ? { journal } : {}),
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
-    ...planOptionsFor(config),
+    ...planOptionsFor(config, run.options.force),
     excluded: run.excluded,
   })
 }

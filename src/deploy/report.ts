@@ -29,6 +29,12 @@ export interface DeployReport {
   retained: number
   /** Left out by `include`/`exclude`: the build's files, and owned keys kept as they are (rel). */
   excluded: { files: string[]; kept: string[] }
+  /**
+   * The delete guard: deletes planned against `maxDeletes`; `stop`, why a deploy
+   * stops before writing anything (a dry run shows it; a deploy throws it);
+   * `forced`, let through by `--force`.
+   */
+  prune: { deletes: number; max: number; forced: boolean; stop?: string }
   invalidation: {
     provider: string
     /** Paths submitted (or, in a dry run, that would be). */
@@ -89,6 +95,7 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     deleted: context.dryRun ? plan.deletes : (outcome?.deleted ?? []),
     retained: plan.retained.length,
     excluded: { files: [...plan.excluded.files], kept: [...plan.excluded.kept] },
+    prune: { deletes: plan.prune.deletes, max: plan.prune.max, forced: plan.prune.forced, ...(plan.prune.stop ? { stop: plan.prune.stop.message } : {}) },
     invalidation: { provider: context.provider, paths: [], ids: [], pending: [], ...preview, ...outcome?.invalidation },
     warnings: [...context.warnings, ...(outcome?.warnings ?? [])],
     durationMs: Date.now() - context.started,
@@ -104,6 +111,9 @@ export function summaryText(report: DeployReport): string {
     `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
       `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
   ]
+  const { prune } = report
+  if (report.dryRun || prune.forced) lines.push(`  delete cap: ${prune.deletes} of at most ${prune.max} (maxDeletes)${prune.forced ? ', --force given' : ''}`)
+  if (prune.stop) lines.push(`  STOP: a deploy would stop before writing anything: ${prune.stop}`)
   const { files: excluded, kept } = report.excluded
   if (excluded.length || kept.length) {
     lines.push(`  left out by include/exclude: ${excluded.length} files${kept.length ? `; ${kept.length} keys earlier releases uploaded kept as they are` : ''}`)

@@ -14,6 +14,7 @@ import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions 
 import { compileCacheRules, type CacheRule } from './rules.js'
 import { compileFilter, filteredOut, type FileFilterOptions } from './filter.js'
 import { compileObjectHeaders, paramsKey, redirectObjects, type HeaderRuleEntry } from './headers.js'
+import { pruneGuard } from './prune.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
 import { UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type ObjectParams, type Phase, type PlannedUpload, type Release } from './types.js'
 
@@ -50,6 +51,10 @@ export interface PlanOptions {
   headers?: readonly HeaderRuleEntry[]
   /** `redirects` (key relative to the prefix → target): zero-byte objects planned with the build. @default {} */
   redirects?: Readonly<Record<string, string>>
+  /** A deploy that would delete more stops before writing anything (./prune.ts). @default 256 */
+  maxDeletes?: number
+  /** Go on past `maxDeletes` and the shrink rule. @default false */
+  force?: boolean
 }
 
 
@@ -193,6 +198,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     deletes,
     retained,
     excluded: { files: [...(options.excluded ?? [])], kept: keptExcluded },
+    prune: pruneGuard({ deletes: deletes.length, max: options.maxDeletes, files: build.length + keptExcluded.length, previousFiles: history.at(-1)?.files ?? 0, force: options.force }),
     invalidate: invalidations,
     ledger: next,
     stats: { uploadCount: uploads.length, uploadBytes, skipCount: skips.length, deleteCount: deletes.length, requests },

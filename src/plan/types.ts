@@ -3,6 +3,7 @@
  * bucket's ledger says, and the plan that joins them. Plain data, so `plan`,
  * `--dry-run`, the plugin and the tests all read the same object.
  */
+import type { PruneGuard } from './prune.js'
 
 /** One file of the output directory, as the scan found it. */
 export interface LocalFile {
@@ -127,6 +128,8 @@ export interface DeployPlan {
    * uploaded); `kept`, owned keys the globs leave out, kept as they are (rel).
    */
   excluded: { files: string[]; kept: string[] }
+  /** The delete guard: `maxDeletes` and the shrink rule; `stop` says why this deploy may not go on. */
+  prune: PruneGuard
   /** Changed or removed mutable files (rel): the invalidation candidates. */
   invalidate: string[]
   /** The ledger to commit once the uploads succeed. */

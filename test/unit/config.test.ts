@@ -234,6 +234,15 @@ describe('resolveConfig: bad configs', () => {
       ['headers["/docs/*.pdf"]: "/docs/*.pdf" must be relative to the output directory']],
     ['headers rule not an object', { file: { ...OK, headers: { '*.pdf': 'attachment' } } },
       ['headers["*.pdf"]: must be an object of headers']],
+    // maxDeletes
+    ['maxDeletes negative', { file: { ...OK, maxDeletes: -1 } },
+      ['maxDeletes: must be 0 or more (0: every prune needs --force)']],
+    ['maxDeletes fractional', { file: { ...OK, maxDeletes: 2.5 } },
+      ['maxDeletes: must be a whole number of files']],
+    ['maxDeletes as a string', { file: { ...OK, maxDeletes: '256' } },
+      ['maxDeletes: must be a number of files, e.g. 256']],
+    ['maxDeletes as Infinity', { file: { ...OK, maxDeletes: Infinity } },
+      ['maxDeletes: must be a number of files']],
     // redirects
     ['redirect target without a leading slash', { file: { ...OK, redirects: { '/old': 'new' } } },
       ['redirects["/old"]: "new" must start with "/"']],
@@ -356,6 +365,7 @@ describe('resolveConfig: resolution', () => {
       sourcemaps: 'publish',
       headers: [],
       redirects: {},
+      maxDeletes: 256,
     })
     expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 16, deploy: true })
     expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
