@@ -58,8 +58,11 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
   command('invalidate [...paths]', 'Purge paths relative to the public base (index.html, docs/, assets/*) through the configured provider', 'index.html also purges its directory URL; a trailing * is a wildcard.')
     .option('--all', 'Purge everything under the public base')
     .option('--wait [seconds]', 'Wait for completion (CloudFront), at most this long (default 600)')
+    .option('--pending', 'Purge the paths the ledger lists as pending (a deploy\'s failed purge) and clear them there, without a deploy')
+    .option('--dry-run', 'With --pending: show the paths, write nothing')
     .example('cdn-deploy invalidate index.html docs/')
     .example('cdn-deploy invalidate --all')
+    .example('cdn-deploy invalidate --pending --dry-run')
     .action(on('invalidate'))
 
   command('status', 'Check config, credentials, bucket, CORS, provider, the last releases and invalidations in progress', 'Exit code: 0 every check passed (warnings allowed), 1 a check failed (the message says how to fix it).')
