@@ -22,6 +22,7 @@ const COMMANDS: Record<string, (args: unknown[], flags: Flags) => Promise<number
   verify: async ([dir], f) => (await import('./verify.js')).verifyCommand(dir as string | undefined, f),
   releases: async (_args, f) => (await import('./releases.js')).releasesCommand(f),
   unlock: async (_args, f) => (await import('./unlock.js')).unlockCommand(f),
+  destroy: async (_args, f) => (await import('./destroy.js')).destroyCommand(f),
 }
 
 function version(): string {
@@ -88,6 +89,14 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
     .option('--force', 'Remove it even if its deploy still runs on this machine')
     .example('cdn-deploy unlock --yes')
     .action(on('unlock'))
+
+  command('destroy', 'Delete a deployment: every object the ledger owns under the prefix, then the tool\'s own objects (ledger last); objects the tool did not write stay, listed', 'Asks for confirmation in a terminal; elsewhere needs --yes. Refuses while a deploy holds the lock. Exit code: 0 destroyed (or nothing there), 1 refused or failed.')
+    .option('--prefix <prefix>', 'The deployment to remove (default: the configured prefix, or CDN_PREFIX), e.g. previews/my-branch/')
+    .option('--dry-run', 'List what would be deleted and kept; write nothing')
+    .option('--yes', 'Delete without asking (CI, scripts)')
+    .example('cdn-deploy destroy --prefix previews/my-branch/ --dry-run')
+    .example('cdn-deploy destroy --prefix previews/my-branch/ --yes')
+    .action(on('destroy'))
 }
 
 async function main(argv: string[]): Promise<number> {

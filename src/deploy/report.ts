@@ -14,6 +14,8 @@ export interface DeployReport {
   bucket: string
   prefix: string
   publicBase: string
+  /** Where the site is: the root `index.html` of the release when it has one, else the public base. */
+  url: string
   dryRun: boolean
   /** Whether the ledger was committed (the release exists). */
   committed: boolean
@@ -79,6 +81,7 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     bucket: context.bucket,
     prefix: plan.prefix,
     publicBase: context.publicBase,
+    url: Object.hasOwn(plan.ledger.files, 'index.html') ? `${context.publicBase}index.html` : context.publicBase,
     dryRun: context.dryRun,
     committed: outcome?.committed ?? false,
     // A first deploy always commits a release, even of files already in place.
@@ -125,7 +128,7 @@ export function summaryText(report: DeployReport): string {
     lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${cost}${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
     if (report.dryRun) for (const path of inv.paths.slice(0, 20)) lines.push(`    ${path}`)
   }
-  if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
+  if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}, live at ${report.url}`)
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
   return lines.join('\n')
 }
@@ -144,7 +147,9 @@ export function summaryMarkdown(report: DeployReport): string {
     ['Invalidated', `${report.invalidation.paths.length} paths (${report.invalidation.provider})`],
     ['Time', formatDuration(report.durationMs)],
   ]
-  const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
+  // The URL first and as a link: for a preview deploy it is what the reviewer opens.
+  const link = `${report.dryRun ? 'Would deploy to' : 'Live at'}: **[${escapeMd(report.url)}](${report.url})**`
+  const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', link, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`))
   return `${out.join('\n')}\n`
 }
@@ -162,8 +167,20 @@ export async function appendStepSummary(report: DeployReport, env: Record<string
   return true
 }
 
-/** The edges' part (public `deploy()`, CLI): the JSON report file and the CI step summary. */
+/**
+ * Append `url=` and `release=` to `$GITHUB_OUTPUT` when running in GitHub
+ * Actions, for later steps (`steps.<id>.outputs.url`: a PR comment, a deployment).
+ */
+export async function appendStepOutputs(report: DeployReport, env: Record<string, string | undefined> = process.env): Promise<boolean> {
+  const path = env.GITHUB_OUTPUT
+  if (!path || report.dryRun) return false
+  await appendFile(path, `url=${report.url}\nrelease=${report.release}\n`)
+  return true
+}
+
+/** The edges' part (public `deploy()`, CLI): the JSON report file, the CI step summary and step outputs. */
 export async function writeReportOutputs(report: DeployReport, reportFile: string | undefined, env: Record<string, string | undefined> = process.env): Promise<void> {
   if (reportFile) await writeJsonReport(reportFile, report)
   await appendStepSummary(report, env)
+  await appendStepOutputs(report, env)
 }

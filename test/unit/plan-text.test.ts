@@ -54,3 +54,16 @@ describe('plan text: headers and redirects', () => {
     expect(text).toMatch(/\+ old \(0 B\)\n {10}WebsiteRedirectLocation: \/app\/new/)
   })
 })
+
+describe('the URL in the summaries', () => {
+  it.each([
+    ['a site with a root page', [file('index.html'), file('a.js')], 'https://cdn.example.com/app/index.html'],
+    ['assets only (htmlAtOrigin)', [file('assets/a-Ab12Cd34.js')], 'https://cdn.example.com/app/'],
+  ])('%s', (_name, local, url) => {
+    const plan = createPlan(local, undefined, options())
+    const deployed = buildReport(plan, { ...context, dryRun: false })
+    expect(deployed.url).toBe(url)
+    expect(summaryMarkdown(deployed)).toMatch(new RegExp(`^### CDN deploy\\n\\nLive at: \\*\\*\\[${url.replace(/[.\\/]/g, '\\$&')}\\]\\(${url.replace(/[.\\/]/g, '\\$&')}\\)\\*\\*\\n`))
+    expect(summaryMarkdown(buildReport(plan, context))).toContain(`Would deploy to: **[${url}](${url})**`)
+  })
+})
