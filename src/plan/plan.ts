@@ -207,7 +207,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
 
 /** The journal's upload changed the bytes or headers the ledger says the CDN may have cached. */
 function journalReplaced(committed: LedgerEntry | undefined, journalled: LedgerEntry | undefined): boolean {
-  return !!committed && !!journalled && (committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl)
+  if (!committed || !journalled) return false
+  return committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl || paramsKey(committed.params) !== paramsKey(journalled.params)
 }
 
 function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, params: ObjectParams | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {

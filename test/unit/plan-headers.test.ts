@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import type { HeaderRule } from '../../src/config/deploy-options.js'
+import { journalFiles } from '../../src/deploy/journal.js'
 import { CdnDeployError } from '../../src/errors.js'
 import { contentTypeFor } from '../../src/plan/content-type.js'
 import { shownHeaders, type HeaderRuleEntry } from '../../src/plan/headers.js'
@@ -102,5 +103,23 @@ describe('createPlan: redirects', () => {
   it('refuses a redirect over a file of the build', () => {
     expect(() => createPlan(BUILD, undefined, options({ redirects: { 'index.html': '/x' } }))).toThrow(CdnDeployError)
     expect(() => createPlan(BUILD, undefined, options({ redirects: { 'index.html': '/x' } }))).toThrow('redirects: "index.html" is also a file of the build')
+  })
+})
+
+describe('headers and the upload journal', () => {
+  const pdf = (params: Record<string, string>) => ({ ...deployed(RULES).files['docs/report.pdf']!, params })
+
+  it('purges a mutable object whose headers an unfinished deploy already replaced', () => {
+    const ledger = deployed([])
+    const next = { ContentDisposition: 'attachment; filename="report.pdf"', ContentLanguage: 'de-DE' }
+    const plan = createPlan(BUILD, ledger, options({ headers: RULES, journal: { 'docs/report.pdf': pdf(next) } }))
+    expect(plan.skips).toContain('docs/report.pdf') // already up, as the journal says
+    expect(plan.invalidate).toContain('docs/report.pdf') // but the CDN may hold the old headers
+  })
+
+  it('distrusts a stale journal entry whose headers differ from the ledger\'s, even with the same bytes', () => {
+    const ledger = deployed(RULES)
+    const stale = { data: { version: 1 as const, base: 'another-release', files: { 'docs/report.pdf': pdf({ ContentLanguage: 'fr' }), 'index.html': ledger.files['index.html']! } }, exists: true }
+    expect(journalFiles(ledger, stale)).toEqual({ files: { 'docs/report.pdf': { ...pdf({ ContentLanguage: 'fr' }), sha256: '' } }, distrusted: 1 })
   })
 })
