@@ -53,12 +53,16 @@ export async function loadCliConfig(flags: GlobalFlags, inline?: CdnPluginOption
 }
 
 /** The config and where it came from (the file, or the environment alone). */
-export async function resolveCliConfig(flags: GlobalFlags, inline?: CdnPluginOptions): Promise<{ config: ResolvedCdnConfig; source: string }> {
+export async function resolveCliConfig(
+  flags: GlobalFlags,
+  inline?: CdnPluginOptions,
+  env: Record<string, string | undefined> = process.env,
+): Promise<{ config: ResolvedCdnConfig; source: string }> {
   if ((flags.config as unknown) === true) throw new CdnDeployError('cli', '--config needs a file path')
   const file = await loadConfigFile(process.cwd(), flags.config === undefined ? undefined : String(flags.config))
-  const mode = modeOf(flags)
+  const mode = modeOf(flags, env)
   const source = file.path ?? 'environment variables (no cdn.config.* found)'
-  return { config: resolveConfig({ file: file.config, inline, mode, strictMode: !!mode, env: process.env, source }), source }
+  return { config: resolveConfig({ file: file.config, inline, mode, strictMode: !!mode, env, source }), source }
 }
 
 export function storageFor(config: ResolvedCdnConfig): Storage {

@@ -21,6 +21,7 @@ export interface DeployFlags extends GlobalFlags {
   report?: string
   includeVite?: boolean
   commit?: string | number
+  force?: boolean
 }
 
 /** The build's manifest, with a warning when it was built for another public base. */
@@ -47,6 +48,7 @@ export async function runDeploy(dir: string, flags: DeployFlags, extra: Partial<
     dryRun: !!flags.dryRun,
     repair: !!flags.repair,
     includeVite: !!flags.includeVite,
+    force: !!flags.force,
     ...(manifest ? { manifest } : {}),
     ...(typeof flags.report === 'string' ? { reportFile: flags.report } : {}),
     ...(commit ? { commit } : {}),

@@ -23,6 +23,7 @@ const COMMANDS: Record<string, (args: unknown[], flags: Flags) => Promise<number
   releases: async (_args, f) => (await import('./releases.js')).releasesCommand(f),
   unlock: async (_args, f) => (await import('./unlock.js')).unlockCommand(f),
   rollback: async ([release], f) => (await import('./rollback.js')).rollbackCommand(release as string | undefined, f),
+  destroy: async (_args, f) => (await import('./destroy.js')).destroyCommand(f),
 }
 
 function version(): string {
@@ -42,6 +43,7 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
   command('plan [dir]', 'Show what a deploy of dir (default: dist) would do; writes nothing', 'Exit code: 0 nothing would change, 2 a deploy would change something, 1 error.')
     .option('--repair', 'Cross-check the ledger against a listing of the bucket')
     .option('--include-vite', 'Also plan the upload of <dir>/.vite/ (the manifests)')
+    .option('--force', 'Plan as `deploy --force` would: past maxDeletes and the nearly-empty-build rule')
     .example('cdn-deploy plan dist --mode staging')
     .action(on('plan'))
 
@@ -51,14 +53,18 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
     .option('--report <file>', 'Write the JSON deploy report to this file')
     .option('--include-vite', 'Also upload <dir>/.vite/ (the manifests, for servers that read them from the CDN)')
     .option('--commit <sha>', 'Git commit recorded on the release (default: $GITHUB_SHA, else git rev-parse HEAD)')
+    .option('--force', 'Deploy even if the prune exceeds maxDeletes, or the build is nearly empty next to the last release')
     .example('cdn-deploy deploy dist --report deploy-report.json')
     .action(on('deploy'))
 
   command('invalidate [...paths]', 'Purge paths relative to the public base (index.html, docs/, assets/*) through the configured provider', 'index.html also purges its directory URL; a trailing * is a wildcard.')
     .option('--all', 'Purge everything under the public base')
     .option('--wait [seconds]', 'Wait for completion (CloudFront), at most this long (default 600)')
+    .option('--pending', 'Purge the paths the ledger lists as pending (a deploy\'s failed purge) and clear them there, without a deploy')
+    .option('--dry-run', 'With --pending: show the paths, write nothing')
     .example('cdn-deploy invalidate index.html docs/')
     .example('cdn-deploy invalidate --all')
+    .example('cdn-deploy invalidate --pending --dry-run')
     .action(on('invalidate'))
 
   command('status', 'Check config, credentials, bucket, CORS, provider, the last releases and invalidations in progress', 'Exit code: 0 every check passed (warnings allowed), 1 a check failed (the message says how to fix it).')
@@ -92,6 +98,14 @@ function define(cli: CAC, run: (name: string, args: unknown[], flags: Flags) => 
     .option('--force', 'Remove it even if its deploy still runs on this machine')
     .example('cdn-deploy unlock --yes')
     .action(on('unlock'))
+
+  command('destroy', 'Delete a deployment: every object the ledger owns under the prefix, then the tool\'s own objects (ledger last); objects the tool did not write stay, listed', 'Asks for confirmation in a terminal; elsewhere needs --yes. Refuses while a deploy holds the lock. Exit code: 0 destroyed (or nothing there), 1 refused or failed.')
+    .option('--prefix <prefix>', 'The deployment to remove (default: the configured prefix, or CDN_PREFIX), e.g. previews/my-branch/')
+    .option('--dry-run', 'List what would be deleted and kept; write nothing')
+    .option('--yes', 'Delete without asking (CI, scripts)')
+    .example('cdn-deploy destroy --prefix previews/my-branch/ --dry-run')
+    .example('cdn-deploy destroy --prefix previews/my-branch/ --yes')
+    .action(on('destroy'))
 }
 
 async function main(argv: string[]): Promise<number> {

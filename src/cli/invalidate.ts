@@ -15,9 +15,12 @@ import { EXIT, intFlag, loadCliConfig, output, scrub, type GlobalFlags } from '.
 export interface InvalidateFlags extends GlobalFlags {
   all?: boolean
   wait?: boolean | number | string
+  /** Purge the ledger's pending invalidations (./invalidate-pending.ts). */
+  pending?: boolean
+  dryRun?: boolean
 }
 
-const NO_PROVIDER =
+export const NO_PROVIDER =
   'provider is "none", so there is no CDN to invalidate; set provider in cdn.config.ts ' +
   "(e.g. { type: 'cloudfront', distributionId: 'E2EXAMPLE' }, or CDN_DISTRIBUTION_ID) and run again"
 
@@ -44,7 +47,7 @@ export function relativeToBase(input: string, publicBase: string): string {
   return path.replace(/^\/+/, '')
 }
 
-function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): number | undefined {
+export function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): number | undefined {
   if (wait === undefined || wait === false) return undefined
   // `--wait` alone: as long as the config's own wait, else the default.
   if (wait === true) return waitMsFor(config.provider) ?? DEFAULT_WAIT_SECONDS * 1000
@@ -54,6 +57,11 @@ function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): numbe
 export async function invalidateCommand(paths: string[] | undefined, flags: InvalidateFlags): Promise<number> {
   const o = output(flags)
   const given = (paths ?? []).map(String)
+  if (flags.pending) {
+    if (flags.all || given.length > 0) throw new CdnDeployError('cli', 'give either --pending, or paths, or --all')
+    return (await import('./invalidate-pending.js')).pendingCommand(flags)
+  }
+  if (flags.dryRun) throw new CdnDeployError('cli', '--dry-run goes with --pending (a purge of given paths sends exactly those)')
   if (flags.all && given.length > 0) throw new CdnDeployError('cli', 'give either paths or --all, not both')
   if (!flags.all && given.length === 0) {
     throw new CdnDeployError('cli', 'nothing to invalidate: give paths relative to the public base (e.g. `cdn-deploy invalidate index.html docs/`) or --all')

@@ -12,6 +12,7 @@ import { runDeploy } from './deploy.js'
 export interface PlanFlags extends GlobalFlags {
   repair?: boolean
   includeVite?: boolean
+  force?: boolean
 }
 
 const PHASES = [
@@ -43,7 +44,10 @@ export function planText(report: DeployReport, dir: string): string {
       if (inPhase.length === 0) continue
       const bytes = inPhase.reduce((sum, f) => sum + f.size, 0)
       lines.push(`    ${phase} ${name}: ${inPhase.length} (${formatBytes(bytes)})`)
-      for (const f of inPhase.slice(0, LIST_LIMIT)) lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
+      for (const f of inPhase.slice(0, LIST_LIMIT)) {
+        lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
+        if (f.headers) lines.push(`          ${Object.entries(f.headers).map(([name, value]) => `${name}: ${value}`).join(' · ')}`)
+      }
       if (inPhase.length > LIST_LIMIT) lines.push(`      … and ${inPhase.length - LIST_LIMIT} more (--json lists all)`)
     }
   }
@@ -52,12 +56,20 @@ export function planText(report: DeployReport, dir: string): string {
     for (const key of report.deleted.slice(0, LIST_LIMIT)) lines.push(`    - ${key}`)
     if (report.deleted.length > LIST_LIMIT) lines.push(`    … and ${report.deleted.length - LIST_LIMIT} more (--json lists all)`)
   }
+  const list = (title: string, items: readonly string[], mark: string) => {
+    if (items.length === 0) return
+    lines.push(title)
+    for (const item of items.slice(0, LIST_LIMIT)) lines.push(`    ${mark} ${item}`)
+    if (items.length > LIST_LIMIT) lines.push(`    … and ${items.length - LIST_LIMIT} more (--json lists all)`)
+  }
+  list(`  left out by include/exclude (never uploaded): ${report.excluded.files.length}`, report.excluded.files, 'x')
+  list(`  owned keys include/exclude leave out, kept as they are (never deleted for it): ${report.excluded.kept.length}`, report.excluded.kept, '=')
   if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
   if (report.rollbackOf) return lines.join('\n')
   lines.push(
-    hasChanges(report)
-      ? `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`
-      : '[cdn-deploy] nothing would change: the bucket already serves this build',
+    !hasChanges(report) ? '[cdn-deploy] nothing would change: the bucket already serves this build'
+    : report.prune.stop ? `[cdn-deploy] changes pending, but \`cdn-deploy deploy ${dir}\` would stop before writing anything (STOP above; --force lets it through) (exit code 2)`
+    : `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`,
   )
   return lines.join('\n')
 }

@@ -110,7 +110,7 @@ async function checkProvider(config: ResolvedCdnConfig): Promise<{ check: Check;
 async function checkInvalidations(provider: CdnProvider | undefined, ledger: Ledger | undefined): Promise<Check | undefined> {
   const name = 'invalidations'
   const pending = ledger?.pendingInvalidations ?? []
-  const pendingNote = pending.length ? `; ${pending.length} paths failed to purge and wait for the next deploy (or: cdn-deploy invalidate ${pending.slice(0, 3).join(' ')}${pending.length > 3 ? ' …' : ''})` : ''
+  const pendingNote = pending.length ? `; ${pending.length} paths failed to purge and wait for the next deploy (or now: cdn-deploy invalidate --pending)` : ''
   const release = ledger?.releases.at(-1)
   const ids = release?.invalidations ?? []
   if (!provider?.status || ids.length === 0) {

@@ -15,7 +15,8 @@ export interface UnlockFlags extends GlobalFlags {
   force?: boolean
 }
 
-async function confirm(question: string): Promise<boolean> {
+/** Ask a yes/no question on the terminal (stderr), `no` unless answered y or yes. */
+export async function confirm(question: string): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     return /^y(es)?$/i.test((await rl.question(question)).trim())

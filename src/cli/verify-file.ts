@@ -37,6 +37,7 @@ export interface CheckFileOptions {
 export async function checkFile(options: CheckFileOptions): Promise<FileResult> {
   const { rel, url, entry } = options
   const result: FileResult = { rel, url, ok: false, problems: [] }
+  if (entry.params?.WebsiteRedirectLocation !== undefined) return checkRedirect(result, entry.params.WebsiteRedirectLocation, options.timeoutMs)
   let res: Response
   try {
     // Ask for the stored encoding only: a CDN compressing on the fly would
@@ -88,6 +89,30 @@ export async function checkFile(options: CheckFileOptions): Promise<FileResult> 
   if (options.integrity) {
     const sri = `sha384-${createHash('sha384').update(body).digest('base64')}`
     if (sri !== options.integrity) result.problems.push(`SRI ${sri.slice(0, 19)}… does not match the manifest's ${options.integrity.slice(0, 19)}… (browsers would refuse it)`)
+  }
+  result.ok = result.problems.length === 0
+  return result
+}
+
+/**
+ * A redirect object (`redirects`): an S3 website endpoint answers a 301 to its
+ * target; a REST endpoint (or a CDN in front of one) serves the zero-byte object itself.
+ */
+async function checkRedirect(result: FileResult, target: string, timeoutMs: number): Promise<FileResult> {
+  let res: Response
+  try {
+    res = await fetch(result.url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) })
+    await res.body?.cancel().catch(() => {})
+  } catch (err) {
+    result.problems.push(`request failed: ${(err as Error).message}`)
+    return result
+  }
+  result.status = res.status
+  const location = res.headers.get('location')
+  if (res.status >= 300 && res.status < 400) {
+    if (!location || new URL(location, result.url).href !== new URL(target, result.url).href) result.problems.push(`redirects to "${location ?? '(no Location)'}", expected "${target}"`)
+  } else if (res.status !== 200 || Number(res.headers.get('content-length') ?? 0) !== 0) {
+    result.problems.push(`HTTP ${res.status} (expected a redirect to "${target}", or the empty redirect object itself)`)
   }
   result.ok = result.problems.length === 0
   return result

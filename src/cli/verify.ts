@@ -34,11 +34,12 @@ export interface VerifyFlags extends GlobalFlags {
 /**
  * The pages a visitor can load: HTML files of the current release. Files kept
  * from earlier releases (retention, for open tabs) are no longer part of the
- * site, and a brotli sibling (`index.html.br`) is an encoding of a page, not a page.
+ * site, a brotli sibling (`index.html.br`) is an encoding of a page, not a page,
+ * and a redirect object (`redirects`) has no page of its own.
  */
 function isPage(entry: LedgerEntry): boolean {
   const type = entry.contentType.split(';')[0]!.trim().toLowerCase()
-  return (type === 'text/html' || type === 'application/xhtml+xml') && entry.contentEncoding !== 'br'
+  return (type === 'text/html' || type === 'application/xhtml+xml') && entry.contentEncoding !== 'br' && entry.params?.WebsiteRedirectLocation === undefined
 }
 
 async function manifestFor(dir: string | undefined, file: string | undefined): Promise<CdnManifest | undefined> {
@@ -99,7 +100,7 @@ export async function verifyCommand(dir: string | undefined, flags: VerifyFlags)
 
   let delivery: DeliveryReport | undefined
   if (flags.delivery) {
-    const all = files.map(([rel, entry]) => ({ rel, url: urlFor(rel, config.publicBase), entry }))
+    const all = files.filter(([, entry]) => !entry.params?.WebsiteRedirectLocation).map(([rel, entry]) => ({ rel, url: urlFor(rel, config.publicBase), entry }))
     delivery = await checkDelivery({ files: all, publicBase: config.publicBase, concurrency, timeoutMs })
     for (const w of delivery.warnings) o.note(`[cdn-deploy] warning: ${w}`)
   }

@@ -5,6 +5,7 @@
 import { configError } from '../errors.js'
 import { envChecks, formatIssues, userConfigSchema } from './schema.js'
 import { safeParse, type Schema } from './validate.js'
+import { mergeDeployFiles, resolveDeployFiles } from './resolve-deploy.js'
 import { DEFAULTS, type CdnOptions, type CdnPluginOptions, type ResolvedCdnConfig, type ResolvedProvider } from './types.js'
 import { publicBaseFor, normalizePrefix } from '../plan/paths.js'
 import { STATE_DIR } from '../plan/types.js'
@@ -115,6 +116,7 @@ export function mergeOptions<T extends CdnOptions>(base: T, over: CdnOptions): T
     out.provider = { ...base.provider, ...over.provider } as CdnOptions['provider']
   }
   if (base.cacheControl && over.cacheControl) out.cacheControl = { ...over.cacheControl, ...base.cacheControl, ...over.cacheControl }
+  mergeDeployFiles(base, over, out)
   return out as T
 }
 
@@ -201,6 +203,7 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
       : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     deploy,
+    ...resolveDeployFiles(o, problems),
   }
 }
 

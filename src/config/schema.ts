@@ -4,9 +4,10 @@
  * would be right. Pure.
  */
 import { httpUrl, SECRETS_IN_ENV, shown } from './checks.js'
+import { deployFilesShape, HEADER_KEYS, headerKeyHint } from './schema-deploy.js'
 import {
   boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
-  type Issue, type Schema,
+  type Issue, type Path, type Schema,
 } from './validate.js'
 import { DEFINITIONS, PROVIDER_TYPES, providerDefinition } from '../providers/lookup.js'
 import type { ProviderOptions } from '../providers/registry.js'
@@ -136,6 +137,7 @@ export const optionsShape = {
   concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
     max: [256, 'must be at most 256 (S3 throttles beyond that)'] })),
   deploy: flag(),
+  ...deployFilesShape,
 }
 
 /** What the env vars CDN_DOMAIN, CDN_PREFIX and CDN_BUCKET are checked with. */
@@ -168,15 +170,28 @@ const LEVEL_KEYS: Record<string, string[]> = {
   precompress: ['gzip', 'brotli'],
 }
 
+const NAME = /^[A-Za-z_$][\w$-]*$/
+
+/** `headers["**\/*.pdf"].Content-Type`: names dotted, other keys (globs, paths) quoted, indexes in brackets. */
+export function pathText(path: Path, root = ''): string {
+  let out = root
+  for (const segment of path) {
+    if (typeof segment === 'number') out += `[${segment}]`
+    else if (NAME.test(segment)) out += out ? `.${segment}` : segment
+    else out += `[${JSON.stringify(segment)}]`
+  }
+  return out
+}
+
 /** Turn issues into one readable line each; `input` (the parsed value) sharpens secret hints. */
 export function formatIssues(issues: Issue[], root = '', input?: unknown): string[] {
   const lines: string[] = []
   for (const issue of issues) {
-    const at = [root, ...issue.path.map(String)].filter(Boolean).join('.')
+    const at = pathText(issue.path, root)
     if (issue.keys) {
       const owner = issue.path.reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<PropertyKey, unknown>)[k] : undefined), input)
       const type = owner && typeof owner === 'object' ? (owner as { type?: unknown }).type : undefined
-      for (const key of issue.keys) lines.push(unknownKey(at, key, type))
+      for (const key of issue.keys) lines.push(unknownKey(issue.path, root, key, type))
     } else {
       lines.push(`${at || '(config)'}: ${issue.message}`)
     }
@@ -184,15 +199,19 @@ export function formatIssues(issues: Issue[], root = '', input?: unknown): strin
   return lines
 }
 
-function unknownKey(at: string, key: string, ownerType?: unknown): string {
-  const field = at ? `${at}.${key}` : key
+function unknownKey(path: Path, root: string, key: string, ownerType?: unknown): string {
+  const field = pathText([...path, key], root)
   if (AWS_SECRET_KEYS.has(key)) return `${field}: ${SECRET_HINTS.aws}`
   if (OTHER_SECRET_KEYS.has(key)) return `${field}: ${(typeof ownerType === 'string' && providerDefinition(ownerType)?.secretHint) || SECRET_HINTS.other}`
-  const level = at.slice(at.lastIndexOf('.') + 1)
-  let guess = closest(key, Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
+  // A `headers` rule: its level is a glob.
+  const inRule = path.at(-2) === 'headers'
+  const hint = inRule ? headerKeyHint(key) : undefined
+  if (hint) return `${field}: ${hint}`
+  const level = String(path.at(-1) ?? '')
+  let guess = closest(key, inRule ? HEADER_KEYS : Object.hasOwn(LEVEL_KEYS, level) ? LEVEL_KEYS[level]! : KNOWN)
   // At an options level, `bucket` & co. belong one level down: say where.
-  if (guess && NESTED[guess] && (!at || /^environments\.[^.]+$/.test(at))) guess = NESTED[guess]
-  return `${field}: unknown option${guess ? ` (did you mean "${guess}"?)` : ''}`
+  if (guess && NESTED[guess] && (path.length === 0 || (path.length === 2 && path[0] === 'environments'))) guess = NESTED[guess]
+  return `${field}: unknown ${inRule ? `header (known: ${HEADER_KEYS.join(', ')})` : 'option'}${guess ? ` (did you mean "${guess}"?)` : ''}`
 }
 
 /** The known name within edit distance 2, if any. */

@@ -1,6 +1,9 @@
 import type { ProviderOptions, ResolvedProvider } from '../providers/registry.js'
 import type { CustomProvider, InvalidateOptions } from '../providers/types.js'
 import { CLOUDFLARE_DEFAULTS } from '../providers/cloudflare.js'
+import type { DeployFileOptions, HeaderRule } from './deploy-options.js'
+
+export type { DeployFileOptions, HeaderRule, ServableStorageClass } from './deploy-options.js'
 
 /**
  * The public configuration of vite-plugin-cdn-deploy: what users write in
@@ -80,7 +83,7 @@ export interface RetainOptions {
 }
 
 /** Options that an environment (`environments.<mode>`) may override. */
-export interface CdnOptions {
+export interface CdnOptions extends DeployFileOptions {
   /**
    * Turn the plugin on. Off, the build is exactly a normal local build.
    * Env: `CDN_ENABLED=0|1`.
@@ -223,6 +226,15 @@ export interface ResolvedCdnConfig {
   precompress: { gzip: boolean; brotli: boolean }
   concurrency: number
   deploy: boolean
+  /** `undefined`: every file. */
+  include: string[] | undefined
+  /** With `sourcemaps: 'skip'`, ends with `**\/*.map`. */
+  exclude: string[]
+  sourcemaps: 'publish' | 'skip'
+  headers: Array<[glob: string, rule: HeaderRule]>
+  /** Key relative to the prefix (`old`, `docs/index.html`) → target. */
+  redirects: Record<string, string>
+  maxDeletes: number
 }
 
 export const DEFAULTS = Object.freeze({
@@ -237,6 +249,8 @@ export const DEFAULTS = Object.freeze({
   retain: Object.freeze({ releases: 3, days: 7 }),
   concurrency: 16,
   deploy: true,
+  sourcemaps: 'publish' as const,
+  maxDeletes: 256,
   /** Kept for compatibility: each provider's defaults are on its definition (src/providers/<type>.ts). */
   cloudflare: CLOUDFLARE_DEFAULTS,
 } satisfies Partial<Record<string, unknown>>)

@@ -145,6 +145,32 @@ export function record<T>(values: Schema<T>, message: string, key?: Schema<strin
   }
 }
 
+/** An array of values of one schema (each checked at its index), with at least `min[0]` items. */
+export function array<T>(items: Schema<T>, message: string, min?: [number, string]): Schema<T[]> {
+  return {
+    run(value, path, issues) {
+      if (!Array.isArray(value)) {
+        issues.push({ path, message, fatal: true })
+        return value as never
+      }
+      if (min && value.length < min[0]) issues.push({ path, message: min[1] })
+      return value.map((item, i) => items.run(item, [...path, i], issues))
+    },
+  }
+}
+
+/** `schema`, then `check` on its output once it passed: rules across fields (reported at the object). */
+export function refined<T>(schema: Schema<T>, check: Refine<T>): Schema<T> {
+  return {
+    run(value, path, issues) {
+      const before = issues.length
+      const out = schema.run(value, path, issues)
+      if (issues.length === before) check(out, (message) => issues.push({ path, message }))
+      return out
+    },
+  }
+}
+
 /**
  * The first option that passes. If none does: the issues of the only option whose
  * type matched (no fatal issue), if exactly one did, else one issue with `message`.

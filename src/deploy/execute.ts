@@ -7,6 +7,7 @@
  * journal, so the re-run uploads only what is missing.
  */
 import { CdnDeployError } from '../errors.js'
+import { pruneStop } from '../plan/prune.js'
 import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
 import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
 import { recordKey } from '../plan/blobs.js'
@@ -73,12 +74,16 @@ const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
   contentType: u.contentType,
   cacheControl: u.cacheControl,
   ...(u.contentEncoding ? { contentEncoding: u.contentEncoding } : {}),
+  ...(u.params ? { params: u.params } : {}),
   immutable: u.immutable,
   release,
 })
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
+  // The delete guard (maxDeletes, a nearly empty build): decided by the plan, enforced before any write.
+  const stop = pruneStop(plan.prune)
+  if (stop) throw stop
   let etag: string | undefined
   const warnings: string[] = []
   const warn = (line: string) => {

@@ -26,7 +26,7 @@ import type { DeployInternals, DeployOptions, DeployOutcome } from './options.js
 import { silentReporter } from './progress.js'
 import { buildReport, type DeployReport } from './report.js'
 import { bootstrapped, isNoop, planFor, policyWarnings, type Run } from './run.js'
-import { scanDir } from './scan.js'
+import { scanBuild } from './scan.js'
 
 export type { DeployInternals, DeployOptions, DeployOutcome } from './options.js'
 export { DEFAULT_LOCK_TTL_MS } from './locked.js'
@@ -77,13 +77,16 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     const reading = storage.readLedgerVersion()
     const committing = options.commit !== undefined ? Promise.resolve(options.commit) : gitCommit(options.root ?? process.cwd(), env)
     reading.catch(() => {})
-    const local = await scanDir(options.dir, { includeVite: !!options.includeVite, ...(options.manifest ? { manifest: options.manifest } : {}) })
-    if (local.length === 0) throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty (build first)`)
+    const { files: local, excluded } = await scanBuild(options.dir, { includeVite: !!options.includeVite, include: config.include, exclude: config.exclude, ...(options.manifest ? { manifest: options.manifest } : {}) })
+    if (local.length === 0) {
+      throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty${excluded.length ? ` once include/exclude leave out its ${excluded.length} files` : ' (build first)'}`)
+    }
     const run: Run = {
       options,
       config,
       storage,
       local,
+      excluded,
       release: options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256])),
       commit: await committing,
       now,

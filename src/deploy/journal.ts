@@ -11,6 +11,7 @@
  * removal failed, and the keys it names may hold bytes that neither it nor the
  * ledger describes. Those keys are uploaded again.
  */
+import { paramsKey } from '../plan/headers.js'
 import { UNKNOWN_SHA256, type Ledger, type LedgerEntry } from '../plan/types.js'
 import type { Storage } from '../storage/index.js'
 
@@ -51,7 +52,8 @@ export async function readJournal(storage: Storage): Promise<StoredJournal> {
 const baseOf = (ledger: Ledger): string => ledger.releases.at(-1)?.id ?? ''
 
 const sameObject = (a: LedgerEntry | undefined, b: LedgerEntry): boolean =>
-  !!a && a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.contentEncoding === b.contentEncoding
+  !!a && a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.contentEncoding === b.contentEncoding &&
+  paramsKey(a.params) === paramsKey(b.params)
 
 /**
  * The journal's entries for planning (`createPlan`'s `journal`). A journal written

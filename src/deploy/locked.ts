@@ -80,6 +80,6 @@ export async function underLock(run: Run, before: LedgerVersion | undefined, inv
   const report = buildReport(plan, context, result)
   if (result?.invalidationError === undefined) return { report }
   const cause = result.invalidationError as Error
-  const error = new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate\`)`, { cause })
+  const error = new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate --pending\`)`, { cause })
   return { report, error }
 }

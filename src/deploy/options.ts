@@ -29,6 +29,8 @@ export interface DeployOptions {
   dryRun?: boolean
   /** Cross-check the ledger against a listing of the bucket. @default false */
   repair?: boolean
+  /** Go on when the prune would exceed `maxDeletes`, or the build is nearly empty next to the last release. @default false */
+  force?: boolean
   /** Upload `.vite/` too. @default false */
   includeVite?: boolean
   /** Progress events. @default none (silent) */

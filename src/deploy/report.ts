@@ -5,6 +5,7 @@
  */
 import { appendFile, mkdir, writeFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { shownHeaders } from '../plan/headers.js'
 import type { DeployPlan } from '../plan/types.js'
 import { redact } from '../secrets.js'
 import { formatBytes, formatDuration } from './progress.js'
@@ -16,6 +17,8 @@ export interface DeployReport {
   bucket: string
   prefix: string
   publicBase: string
+  /** Where the site is: the root `index.html` of the release when it has one, else the public base. */
+  url: string
   dryRun: boolean
   /** Whether the ledger was committed (the release exists). */
   committed: boolean
@@ -24,10 +27,19 @@ export interface DeployReport {
    * bucket: uploads, deletes, purges, pending purges, or a repaired ledger.
    */
   changed: boolean
-  uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number }> }
+  /** `headers`: what `headers` rules and `redirects` set on the object (Content-Type only when a rule replaced it). */
+  uploaded: { count: number; bytes: number; files: Array<{ rel: string; reason: string; phase: number; size: number; headers?: Record<string, string> }> }
   skipped: number
   deleted: string[]
   retained: number
+  /** Left out by `include`/`exclude`: the build's files, and owned keys kept as they are (rel). */
+  excluded: { files: string[]; kept: string[] }
+  /**
+   * The delete guard: deletes planned against `maxDeletes`; `stop`, why a deploy
+   * stops before writing anything (a dry run shows it; a deploy throws it);
+   * `forced`, let through by `--force`.
+   */
+  prune: { deletes: number; max: number; forced: boolean; stop?: string }
   invalidation: {
     provider: string
     /** Paths submitted (or, in a dry run, that would be). */
@@ -74,6 +86,7 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     bucket: context.bucket,
     prefix: plan.prefix,
     publicBase: context.publicBase,
+    url: Object.hasOwn(plan.ledger.files, 'index.html') ? `${context.publicBase}index.html` : context.publicBase,
     dryRun: context.dryRun,
     committed: outcome?.committed ?? false,
     // A first deploy always commits a release, even of files already in place.
@@ -81,11 +94,16 @@ export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: 
     uploaded: {
       count: plan.stats.uploadCount,
       bytes: plan.stats.uploadBytes,
-      files: plan.uploads.map((u) => ({ rel: u.rel, reason: u.reason, phase: u.phase, size: u.size })),
+      files: plan.uploads.map((u) => {
+        const headers = shownHeaders(u)
+        return { rel: u.rel, reason: u.reason, phase: u.phase, size: u.size, ...(headers ? { headers } : {}) }
+      }),
     },
     skipped: plan.stats.skipCount,
     deleted: context.dryRun ? plan.deletes : (outcome?.deleted ?? []),
     retained: plan.retained.length,
+    excluded: { files: [...plan.excluded.files], kept: [...plan.excluded.kept] },
+    prune: { deletes: plan.prune.deletes, max: plan.prune.max, forced: plan.prune.forced, ...(plan.prune.stop ? { stop: plan.prune.stop.message } : {}) },
     invalidation: { provider: context.provider, paths: [], ids: [], pending: [], ...preview, ...outcome?.invalidation },
     warnings: [...context.warnings, ...(outcome?.warnings ?? [])],
     durationMs: Date.now() - context.started,
@@ -103,6 +121,13 @@ export function summaryText(report: DeployReport): string {
     `  ${verb} ${report.uploaded.count} files (${formatBytes(report.uploaded.bytes)}), skipped ${report.skipped} unchanged, ` +
       `${report.dryRun ? 'would delete' : 'deleted'} ${report.deleted.length}, kept ${report.retained} from earlier releases`,
   ]
+  const { prune } = report
+  if (report.dryRun || prune.forced) lines.push(`  delete cap: ${prune.deletes} of at most ${prune.max} (maxDeletes)${prune.forced ? ', --force given' : ''}`)
+  if (prune.stop) lines.push(`  STOP: a deploy would stop before writing anything: ${prune.stop}`)
+  const { files: excluded, kept } = report.excluded
+  if (excluded.length || kept.length) {
+    lines.push(`  left out by include/exclude: ${excluded.length} files${kept.length ? `; ${kept.length} keys earlier releases uploaded kept as they are` : ''}`)
+  }
   const inv = report.invalidation
   if (inv.provider === 'none') lines.push('  invalidation: none (provider "none")')
   else {
@@ -110,7 +135,7 @@ export function summaryText(report: DeployReport): string {
     lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${cost}${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
     if (report.dryRun) for (const path of inv.paths.slice(0, 20)) lines.push(`    ${path}`)
   }
-  if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}`)
+  if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}, live at ${report.url}`)
   for (const warning of report.warnings) lines.push(`  warning: ${warning}`)
   return redact(lines.join('\n'))
 }
@@ -125,10 +150,13 @@ export function summaryMarkdown(report: DeployReport): string {
     ['Skipped (unchanged)', String(report.skipped)],
     ['Deleted', String(report.deleted.length)],
     ['Kept from earlier releases', String(report.retained)],
+    ...(report.excluded.files.length ? [['Left out (include/exclude)', String(report.excluded.files.length)]] : []),
     ['Invalidated', `${report.invalidation.paths.length} paths (${report.invalidation.provider})`],
     ['Time', formatDuration(report.durationMs)],
   ]
-  const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
+  // The URL first and as a link: for a preview deploy it is what the reviewer opens.
+  const link = `${report.dryRun ? 'Would deploy to' : 'Live at'}: **[${escapeMd(report.url)}](${report.url})**`
+  const out = [`### CDN deploy${report.dryRun ? ' plan' : ''}`, '', link, '', '| | |', '| --- | --- |', ...rows.map(([k, v]) => `| ${k} | ${v} |`)]
   if (report.warnings.length) out.push('', ...report.warnings.map((w) => `> ⚠️ ${escapeMd(w)}`))
   return redact(`${out.join('\n')}\n`)
 }
@@ -146,8 +174,20 @@ export async function appendStepSummary(report: DeployReport, env: Record<string
   return true
 }
 
-/** The edges' part (public `deploy()`, CLI): the JSON report file and the CI step summary. */
+/**
+ * Append `url=` and `release=` to `$GITHUB_OUTPUT` when running in GitHub
+ * Actions, for later steps (`steps.<id>.outputs.url`: a PR comment, a deployment).
+ */
+export async function appendStepOutputs(report: DeployReport, env: Record<string, string | undefined> = process.env): Promise<boolean> {
+  const path = env.GITHUB_OUTPUT
+  if (!path || report.dryRun) return false
+  await appendFile(path, `url=${report.url}\nrelease=${report.release}\n`)
+  return true
+}
+
+/** The edges' part (public `deploy()`, CLI): the JSON report file, the CI step summary and step outputs. */
 export async function writeReportOutputs(report: DeployReport, reportFile: string | undefined, env: Record<string, string | undefined> = process.env): Promise<void> {
   if (reportFile) await writeJsonReport(reportFile, report)
   await appendStepSummary(report, env)
+  await appendStepOutputs(report, env)
 }

@@ -61,7 +61,7 @@ function filesOf(record: ReleaseRecord, ledger: Ledger, storage: Storage, id: st
     const name = blobName(entry)
     const copyFrom = sameBytes ? keyFor(rel, storage.prefix) : !entry.immutable && ledger.blobs?.[name] ? blobKey(storage.statePrefix, name) : undefined
     if (!copyFrom) missing.push(rel)
-    else files.push({ rel, path: '', size: entry.size, sha256: entry.sha256, contentType: entry.contentType, immutable: entry.immutable, cacheControl: entry.cacheControl, ...(entry.contentEncoding ? { contentEncoding: entry.contentEncoding as 'gzip' | 'br' } : {}), copyFrom })
+    else files.push({ rel, path: '', size: entry.size, sha256: entry.sha256, contentType: entry.contentType, immutable: entry.immutable, cacheControl: entry.cacheControl, ...(entry.contentEncoding ? { contentEncoding: entry.contentEncoding as 'gzip' | 'br' } : {}), ...(entry.params ? { params: entry.params } : {}), copyFrom })
   }
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
@@ -90,6 +90,7 @@ export async function rollbackWith(options: RollbackOptions, internals: DeployIn
       config,
       storage,
       local,
+      excluded: [],
       release: releaseId(now(), local.map((f) => [f.rel, f.sha256])),
       commit: read.ledger.releases.find((r) => r.id === id)?.commit,
       now,
@@ -97,7 +98,8 @@ export async function rollbackWith(options: RollbackOptions, internals: DeployIn
       reporter: options.reporter ?? silentReporter,
       context: { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun, provider: providerName(config), started },
       // (A deploy that commits between this read and the lock could prune a source: that copy then fails, and the pages are put back.)
-      planOverrides: { precompress: NO_PRECOMPRESS, retain: KEEP_ALL, rollbackOf: id },
+      // The release's own files and headers exactly (its record has them, redirects included): none of today's filter, rules or redirects; no delete guard (nothing is deleted).
+      planOverrides: { precompress: NO_PRECOMPRESS, retain: KEEP_ALL, rollbackOf: id, filter: {}, headers: [], redirects: {}, force: true },
     }
     if (options.dryRun) return { report: await dryRun(run, read.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))

@@ -9,6 +9,7 @@ import type { DeployPlan, Ledger, LedgerEntry, LocalFile } from '../plan/types.j
 import type { Storage } from '../storage/index.js'
 import type { DeployOptions } from './options.js'
 import { bootstrapLedger } from './bootstrap.js'
+import { planOptionsFor } from './plan-options.js'
 import type { DeployReporter } from './progress.js'
 import type { DeployReport, ReportContext } from './report.js'
 
@@ -18,6 +19,8 @@ export interface Run {
   config: ResolvedCdnConfig
   storage: Storage
   local: LocalFile[]
+  /** Files `include`/`exclude` left out. */
+  excluded: string[]
   release: string
   commit: string | undefined
   now: () => Date
@@ -41,6 +44,8 @@ export function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<s
     ...(journal ? { journal } : {}),
     statePrefix: config.storage.statePrefix,
     ...(config.storage.statePrefix.startsWith(config.prefix) ? { stateDir: config.storage.statePrefix.slice(config.prefix.length) } : {}),
+    ...planOptionsFor(config, run.options.force),
+    excluded: run.excluded,
     ...run.planOverrides,
   })
 }

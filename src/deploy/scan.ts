@@ -17,6 +17,7 @@ import { join, sep } from 'node:path'
 import { readBuildManifest, type CdnManifest, type ManifestFile } from '../emit/manifest.js'
 import { CdnDeployError } from '../errors.js'
 import { contentTypeFor } from '../plan/content-type.js'
+import { compileFilter, type FileFilter } from '../plan/filter.js'
 import { isSafeRelPath } from '../plan/paths.js'
 import { looksHashed } from '../plan/rules.js'
 import type { LocalFile } from '../plan/types.js'
@@ -33,6 +34,16 @@ export interface ScanOptions {
   manifest?: CdnManifest
   /** Big files (over 256 KiB) read and hashed at once. @default 8 */
   concurrency?: number
+  /** Only files matching one of these globs (relative to `dir`; dot files explicit) are deployed. @default every file */
+  include?: readonly string[] | undefined
+  /** Files matching one of these globs are left out (neither read nor uploaded). @default [] */
+  exclude?: readonly string[] | undefined
+}
+
+/** What the scan found: the files to deploy, and those `include`/`exclude` left out (rel, sorted). */
+export interface ScanResult {
+  files: LocalFile[]
+  excluded: string[]
 }
 
 /** Bytes read per call for big files: big enough for few syscalls, small enough to hold `concurrency` of. */
@@ -51,8 +62,14 @@ interface Found {
 }
 
 export async function scanDir(dir: string, options: ScanOptions = {}): Promise<LocalFile[]> {
+  return (await scanBuild(dir, options)).files
+}
+
+/** The scan, with the files `include`/`exclude` left out (listed, never read). */
+export async function scanBuild(dir: string, options: ScanOptions = {}): Promise<ScanResult> {
   const root = await realRoot(dir)
-  const found = await listFiles(root, options.includeVite ?? false)
+  const excluded: string[] = []
+  const found = await listFiles(root, options.includeVite ?? false, compileFilter(options), excluded)
   const immutableFor = immutability(options.manifest ?? (await readBuildManifest(root)), new Set(found.map((f) => f.rel)))
   const limit = Math.max(1, Math.floor(options.concurrency ?? DEFAULT_CONCURRENCY) || DEFAULT_CONCURRENCY)
   const files = await mapPool(found, limit, async ({ rel, path }): Promise<LocalFile> => {
@@ -60,7 +77,8 @@ export async function scanDir(dir: string, options: ScanOptions = {}): Promise<L
     return { rel, path, size, sha256, contentType: contentTypeFor(rel), immutable: immutableFor(rel) }
   })
   // Code-unit order, not localeCompare: the same list on every machine.
-  return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
+  const order = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
+  return { files: files.sort((a, b) => order(a.rel, b.rel)), excluded: excluded.sort(order) }
 }
 
 async function realRoot(dir: string): Promise<string> {
@@ -80,7 +98,7 @@ async function realRoot(dir: string): Promise<string> {
  * looping. `chain` holds the real directories of the links on the way down, to
  * spot the cycles. (fast-glob did this before; it cost 40–70 ms just to import.)
  */
-async function listFiles(root: string, includeVite: boolean): Promise<Found[]> {
+async function listFiles(root: string, includeVite: boolean, ships: FileFilter, excluded: string[]): Promise<Found[]> {
   const out: Found[] = []
   const walk = async (dir: string, base: string, chain: readonly string[]): Promise<void> => {
     let entries
@@ -100,7 +118,8 @@ async function listFiles(root: string, includeVite: boolean): Promise<Found[]> {
       }
       await checkName(rel, path)
       if (entry.isFile()) {
-        out.push({ rel, path })
+        if (ships(rel)) out.push({ rel, path })
+        else excluded.push(rel)
       } else if (entry.isSymbolicLink()) {
         const target = await followLink(root, rel, path)
         // The real path is recorded (and walked): the upload opens it without following
@@ -108,8 +127,10 @@ async function listFiles(root: string, includeVite: boolean): Promise<Found[]> {
         if (target.directory) {
           if (chain.includes(target.real)) throw new CdnDeployError('scan', `symlink ${rel} → ${target.raw} makes a cycle (it leads back to a directory that contains it)`)
           await walk(target.real, `${rel}/`, [...chain, target.real])
-        } else {
+        } else if (ships(rel)) {
           out.push({ rel, path: target.real })
+        } else {
+          excluded.push(rel)
         }
       } else {
         throw new CdnDeployError('scan', `${rel} is not a regular file (a socket, FIFO or device cannot be uploaded)`)

@@ -6,15 +6,18 @@
  * the plugin and the tests all see the same object for the same input, and
  * nothing changes it after it is returned.
  */
-import { CdnDeployError } from '../errors.js'
 import { isHtml } from './content-type.js'
-import { isSafeRelPath, keyFor, normalizePrefix } from './paths.js'
+import { keyFor, normalizePrefix } from './paths.js'
+import { checkInputs, isStateRel, uniqueReleaseId } from './inputs.js'
 import { retentionFor, trimReleases, type RetainPolicy } from './retention.js'
 import { brotliSiblingFor, encodingFor, NO_PRECOMPRESS, type PrecompressOptions } from './compress.js'
 import { ageRecords, planBlobs, recordKey } from './blobs.js'
 import { compileCacheRules, type CacheRule } from './rules.js'
+import { compileFilter, filteredOut, type FileFilterOptions } from './filter.js'
+import { compileObjectHeaders, paramsKey, redirectObjects, type HeaderRuleEntry } from './headers.js'
+import { pruneGuard } from './prune.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
-import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type Phase, type PlannedUpload, type Release } from './types.js'
+import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type ObjectParams, type Phase, type PlannedUpload, type Release } from './types.js'
 
 export interface PlanOptions {
   /** Key prefix (normalized here: no leading `/`, one trailing `/`, or `''`). */
@@ -42,10 +45,23 @@ export interface PlanOptions {
   statePrefix?: string
   /** The release this one puts back (`cdn-deploy rollback`). */
   rollbackOf?: string
+  /**
+   * The `include`/`exclude` globs the scan applied. An owned key they leave out is
+   * kept as it is (owned, its object untouched, never deleted for it). @default every file
+   */
+  filter?: FileFilterOptions
+  /** Files of the build the scan left out (rel), for the plan to show. @default [] */
+  excluded?: readonly string[]
+  /** `headers` rules (first match wins): Content-Type overrides and S3 parameters. @default [] */
+  headers?: readonly HeaderRuleEntry[]
+  /** `redirects` (key relative to the prefix → target): zero-byte objects planned with the build. @default {} */
+  redirects?: Readonly<Record<string, string>>
+  /** A deploy that would delete more stops before writing anything (./prune.ts). @default 256 */
+  maxDeletes?: number
+  /** Go on past `maxDeletes` and the shrink rule. @default false */
+  force?: boolean
 }
 
-/** A path under the deploy's own state folder: never uploaded, never deleted. */
-const isStateRel = (rel: string, stateDir: string | undefined) => rel.startsWith(STATE_DIR) || (!!stateDir && rel.startsWith(stateDir))
 
 /**
  * Entry documents besides HTML: URLs that clients fetch by a fixed name and that
@@ -62,7 +78,13 @@ export function phaseFor(rel: string, immutable: boolean): Phase {
 
 export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefined, options: PlanOptions): DeployPlan {
   const prefix = normalizePrefix(options.prefix)
-  checkInputs(local, ledger, options, prefix)
+  const headersFor = compileObjectHeaders(options)
+  // Redirects are objects of the build too; a rule's Content-Type replaces the one the name implies.
+  const build = [...local, ...redirectObjects(options.redirects, local)].map((f) => {
+    const contentType = headersFor(f.rel).contentType
+    return contentType ? { ...f, contentType } : f
+  })
+  checkInputs(build, ledger, options, prefix)
   // Own keys only: a file may be called `constructor` or `__proto__`.
   const oldFiles = new Map(Object.entries(ledger?.files ?? {}))
   const journal = new Map(Object.entries(options.journal ?? {}))
@@ -78,15 +100,17 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const deletes: string[] = []
   const pruneChecks = new Map<string, { sha256: string; etag?: string }>()
   const retained: string[] = []
+  const keptExcluded: string[] = []
+  const ships = compileFilter(options.filter)
   const invalidate = new Set<string>(ledger?.pendingInvalidations ?? [])
   const files = new Map<string, LedgerEntry>()
   let bytes = 0
 
   const precompress = options.precompress ?? NO_PRECOMPRESS
-  const localRels = new Set(local.map((f) => f.rel))
+  const localRels = new Set(build.map((f) => f.rel))
   // Brotli siblings (`x.js.br`) are planned like files of their own, built from their source.
   const variants: Array<{ file: LocalFile; rel: string; encoding?: 'gzip' | 'br' }> = []
-  for (const file of local) {
+  for (const file of build) {
     variants.push({ file, rel: file.rel, encoding: file.contentEncoding ?? encodingFor(file.contentType, file.size, precompress) })
     const sibling = brotliSiblingFor(file.rel, file.contentType, file.size, precompress, localRels)
     if (sibling) variants.push({ file, rel: sibling, encoding: 'br' })
@@ -95,11 +119,14 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   for (const { file, rel, encoding } of variants.sort((a, b) => compare(a.rel, b.rel))) {
     if (rel === file.rel) bytes += file.size
     const cacheControl = file.cacheControl ?? cacheControlFor(file.rel, file.immutable)
+    // A rollback's file brings the parameters it had; a build's come from the `headers` rules.
+    const params = file.params ?? headersFor(file.rel).params
     const old = oldFiles.get(rel)
-    const reason = uploadReason(file, cacheControl, encoding, old)
+    const reason = uploadReason(file, cacheControl, encoding, params, old)
     const entry: LedgerEntry = { sha256: file.sha256, size: file.size, contentType: file.contentType, cacheControl, immutable: file.immutable, release }
     if (encoding) entry.contentEncoding = encoding
     if (!reason && old?.etag) entry.etag = old.etag // adopted without sha256 metadata, and unchanged since
+    if (params) entry.params = params
     files.set(rel, entry)
     if (!reason) {
       skips.push(rel)
@@ -111,6 +138,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     const upload: PlannedUpload = { rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(file.rel, immutable), reason }
     if (encoding) upload.contentEncoding = encoding
     if (file.copyFrom) upload.copyFrom = file.copyFrom
+    if (params) upload.params = params
     uploads.push(upload)
     // A new hashed name was never requested, so no cache holds it. Every other
     // upload replaces something a cache may hold:
@@ -120,8 +148,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     // - changed bytes under a known URL: the usual case for mutable files, and
     //   for an "immutable" one it means its name was not a content hash after all,
     //   so the cached copy (kept for a year) must go;
-    // - same bytes with new headers: the cached copy keeps the old Cache-Control
-    //   and Content-Type until its TTL, a year for an immutable file.
+    // - same bytes with new headers: the cached copy keeps the old Cache-Control,
+    //   Content-Type or Content-Disposition until its TTL, a year for an immutable file.
     if (reason !== 'new' || !immutable) invalidate.add(rel)
   }
 
@@ -130,6 +158,13 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     // Never delete (or carry) the tool's own state, even if a ledger lists it;
     // nor keys whose bytes are unknown (unowned: never deleted, the safe side).
     if (isStateRel(rel, options.stateDir) || entry.sha256 === UNKNOWN_SHA256) continue
+    // Left out by include/exclude: neither replaced nor deleted, kept owned as if still
+    // in the build (its retention clock restarts), so an exclude change never prunes.
+    if (filteredOut(ships, rel, entry.contentEncoding)) {
+      keptExcluded.push(rel)
+      files.set(rel, { ...entry, release })
+      continue
+    }
     if (retentionFor(entry, history, options.retain, options.now).expired) {
       deletes.push(keyFor(rel, prefix))
       pruneChecks.set(keyFor(rel, prefix), { sha256: entry.sha256, ...(entry.etag ? { etag: entry.etag } : {}) })
@@ -145,7 +180,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   uploads.sort((a, b) => a.phase - b.phase || compare(a.rel, b.rel))
   const kept = planBlobs(ledger, uploads, history, options.retain, options.now, prefix, options.statePrefix ?? `${prefix}${STATE_DIR}`)
 
-  const newRelease: Release = { id: release, time: options.now.toISOString(), files: local.length, bytes, record: true }
+  const newRelease: Release = { id: release, time: options.now.toISOString(), files: build.length, bytes, record: true }
   if (options.commit !== undefined) newRelease.commit = options.commit
   if (options.rollbackOf !== undefined) newRelease.rollbackOf = options.rollbackOf
   // A release's record goes with its last files: it can be rolled back to exactly as long as they are kept.
@@ -189,6 +224,8 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     skips,
     deletes,
     retained,
+    excluded: { files: [...(options.excluded ?? [])], kept: keptExcluded },
+    prune: pruneGuard({ deletes: deletes.length, max: options.maxDeletes, files: build.length + keptExcluded.length, previousFiles: history.at(-1)?.files ?? 0, force: options.force }),
     invalidate: invalidations,
     ledger: next,
     stats: { uploadCount: uploads.length, uploadBytes, skipCount: skips.length, deleteCount: deletes.length, requests },
@@ -197,46 +234,17 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
 
 /** The journal's upload changed the bytes or headers the ledger says the CDN may have cached. */
 function journalReplaced(committed: LedgerEntry | undefined, journalled: LedgerEntry | undefined): boolean {
-  return !!committed && !!journalled && (committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl)
+  if (!committed || !journalled) return false
+  return committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl || paramsKey(committed.params) !== paramsKey(journalled.params)
 }
 
-function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
+function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, params: ObjectParams | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
   if (!old) return 'new'
   if (old.sha256 !== file.sha256 || old.size !== file.size) return 'changed'
   // Turning precompression on or off changes the stored bytes and their Content-Encoding.
   if (old.cacheControl !== cacheControl || old.contentType !== file.contentType || old.contentEncoding !== encoding) return 'headers'
+  if (paramsKey(old.params) !== paramsKey(params)) return 'headers'
   return undefined
-}
-
-/**
- * Release ids must be unique in the history: retention finds an entry's release
- * by id. Redeploying the same build (whose id comes from its manifest) is normal,
- * so a taken id gets a deterministic `-r2`, `-r3`… suffix rather than an error;
- * `plan.release` always says the id actually used.
- */
-function uniqueReleaseId(wanted: string, history: readonly Release[]): string {
-  const taken = new Set(history.map((release) => release.id))
-  if (!taken.has(wanted)) return wanted
-  for (let n = 2; ; n++) if (!taken.has(`${wanted}-r${n}`)) return `${wanted}-r${n}`
-}
-
-/** S3's limit on a key, in UTF-8 bytes. */
-const MAX_KEY_BYTES = 1024
-
-function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, options: PlanOptions, prefix: string): void {
-  // A ledger from a newer tool may mean things this one cannot honour; deleting
-  // by it could remove files still in use.
-  if (ledger && ledger.version !== 1) throw new CdnDeployError('plan', `the bucket's ledger has version ${String(ledger.version)}, this tool understands 1 (upgrade vite-plugin-cdn-deploy)`)
-  if (!options.release) throw new CdnDeployError('plan', 'a release id is required')
-  if (Number.isNaN(options.now.getTime())) throw new CdnDeployError('plan', '`now` is not a valid date')
-  const seen = new Set<string>()
-  for (const { rel } of local) {
-    if (!isSafeRelPath(rel)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: not a relative path inside the output directory`)
-    if (isStateRel(rel, options.stateDir)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${rel.startsWith(STATE_DIR) ? STATE_DIR : options.stateDir} holds the deploy's own state (ledger, lock); rename it in the build`)
-    if (Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: its key is longer than S3's ${MAX_KEY_BYTES} bytes`)
-    if (seen.has(rel)) throw new CdnDeployError('plan', `${JSON.stringify(rel)} is listed twice`)
-    seen.add(rel)
-  }
 }
 
 function copyRelease(release: Release): Release {

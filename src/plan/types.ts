@@ -3,6 +3,7 @@
  * bucket's ledger says, and the plan that joins them. Plain data, so `plan`,
  * `--dry-run`, the plugin and the tests all read the same object.
  */
+import type { PruneGuard } from './prune.js'
 
 /** One file of the output directory, as the scan found it. */
 export interface LocalFile {
@@ -21,6 +22,8 @@ export interface LocalFile {
   contentEncoding?: 'gzip' | 'br'
   /** Rollback: the full key to copy the bytes from (a kept blob, or the key itself for a header change); no local file. */
   copyFrom?: string
+  /** Rollback: the S3 parameters it had (`headers` rules, redirects). */
+  params?: ObjectParams
 }
 
 /** One deploy that committed its ledger. */
@@ -48,6 +51,21 @@ export interface ReleaseRecord {
   files: Record<string, Omit<LedgerEntry, 'release' | 'etag'>>
 }
 
+/**
+ * An object's headers and S3 parameters beyond Content-Type, Cache-Control and
+ * Content-Encoding, by their PutObject names (from `headers` rules and `redirects`).
+ */
+export interface ObjectParams {
+  ContentDisposition?: string
+  ContentLanguage?: string
+  /** User metadata (`x-amz-meta-*`), besides the tool's own `sha256`. */
+  Metadata?: Record<string, string>
+  StorageClass?: string
+  ServerSideEncryption?: string
+  SSEKMSKeyId?: string
+  WebsiteRedirectLocation?: string
+}
+
 /** A key the tool owns, as last uploaded. */
 export interface LedgerEntry {
   sha256: string
@@ -55,6 +73,8 @@ export interface LedgerEntry {
   contentType: string
   cacheControl: string
   contentEncoding?: string
+  /** Set by `headers` rules or `redirects`; absent when none applied (ledgers written before them too). */
+  params?: ObjectParams
   immutable: boolean
   /** Id of the last release that contained the file. */
   release: string
@@ -140,6 +160,8 @@ export interface PlannedUpload {
   contentEncoding?: 'gzip' | 'br'
   /** A rollback's upload: a server-side copy of this full key, not a file. */
   copyFrom?: string
+  /** Headers and S3 parameters from `headers` rules and `redirects`. */
+  params?: ObjectParams
 }
 
 /** A kept copy of a page version to store before the deploy overwrites it. */
@@ -169,6 +191,13 @@ export interface DeployPlan {
   stateDeletes: string[]
   /** Files absent from this build but kept for open tabs (rel). */
   retained: string[]
+  /**
+   * `include`/`exclude`: `files`, the build's files left out (never read, never
+   * uploaded); `kept`, owned keys the globs leave out, kept as they are (rel).
+   */
+  excluded: { files: string[]; kept: string[] }
+  /** The delete guard: `maxDeletes` and the shrink rule; `stop` says why this deploy may not go on. */
+  prune: PruneGuard
   /** Changed or removed mutable files (rel): the invalidation candidates. */
   invalidate: string[]
   /** The ledger to commit once the uploads succeed. */

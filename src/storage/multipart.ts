@@ -23,6 +23,7 @@ import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import { mapPool } from '../pool.js'
 import type { Fence, StorageContext } from './client.js'
+import type { UploadParams } from './params.js'
 import type { ObjectHead } from './objects.js'
 import { partSizeFor } from './limits.js'
 
@@ -50,7 +51,7 @@ export interface PutFileResult {
 }
 
 /** Headers every object gets; the same for single and multipart uploads. */
-export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'>
+export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'> & UploadParams
 
 export const changedOnDisk = (upload: PlannedUpload, detail: string) =>
   new CdnDeployError('deploy', `${upload.rel} changed on disk since it was scanned (${detail}); nothing of it was uploaded: build and deploy again`)

@@ -16,6 +16,7 @@ import type { PlannedUpload } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isPreconditionFailed } from './errors.js'
 import { headObject } from './objects.js'
+import { uploadParams } from './params.js'
 import { changedOnDisk, putMultipart, type ObjectHeaders, type PutFileOptions, type PutFileResult } from './multipart.js'
 
 export type { ObjectHeaders, PutFileOptions, PutFileResult } from './multipart.js'
@@ -25,8 +26,9 @@ export function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: 
     ContentType: upload.contentType,
     CacheControl: upload.cacheControl,
     // x-amz-meta-sha256: lets `verify`/repair/prune compare bytes without downloading
-    // (ETags of multipart objects are not MD5s).
-    Metadata: { sha256: upload.sha256 },
+    // (ETags of multipart objects are not MD5s). Plus what `headers` rules and
+    // `redirects` set: Content-Disposition, storage class, SSE-KMS, user metadata…
+    ...uploadParams(upload.params, upload.sha256),
   }
   if (opts.contentEncoding) headers.ContentEncoding = opts.contentEncoding
   if (ctx.acl) headers.ACL = ctx.acl
@@ -51,6 +53,8 @@ const cannotRead = (ctx: StorageContext, upload: PlannedUpload, cause: unknown) 
 
 /** The file's bytes, read once, checked against the scan's size and sha256. */
 export async function readLocal(ctx: StorageContext, upload: PlannedUpload): Promise<Buffer> {
+  // A redirect object (`redirects`) has no file: zero bytes.
+  if (upload.path === '' && upload.size === 0) return Buffer.alloc(0)
   let body: Buffer
   try {
     body = upload.size <= SYNC_MAX ? readSync1(upload.path, upload.size) : await readAsync(upload.path, upload.size)

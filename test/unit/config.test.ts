@@ -100,9 +100,9 @@ describe('resolveConfig: bad configs', () => {
     ['generic method not POST/PUT', { file: { ...OK, provider: { type: 'generic', url: 'https://hooks.example.com', method: 'GET' } } },
       ['provider.method: must be "POST" or "PUT"']],
     ['cacheControl value not a string', { file: { ...OK, cacheControl: { '**/*.json': 300 } } },
-      ['cacheControl.**/*.json: must be a Cache-Control header value such as "public, max-age=300"']],
+      ['cacheControl["**/*.json"]: must be a Cache-Control header value such as "public, max-age=300"']],
     ['cacheControl value on two lines', { file: { ...OK, cacheControl: { '**/*.json': 'public,\nmax-age=60' } } },
-      ['cacheControl.**/*.json: must be a one-line ASCII header value']],
+      ['cacheControl["**/*.json"]: must be a one-line ASCII header value']],
     ['cacheControl not an object', { file: { ...OK, cacheControl: 'no-cache' } },
       ['cacheControl: must be an object of glob -> header value']],
     ['minify of the wrong type', { file: { ...OK, minify: 'yes' } },
@@ -159,7 +159,7 @@ describe('resolveConfig: bad configs', () => {
     ['environment not an object', { file: { ...OK, environments: { staging: 'cdn-staging' } } },
       ['environments.staging: must be an object of options']],
     ['empty cacheControl glob', { file: { ...OK, cacheControl: { '': 'no-cache' } } },
-      ['cacheControl: a glob must not be empty']],
+      ['cacheControl[""]: a glob must not be empty']],
     ['distributionId not a string', { file: { ...OK, provider: { type: 'cloudfront', distributionId: 1234 } } },
       ['provider.distributionId: must be a string such as "E2EXAMPLE1234"']],
     ['zoneId not a string', { file: { ...OK, provider: { type: 'cloudflare', zoneId: 1234 } } },
@@ -180,6 +180,82 @@ describe('resolveConfig: bad configs', () => {
       ['glob "**/*.{js,css" has an unclosed "{" or "["']],
     ['unknown key in an environment named like an Object method', { file: { ...OK, environments: { constructor: { domian: DOMAIN } } } },
       ['environments.constructor.domian: unknown option', 'did you mean "domain"?']],
+    // include / exclude / sourcemaps
+    ['include not an array', { file: { ...OK, include: '**/*.js' } },
+      ['include: must be an array of globs such as ["**", ".well-known/**"]']],
+    ['include empty', { file: { ...OK, include: [] } },
+      ['include: must list at least one glob', 'leave include out to deploy every file']],
+    ['exclude glob starting with /', { file: { ...OK, exclude: ['**/*.txt', '/assets/*.map'] } },
+      ['exclude[1]: "/assets/*.map" must be relative to the output directory (write "assets/*.map")']],
+    ['exclude glob with a backslash', { file: { ...OK, exclude: ['assets\\*.map'] } },
+      ['exclude[0]: "assets\\*.map" must use "/"']],
+    ['exclude glob empty', { file: { ...OK, exclude: [''] } },
+      ['exclude[0]: a glob must not be empty']],
+    ['exclude item not a string', { file: { ...OK, exclude: [3] } },
+      ['exclude[0]: a glob must be a string such as "**/*.map"']],
+    ['sourcemaps unknown value', { file: { ...OK, sourcemaps: 'hidden' } },
+      ['sourcemaps: must be "publish" or "skip"', 'docs/files-and-headers.md']],
+    ['include in an environment', { file: { ...OK, environments: { maps: { include: ['/x'] } } } },
+      ['environments.maps.include[0]: "/x" must be relative']],
+    // headers: every problem names the glob
+    ['unknown header', { file: { ...OK, headers: { '**/*.pdf': { 'Content-Dispositon': 'attachment' } } } },
+      ['headers["**/*.pdf"].Content-Dispositon: unknown header', 'did you mean "Content-Disposition"?']],
+    ['header in lower case', { file: { ...OK, headers: { '*.pdf': { 'content-language': 'de' } } } },
+      ['headers["*.pdf"].content-language: unknown header', 'did you mean "Content-Language"?']],
+    ['Cache-Control in headers', { file: { ...OK, headers: { '**/*.json': { 'Cache-Control': 'no-cache' } } } },
+      ['headers["**/*.json"].Cache-Control: set Cache-Control in cacheControl']],
+    ['Content-Encoding in headers', { file: { ...OK, headers: { '**/*.js': { 'Content-Encoding': 'gzip' } } } },
+      ['headers["**/*.js"].Content-Encoding: Content-Encoding follows the stored bytes: set precompress instead']],
+    ['x-amz-meta header in headers', { file: { ...OK, headers: { '**': { 'x-amz-meta-team': 'web' } } } },
+      ['headers["**"].x-amz-meta-team: write metadata: { "team": "…" }']],
+    ['Content-Disposition of another kind', { file: { ...OK, headers: { '*.pdf': { 'Content-Disposition': 'download' } } } },
+      ['headers["*.pdf"].Content-Disposition: must be "inline" or "attachment"']],
+    ['Content-Disposition with a non-ASCII file name', { file: { ...OK, headers: { '*.pdf': { 'Content-Disposition': 'attachment; filename="Bericht-ä.pdf"' } } } },
+      ['headers["*.pdf"].Content-Disposition: must be one line of printable ASCII', "filename*=UTF-8''"]],
+    ['Content-Language not a tag', { file: { ...OK, headers: { 'de/**': { 'Content-Language': 'German' } } } },
+      ['headers["de/**"].Content-Language: "German" is not a list of language tags']],
+    ['Content-Type not a media type', { file: { ...OK, headers: { '*.log': { 'Content-Type': 'text' } } } },
+      ['headers["*.log"].Content-Type: "text" is not a media type']],
+    ['metadata name in upper case', { file: { ...OK, headers: { '**': { metadata: { Team: 'web' } } } } },
+      ['headers["**"].metadata.Team: "Team" must be lower-case letters']],
+    ['metadata named sha256', { file: { ...OK, headers: { '**': { metadata: { sha256: 'x' } } } } },
+      ['headers["**"].metadata.sha256: "sha256" is the tool\'s own metadata']],
+    ['metadata over 2 KB', { file: { ...OK, headers: { '**': { metadata: { a: 'x'.repeat(1500), b: 'y'.repeat(1500) } } } } },
+      ['headers["**"].metadata: holds 3002 bytes of names and values; S3 allows 2 KB']],
+    ['StorageClass GLACIER', { file: { ...OK, headers: { 'video/**': { StorageClass: 'GLACIER' } } } },
+      ['headers["video/**"].StorageClass: must be one of "STANDARD"', 'cannot be served before a restore']],
+    ['ServerSideEncryption unknown', { file: { ...OK, headers: { '**': { ServerSideEncryption: 'kms' } } } },
+      ['headers["**"].ServerSideEncryption: must be "AES256", "aws:kms", "aws:kms:dsse"']],
+    ['SSEKMSKeyId without aws:kms', { file: { ...OK, headers: { 'private/**': { SSEKMSKeyId: 'alias/site' } } } },
+      ['headers["private/**"]: SSEKMSKeyId needs ServerSideEncryption: "aws:kms"']],
+    ['SSEKMSKeyId not a key', { file: { ...OK, headers: { 'private/**': { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'my key' } } } },
+      ['headers["private/**"].SSEKMSKeyId: "my key" is not a KMS key id']],
+    ['WebsiteRedirectLocation relative', { file: { ...OK, headers: { 'old/**': { WebsiteRedirectLocation: 'new/' } } } },
+      ['headers["old/**"].WebsiteRedirectLocation: "new/" must start with "/"']],
+    ['a headers rule with nothing in it', { file: { ...OK, headers: { '*.txt': {} } } },
+      ['headers["*.txt"]: sets no header']],
+    ['a headers glob starting with /', { file: { ...OK, headers: { '/docs/*.pdf': { 'Content-Language': 'en' } } } },
+      ['headers["/docs/*.pdf"]: "/docs/*.pdf" must be relative to the output directory']],
+    ['headers rule not an object', { file: { ...OK, headers: { '*.pdf': 'attachment' } } },
+      ['headers["*.pdf"]: must be an object of headers']],
+    // maxDeletes
+    ['maxDeletes negative', { file: { ...OK, maxDeletes: -1 } },
+      ['maxDeletes: must be 0 or more (0: every prune needs --force)']],
+    ['maxDeletes fractional', { file: { ...OK, maxDeletes: 2.5 } },
+      ['maxDeletes: must be a whole number of files']],
+    ['maxDeletes as a string', { file: { ...OK, maxDeletes: '256' } },
+      ['maxDeletes: must be a number of files, e.g. 256']],
+    ['maxDeletes as Infinity', { file: { ...OK, maxDeletes: Infinity } },
+      ['maxDeletes: must be a number of files']],
+    // redirects
+    ['redirect target without a leading slash', { file: { ...OK, redirects: { '/old': 'new' } } },
+      ['redirects["/old"]: "new" must start with "/"']],
+    ['redirect source escaping the prefix', { file: { ...OK, redirects: { '/../x': '/y' } } },
+      ['redirects["/../x"]: "/../x" is not a path under the prefix']],
+    ['redirect source with a wildcard', { file: { ...OK, redirects: { '/blog/*': '/news/' } } },
+      ['redirects["/blog/*"]: "/blog/*" is not a path under the prefix']],
+    ['two redirect sources for one object', { file: { ...OK, redirects: { '/docs/': '/a', 'docs/index.html': '/b' } } },
+      ['redirects["docs/index.html"]: names the same object as "/docs/" (docs/index.html): keep one']],
   ]
 
   it('has a large table of distinct cases', () => {
@@ -193,7 +269,7 @@ describe('resolveConfig: bad configs', () => {
     expect(error.message).toMatch(/^\[cdn-deploy\] \[config\] /)
     for (const text of texts) expect(error.message).toContain(text)
     // Each problem line names the field or env var at fault, not a bare "invalid".
-    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/{},[\]-]+|\(config\))(?::| is set)|^mode "/)
+    for (const problem of error.problems) expect(problem).toMatch(/^(?:[\w$.*/"[\]{},-]+|\(config\))(?::| is set)|^mode "/)
   })
 
   it('names the config source', () => {
@@ -288,6 +364,12 @@ describe('resolveConfig: resolution', () => {
       retain: { ...DEFAULTS.retain },
       concurrency: DEFAULTS.concurrency,
       deploy: DEFAULTS.deploy,
+      include: undefined,
+      exclude: [],
+      sourcemaps: 'publish',
+      headers: [],
+      redirects: {},
+      maxDeletes: 256,
     })
     expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 16, deploy: true })
     expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
@@ -547,6 +629,57 @@ describe('precompress', () => {
     [{ zstd: true }, 'precompress.zstd: unknown option'],
   ])('rejects %j', (precompress, message) => {
     expect(() => resolveConfig({ file: { ...BASE, precompress }, env: {} })).toThrow(message)
+  })
+})
+
+describe('include, exclude and sourcemaps', () => {
+  const BASE = { domain: 'https://cdn.example.com', storage: { bucket: BUCKET } }
+  it.each([
+    [{}, undefined, []],
+    [{ include: ['**', '.well-known/**'] }, ['**', '.well-known/**'], []],
+    [{ exclude: ['**/.DS_Store'] }, undefined, ['**/.DS_Store']],
+    [{ sourcemaps: 'skip' }, undefined, ['**/*.map']],
+    [{ exclude: ['**/.DS_Store'], sourcemaps: 'skip' }, undefined, ['**/.DS_Store', '**/*.map']],
+    [{ sourcemaps: 'publish', exclude: [] }, undefined, []],
+  ] as const)('%j resolves to include %j, exclude %j', (options, include, exclude) => {
+    const config = resolveConfig({ file: { ...BASE, ...options }, env: {} })
+    expect(config.include).toEqual(include)
+    expect(config.exclude).toEqual(exclude)
+  })
+  it('lets an environment replace the lists (the source-map deploy of docs/files-and-headers.md)', () => {
+    const file = { ...BASE, sourcemaps: 'skip', environments: { sourcemaps: { sourcemaps: 'publish', include: ['**/*.map'], prefix: '_sourcemaps/app/' } } }
+    const config = resolveConfig({ file, mode: 'sourcemaps', env: {} })
+    expect([config.include, config.exclude, config.prefix]).toEqual([['**/*.map'], [], '_sourcemaps/app/'])
+  })
+})
+
+describe('headers and redirects', () => {
+  const BASE = { domain: 'https://cdn.example.com', storage: { bucket: BUCKET } }
+  it('resolves rules in order and redirect sources to keys', () => {
+    const config = resolveConfig({
+      file: {
+        ...BASE,
+        headers: { '**/*.pdf': { 'Content-Disposition': 'attachment', metadata: { team: 'web' } }, 'private/**': { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/site' } },
+        redirects: { '/old': '/app/new', '/docs/': 'https://docs.example.com/', '/': '/app/' },
+      },
+      env: {},
+    })
+    expect(config.headers).toEqual([
+      ['**/*.pdf', { 'Content-Disposition': 'attachment', metadata: { team: 'web' } }],
+      ['private/**', { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/site' }],
+    ])
+    expect(config.redirects).toEqual({ old: '/app/new', 'docs/index.html': 'https://docs.example.com/', 'index.html': '/app/' })
+  })
+  it('puts an environment\'s rules first and adds its redirects', () => {
+    const file = {
+      ...BASE,
+      headers: { '*.pdf': { 'Content-Language': 'en' }, '*.txt': { 'Content-Language': 'en' } },
+      redirects: { '/a': '/b' },
+      environments: { de: { headers: { '*.txt': { 'Content-Language': 'de' }, '*.csv': { 'Content-Language': 'de' } }, redirects: { '/c': '/d' } } },
+    }
+    const config = resolveConfig({ file, mode: 'de', env: {} })
+    expect(config.headers.map(([glob, rule]) => `${glob} ${rule['Content-Language']}`)).toEqual(['*.txt de', '*.csv de', '*.pdf en'])
+    expect(config.redirects).toEqual({ a: '/b', c: '/d' })
   })
 })
 
