@@ -1,10 +1,11 @@
 /**
  * `cdn-deploy destroy [--prefix p] [--dry-run] [--yes]`: remove a deployment,
  * typically a preview once its pull request closes. It deletes every object
- * the ledger owns under the prefix (and those an unfinished deploy's journal
- * recorded), then the tool's own objects under the state prefix (journal,
- * `blobs/`, `releases/`, the ledger, its lock last), and nothing else: objects
- * the tool did not write stay, and are listed (./../plan/destroy.ts decides).
+ * the ledger owns under the prefix (and those an unfinished deploy wrote: its
+ * journal's files, the pages its `pending` intent names), then the tool's own
+ * objects under the state prefix (journal, `blobs/`, `releases/`, the ledger,
+ * its lock last), and nothing else: objects the tool did not write stay, and
+ * are listed (./../plan/destroy.ts decides).
  *
  * It runs under the deploy lock (a live lock is refused, naming its holder),
  * lists the bucket again under it, and keeps the ledger if any delete fails, so

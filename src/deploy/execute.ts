@@ -122,7 +122,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
         if (upload.copyFrom) {
           // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
-          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}) }
+          // With the parameters the release had (its record's): a REPLACE copy would drop them.
+          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
           await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
         } else if (upload.contentEncoding) {
           const body = await encodeBody(upload, await storage.readLocal(upload))

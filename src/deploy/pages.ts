@@ -88,7 +88,8 @@ export async function restorePending(storage: Storage, read: LedgerVersion, conc
         warnings.push(`${rel}: no kept copy of its previous version, left as it is`)
         return
       }
-      const headers = { contentType: previous.contentType, cacheControl: previous.cacheControl, sha256: previous.sha256, ...(previous.contentEncoding ? { contentEncoding: previous.contentEncoding } : {}) }
+      // Its old headers, the `headers` rules' parameters included (Content-Disposition, metadata…).
+      const headers = { contentType: previous.contentType, cacheControl: previous.cacheControl, sha256: previous.sha256, ...(previous.contentEncoding ? { contentEncoding: previous.contentEncoding } : {}), ...(previous.params ? { params: previous.params } : {}) }
       await storage.copyObject(blobKey(storage.statePrefix, name), key, headers, { size: previous.size, ...(fence ? { fence } : {}) })
     })
   }

@@ -1,8 +1,9 @@
 /**
  * What `cdn-deploy destroy` deletes, pure: every key the ledger owns under the
- * prefix (and those an unfinished deploy's journal recorded: the tool wrote
- * them too), then the tool's own objects under the state prefix; nothing else.
- * Objects the tool did not write stay, and are listed.
+ * prefix (and those an unfinished deploy wrote: its journal's hashed files, and
+ * the pages its intent, the ledger's `pending`, names, new ones included), then
+ * the tool's own objects under the state prefix; nothing else. Objects the tool
+ * did not write stay, and are listed.
  */
 import { keyFor, normalizePrefix } from './paths.js'
 import type { Ledger, LedgerEntry } from './types.js'
@@ -38,7 +39,10 @@ const compare = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0)
 
 export function planDestroy(inputs: DestroyInputs): DestroyPlan {
   const prefix = normalizePrefix(inputs.prefix)
-  const rels = [...Object.keys(inputs.ledger?.files ?? {}), ...Object.keys(inputs.journal ?? {})]
+  // The journal holds only phase 1 (hashed files); a deploy stopped after its first page
+  // write names its pages in `pending` instead, and a new page is in neither the ledger's
+  // files nor the journal.
+  const rels = [...Object.keys(inputs.ledger?.files ?? {}), ...Object.keys(inputs.journal ?? {}), ...(inputs.ledger?.pending?.rels ?? [])]
   const owned = new Set(rels.map((rel) => keyFor(rel, prefix)))
   const isState = (key: string) => key.startsWith(inputs.statePrefix) && TOOL_STATE.test(key.slice(inputs.statePrefix.length))
   const state = new Set(inputs.listed.filter(isState))

@@ -11,8 +11,10 @@ import {
   ListObjectsV2Command,
   type CopyObjectCommandInput,
 } from '@aws-sdk/client-s3'
+import type { ObjectParams } from '../plan/types.js'
 import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
+import { uploadParams } from './params.js'
 
 export interface ObjectHead {
   key: string
@@ -26,7 +28,12 @@ export interface ObjectHead {
   lastModified: Date | undefined
   /** All user metadata (lower-case names, without `x-amz-meta-`). */
   metadata: Record<string, string>
+  /** What `headers` rules and `redirects` set, as the store reports it (absent: not set). */
+  params: HeadParams
 }
+
+/** The S3 parameters a HEAD reports; `StorageClass` is absent for STANDARD. */
+export type HeadParams = Omit<ObjectParams, 'Metadata'>
 
 /** HEAD of one object; undefined when it does not exist. */
 export async function headObject(ctx: StorageContext, key: string): Promise<ObjectHead | undefined> {
@@ -44,6 +51,16 @@ export async function headObject(ctx: StorageContext, key: string): Promise<Obje
       sha256: metadata.sha256,
       lastModified: out.LastModified,
       metadata,
+      params: Object.fromEntries(
+        Object.entries({
+          ContentDisposition: out.ContentDisposition,
+          ContentLanguage: out.ContentLanguage,
+          StorageClass: out.StorageClass,
+          ServerSideEncryption: out.ServerSideEncryption,
+          SSEKMSKeyId: out.SSEKMSKeyId,
+          WebsiteRedirectLocation: out.WebsiteRedirectLocation,
+        }).filter(([, v]) => v !== undefined && v !== ''),
+      ),
     }
   } catch (err) {
     if (isNotFound(err)) return undefined
@@ -157,6 +174,12 @@ export interface CopyHeaders {
   cacheControl: string
   contentEncoding?: string
   sha256: string
+  /**
+   * What `headers` rules and `redirects` set (Content-Disposition, metadata,
+   * storage class, SSE, WebsiteRedirectLocation): a REPLACE copy keeps none of
+   * the source's, so they are written again, as an upload writes them.
+   */
+  params?: ObjectParams
 }
 
 export interface CopyOptions {
@@ -186,7 +209,8 @@ export async function copyObject(ctx: StorageContext, from: string, to: string, 
       MetadataDirective: 'REPLACE',
       ContentType: headers.contentType,
       CacheControl: headers.cacheControl,
-      Metadata: { sha256: headers.sha256 },
+      // Metadata: the user's (from `headers` rules) and the tool's sha256.
+      ...uploadParams(headers.params, headers.sha256),
       ...(headers.contentEncoding ? { ContentEncoding: headers.contentEncoding } : {}),
     })
   }

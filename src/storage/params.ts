@@ -23,3 +23,22 @@ export function uploadParams(params: ObjectParams | undefined, sha256: string): 
     Metadata: { ...Metadata, sha256 },
   }
 }
+
+/**
+ * An object already at a key holds the parameters these would give it: the
+ * headers, redirect and user metadata exactly (the tool's `sha256` aside), the
+ * storage class (none is STANDARD), and the encryption where the rule sets one
+ * (a store may encrypt every object by default). A KMS key named by alias cannot
+ * be matched to the key ARN a HEAD reports: not the same, so it is uploaded again.
+ */
+export function sameParams(wanted: ObjectParams | undefined, head: { params: Omit<ObjectParams, 'Metadata'>; metadata: Record<string, string> }): boolean {
+  const w = wanted ?? {}
+  const h = head.params
+  if (w.ContentDisposition !== h.ContentDisposition || w.ContentLanguage !== h.ContentLanguage || w.WebsiteRedirectLocation !== h.WebsiteRedirectLocation) return false
+  if ((w.StorageClass ?? 'STANDARD') !== (h.StorageClass ?? 'STANDARD')) return false
+  if (w.ServerSideEncryption !== undefined && w.ServerSideEncryption !== h.ServerSideEncryption) return false
+  if (w.SSEKMSKeyId !== undefined && w.SSEKMSKeyId !== h.SSEKMSKeyId && !h.SSEKMSKeyId?.endsWith(`:key/${w.SSEKMSKeyId}`)) return false
+  const { sha256: _own, ...metadata } = head.metadata
+  const want = w.Metadata ?? {}
+  return Object.keys(metadata).length === Object.keys(want).length && Object.entries(want).every(([k, v]) => metadata[k] === v)
+}

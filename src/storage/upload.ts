@@ -16,7 +16,7 @@ import type { PlannedUpload } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isPreconditionFailed } from './errors.js'
 import { headObject } from './objects.js'
-import { uploadParams } from './params.js'
+import { sameParams, uploadParams } from './params.js'
 import { changedOnDisk, putMultipart, type ObjectHeaders, type PutFileOptions, type PutFileResult } from './multipart.js'
 
 export type { ObjectHeaders, PutFileOptions, PutFileResult } from './multipart.js'
@@ -130,14 +130,21 @@ export async function putBuffer(ctx: StorageContext, upload: PlannedUpload, body
 }
 
 /**
- * A key the ledger does not own already holds an object: the same bytes and
- * headers (our own upload whose answer was lost, or an earlier run's) are taken
- * as is; anything else is reported (`opts.foreign`) before it is overwritten.
+ * A key the ledger does not own already holds an object: the same bytes,
+ * headers and parameters (our own upload whose answer was lost, or an earlier
+ * run's) are taken as is; anything else is reported (`opts.foreign`) before it
+ * is overwritten.
  */
 async function alreadyThere(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): Promise<boolean> {
   const head = await headObject(ctx, upload.key)
   if (!head) return false
-  const same = head.sha256 === upload.sha256 && head.contentType === upload.contentType && head.cacheControl === upload.cacheControl && head.contentEncoding === opts.contentEncoding
+  const same =
+    head.sha256 === upload.sha256 &&
+    head.contentType === upload.contentType &&
+    head.cacheControl === upload.cacheControl &&
+    head.contentEncoding === opts.contentEncoding &&
+    // And what `headers` rules and `redirects` give it: else the ledger would record parameters the object lacks.
+    sameParams(upload.params, head)
   if (!same) opts.foreign?.(head)
   return same
 }

@@ -31,7 +31,10 @@ beforeAll(async () => {
     storage: { bucket: BUCKET, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' },
     exclude: ['**/*.map', '**/.DS_Store'],
     headers: { '**/*.pdf': { 'Content-Disposition': 'attachment', 'Content-Language': 'en' } },
-    retain: { releases: 1, days: 0 },
+    // 0: the second deploy itself reaches the deletes the cap stops. Since the retention fix,
+    // `releases: 1` keeps the dropped pages while the release that dropped them is live (before
+    // it, 1 behaved like 0), so with 1 the cap would only bite a deploy later.
+    retain: { releases: 0, days: 0 },
     maxDeletes: 10,
   })
   await rewrite(join(cwd, 'dist'), { 'index.html': '<p>v1</p>', 'app.js.map': '{}', '.DS_Store': 'x', 'guide.pdf': '%PDF', ...pages(30) })

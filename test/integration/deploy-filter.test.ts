@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.js'
-import { at, deploy, fixture, getObject, listKeys, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
+import { at, deploy, fixture, getObject, listKeys, readLedgerObject, removeFixtures, rewrite, sha256, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
@@ -70,15 +70,21 @@ describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
     expect(await body(`${prefix}.well-known/security.txt`)).toContain('Contact') // dot files ship unless excluded
 
     // Far past retention, release after release: the excluded keys stay, owned.
+    const releases: string[] = []
     for (const n of [3, 4, 5]) {
       await rewrite(dir, build(n))
       const report = await deploy({ dir, config: filtered, storage: TUNING, now: at(30 * n), env: {} })
       expect(report.deleted).toEqual([])
+      releases.push(report.release)
     }
     const ledger = await readLedgerObject(server.client, server.bucket, prefix)
     expect(Object.keys(ledger!.files)).toEqual(expect.arrayContaining([MAP, '.DS_Store', 'assets/.DS_Store']))
+    // Besides the ledger, the tool's bookkeeping for a rollback (retain.releases: 1): the file maps
+    // of the live release (5) and of the one it keeps (4), and release 4's index.html, kept when
+    // release 5 replaced it. Those of releases 1–3 are pruned with their last files.
+    const state = [`blobs/${sha256('<p>release 4</p>')}`, 'ledger.json', `releases/${releases[1]}.json`, `releases/${releases[2]}.json`].map((rel) => `.cdn-deploy/${rel}`)
     expect(await listKeys(server.client, server.bucket, prefix)).toEqual(
-      ['.DS_Store', '.cdn-deploy/ledger.json', '.well-known/security.txt', 'assets/.DS_Store', JS, MAP, 'index.html'].map((rel) => prefix + rel).sort(),
+      ['.DS_Store', ...state, '.well-known/security.txt', 'assets/.DS_Store', JS, MAP, 'index.html'].map((rel) => prefix + rel).sort(),
     )
   })
 
@@ -98,7 +104,10 @@ describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
     const second = await deploy({ dir, config: maps, storage: TUNING, now: at(0), env: {} })
     expect(second.uploaded.files.map((f) => f.rel)).toEqual([MAP])
     expect((await listKeys(server.client, server.bucket, 'site/')).filter((key) => key.endsWith('.map'))).toEqual([])
-    expect(await listKeys(server.client, server.bucket, '_sourcemaps/')).toEqual(['_sourcemaps/site/.cdn-deploy/ledger.json', `_sourcemaps/site/${MAP}`])
+    // The maps deployment is a deployment of its own: its ledger, and its release's file map (for a rollback).
+    expect(await listKeys(server.client, server.bucket, '_sourcemaps/')).toEqual(
+      ['_sourcemaps/site/.cdn-deploy/ledger.json', `_sourcemaps/site/.cdn-deploy/releases/${second.release}.json`, `_sourcemaps/site/${MAP}`],
+    )
   })
 
   it('refuses a build that include/exclude empty, saying so', async () => {

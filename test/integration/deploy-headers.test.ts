@@ -19,7 +19,9 @@ const VIDEO = Buffer.alloc(6 * 1024 * 1024, 7) // above TUNING's 5 MiB multipart
 const PDF: HeaderRule = { 'Content-Disposition': 'attachment; filename="report.pdf"', 'Content-Language': 'de-DE' }
 const rules = (pdf: HeaderRule): Record<string, HeaderRule> => ({
   'docs/*.pdf': pdf,
-  '**/*.log': { 'Content-Type': 'text/plain; charset=utf-8' },
+  // A Content-Type override that replaces the name's type (mrmime: text/markdown, which browsers
+  // download). Not `*.log` any more: mrmime already gives .log text/plain, so a rule for it changes nothing.
+  '**/*.md': { 'Content-Type': 'text/plain; charset=utf-8' },
   'private/**': { ServerSideEncryption: 'aws:kms', SSEKMSKeyId: KMS_KEY, metadata: { team: 'web', 'cost-center': '42' } },
   '**/*.mp4': { StorageClass: 'STANDARD_IA', metadata: { kind: 'video' } },
 })
@@ -53,10 +55,10 @@ describe('headers and redirects on moto', () => {
   const config = (pdf: HeaderRule) => targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, headers: rules(pdf), redirects: REDIRECTS })
 
   it('stores every header and parameter, and redirects as zero-byte objects', async () => {
-    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'build.log': 'ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
+    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'notes.md': '# ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
     const plan = await deploy({ dir, config: config(PDF), storage: TUNING, now: at(0), env: {}, dryRun: true })
     expect(Object.fromEntries(plan.uploaded.files.filter((f) => f.headers).map((f) => [f.rel, f.headers]))).toEqual({
-      'build.log': { 'Content-Type': 'text/plain; charset=utf-8' },
+      'notes.md': { 'Content-Type': 'text/plain; charset=utf-8' },
       'docs/report.pdf': { 'Content-Disposition': 'attachment; filename="report.pdf"', 'Content-Language': 'de-DE' },
       'docs/index.html': { WebsiteRedirectLocation: 'https://docs.example.com/' },
       'media/intro.mp4': { StorageClass: 'STANDARD_IA', 'metadata.kind': 'video' },
@@ -68,7 +70,7 @@ describe('headers and redirects on moto', () => {
     expect(report.uploaded.count).toBe(7)
     const pdf = await head(`${prefix}docs/report.pdf`)
     expect([pdf.ContentDisposition, pdf.ContentLanguage, pdf.ContentType]).toEqual(['attachment; filename="report.pdf"', 'de-DE', 'application/pdf'])
-    expect((await head(`${prefix}build.log`)).ContentType).toBe('text/plain; charset=utf-8')
+    expect((await head(`${prefix}notes.md`)).ContentType).toBe('text/plain; charset=utf-8')
     const secret = await head(`${prefix}private/data.json`)
     expect([secret.ServerSideEncryption, secret.SSEKMSKeyId]).toEqual(['aws:kms', KMS_KEY])
     expect(secret.Metadata).toEqual({ team: 'web', 'cost-center': '42', sha256: sha256('{}') })
@@ -84,7 +86,7 @@ describe('headers and redirects on moto', () => {
   })
 
   it('re-uploads and purges exactly the object whose headers changed', async () => {
-    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'build.log': 'ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
+    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'notes.md': '# ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
     purged.length = 0
     proxy.clear()
     const report = await deploy({ dir, config: config({ ...PDF, 'Content-Language': 'de-AT' }), storage: TUNING, now: at(1), env: {}, invalidator })

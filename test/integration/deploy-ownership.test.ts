@@ -4,9 +4,10 @@
  * that someone overwrote; an object the tool did not write at a key a build
  * now uses is reported before it is overwritten (moto: it honours
  * `If-None-Match`; s3rver overwrites silently), while one holding exactly the
- * build's bytes and headers is kept as is; `retain.releases: 0` warns.
+ * build's bytes, headers and `headers`-rule parameters is kept as is;
+ * `retain.releases: 0` warns.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { at, deploy, fixture, getObject, putPlain, readLedgerObject, removeFixtures, rewrite, sha256, targetConfig, TUNING } from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
@@ -79,6 +80,32 @@ describe.each([
       expect(warnings).toEqual([])
       expect(proxy.requests.filter((r) => r.key === key).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200'])
       expect(fileUploads(proxy.requests)).toEqual([key])
+    })
+
+    it('an object with the build\'s bytes and headers is kept only with the parameters the headers rules give it too', async () => {
+      const prefix = 'params/'
+      const headers = { 'files/*.pdf': { 'Content-Disposition': 'attachment', metadata: { team: 'web' } } }
+      const withRules = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, retain: { releases: 3, days: 7 }, headers })
+      const dir = await fixture({ 'index.html': '<p>1</p>' })
+      await deploy({ dir, config: withRules, storage: TUNING, env: {}, commit: 'c1' })
+      const same = { Body: '%PDF', ContentType: 'application/pdf', CacheControl: 'public, max-age=31536000, immutable' }
+      // Left by an earlier run (or by hand) without the rule's Content-Disposition and metadata: not what the ledger would record.
+      const bare = `${prefix}files/bare-Aa11Bb22.pdf`
+      // With them: exactly what this deploy would write.
+      const full = `${prefix}files/full-Cc33Dd44.pdf`
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
+      await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: bare, ...same, Metadata: { sha256: sha256('%PDF') } }))
+      await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: full, ...same, ContentDisposition: 'attachment', Metadata: { team: 'web', sha256: sha256('%PDF') } }))
+      await rewrite(dir, { 'index.html': '<p>1</p>', 'files/bare-Aa11Bb22.pdf': '%PDF', 'files/full-Cc33Dd44.pdf': '%PDF' })
+      proxy.clear()
+      const warnings: string[] = []
+      await deploy({ dir, config: withRules, storage: TUNING, env: {}, commit: 'c2', reporter: { warn: (w) => warnings.push(w) } })
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^s3://${server.bucket}/params/files/bare-Aa11Bb22\\.pdf held an object this tool did not write`))])
+      expect(proxy.requests.filter((r) => r.key === full).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200'])
+      expect(proxy.requests.filter((r) => r.key === bare).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200', 'PUT 200'])
+      // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
+      const head = await server.client.send(new HeadObjectCommand({ Bucket: server.bucket, Key: bare }))
+      expect([head.ContentDisposition, head.Metadata]).toEqual(['attachment', { team: 'web', sha256: sha256('%PDF') }])
     })
   }
 })

@@ -1,9 +1,10 @@
 /**
  * `cdn-deploy destroy` against moto_server: a preview deployed next to a
  * production site, with objects the tool did not write, an unfinished deploy's
- * journal and bookkeeping objects (`blobs/`, `releases/`) under its state prefix.
- * The dry run lists and writes nothing; outside a terminal it needs --yes; a live
- * lock is refused; a "no" deletes nothing; a "yes" deletes exactly what the tool
+ * journal and bookkeeping objects (`blobs/`, `releases/`: the deploy's own
+ * release record, and more put there by hand) under its state prefix. The dry
+ * run lists and writes nothing; outside a terminal it needs --yes; a live lock
+ * is refused; a "no" deletes nothing; a "yes" deletes exactly what the tool
  * wrote under the prefix, and production is untouched.
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3'
@@ -20,6 +21,9 @@ const P = 'previews/feat-x/'
 const S = `${P}.cdn-deploy/`
 let moto: S3TestServer
 let cwd: string
+/** The preview's release: its deploy wrote the release's file map, `releases/<id>.json`. */
+let previewRelease: string
+let productionRelease: string
 const cli = (...args: string[]) => runCli(args, { cwd, env: baseEnv(cwd) })
 const put = (key: string, body = 'x') =>
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
@@ -48,7 +52,11 @@ beforeAll(async () => {
   })
   const site = { 'index.html': '<p>hi</p>', 'assets/app-Ab12Cd34.js': 'app()', 'robots.txt': 'User-agent: *' }
   const dir = await fixture(site)
-  for (const prefix of ['app/', P]) await deploy({ dir, config: targetConfig({ endpoint: moto.endpoint, bucket: BUCKET, prefix, redirects: { '/old': '/x' } }), storage: TUNING, now: at(0), env: {} })
+  for (const prefix of ['app/', P]) {
+    const report = await deploy({ dir, config: targetConfig({ endpoint: moto.endpoint, bucket: BUCKET, prefix, redirects: { '/old': '/x' } }), storage: TUNING, now: at(0), env: {} })
+    if (prefix === P) previewRelease = report.release
+    else productionRelease = report.release
+  }
   // Not the tool's: kept. The tool's: an unfinished deploy's upload and journal, bookkeeping objects.
   await put(`${P}by-hand.txt`)
   await put(`${S}notes.txt`)
@@ -65,14 +73,16 @@ afterAll(async () => {
 
 describe('cdn-deploy destroy', () => {
   const OWNED = ['assets/app-Ab12Cd34.js', 'index.html', 'old', 'orphan-Qq11Ww22.js', 'robots.txt'].map((rel) => P + rel)
-  const STATE = ['blobs/ab/cdef', 'journal.json', 'ledger.json', 'releases/r1.json'].map((rel) => S + rel)
+  // The deploy's own release record is the tool's too (written before its commit, for a rollback):
+  // it goes with the ledger, next to the ones put there by hand.
+  const STATE = () => ['blobs/ab/cdef', 'journal.json', 'ledger.json', `releases/${previewRelease}.json`, 'releases/r1.json'].map((rel) => S + rel)
   const KEPT = [`${S}notes.txt`, `${P}by-hand.txt`]
 
   it('--dry-run lists what goes and what stays, and writes nothing', async () => {
     const before = await listKeys(moto.client, BUCKET, '')
     const r = await cli('destroy', '--prefix', P, '--dry-run', '--json')
     expect(r.code, r.stderr).toBe(0)
-    expect(parseJson(r)).toEqual({ dryRun: true, bucket: BUCKET, prefix: P, statePrefix: S, deleted: OWNED, state: STATE, kept: KEPT })
+    expect(parseJson(r)).toEqual({ dryRun: true, bucket: BUCKET, prefix: P, statePrefix: S, deleted: OWNED, state: STATE(), kept: KEPT })
     const text = await cli('destroy', '--prefix', P, '--dry-run')
     expect(text.stdout).toContain(`owned by the ledger: 5 objects (would be deleted)`)
     expect(text.stdout).toContain(`not written by the tool: 2 (kept)\n    ${KEPT[0]}\n    ${KEPT[1]}`)
@@ -105,14 +115,17 @@ describe('cdn-deploy destroy', () => {
     const before = await listKeys(moto.client, BUCKET, '')
     const asked: string[] = []
     expect(await destroyHere({ prefix: P }, answering(false, asked))).toBe(1)
-    expect(asked).toEqual(['[cdn-deploy] delete these 9 objects? [y/N] '])
+    // 5 owned + 5 of the tool's own (STATE: the ledger, the journal, a blob, two release records).
+    expect(asked).toEqual(['[cdn-deploy] delete these 10 objects? [y/N] '])
     expect(await listKeys(moto.client, BUCKET, '')).toEqual(before)
 
     expect(await destroyHere({ prefix: P }, answering(true))).toBe(0)
     expect(await listKeys(moto.client, BUCKET, P)).toEqual(KEPT)
     // Production, and everything outside the prefix, as it was.
     expect(await listKeys(moto.client, BUCKET, 'app/')).toEqual(before.filter((key) => key.startsWith('app/')))
-    expect((await listKeys(moto.client, BUCKET, 'app/')).length).toBe(5)
+    // (its 4 objects, its ledger and its release record)
+    expect((await listKeys(moto.client, BUCKET, 'app/')).length).toBe(6)
+    expect(await listKeys(moto.client, BUCKET, 'app/.cdn-deploy/')).toEqual(['ledger.json', `releases/${productionRelease}.json`].map((rel) => `app/.cdn-deploy/${rel}`))
 
     // Again: nothing of the tool's is left; the kept objects stay kept.
     const again = await cli('destroy', '--prefix', P, '--yes', '--json')

@@ -15,7 +15,7 @@ import { envChecks } from '../../src/config/schema.js'
 import { safeParse } from '../../src/config/validate.js'
 import { tempDir } from '../helpers/build.js'
 import { baseEnv, CLI, registerS3rverKey, runCli, SITE, writeConfig, writeSite } from '../helpers/cli.js'
-import { listKeys } from '../helpers/deploy.js'
+import { listKeys, readLedgerObject } from '../helpers/deploy.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 interface Step { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string> }
@@ -156,13 +156,18 @@ describe('the recipe run against s3rver', () => {
     const deployStep = outputs.get('deploy')!
     expect(deployStep).toContain(`Live at: **[${url}](${url})**`)
     expect(deployStep).toContain(`url=${url}\n`)
-    expect(await listKeys(server.client, BUCKET, 'previews/feature-login-page/')).toEqual(
-      [...Object.keys(SITE), '.cdn-deploy/ledger.json'].map((rel) => `previews/feature-login-page/${rel}`).sort(),
+    // The site, the ledger, and the release's file map (written before the commit, for a rollback).
+    const preview = 'previews/feature-login-page/'
+    const release = (await readLedgerObject(server.client, BUCKET, preview))!.releases.at(-1)!.id
+    expect(await listKeys(server.client, BUCKET, preview)).toEqual(
+      [...Object.keys(SITE), '.cdn-deploy/ledger.json', `.cdn-deploy/releases/${release}.json`].map((rel) => `${preview}${rel}`).sort(),
     )
 
     await runJob(workflow.jobs.destroy, 'feature/Login-Page')
     expect(await listKeys(server.client, BUCKET, 'previews/')).toEqual([])
     expect(await listKeys(server.client, BUCKET, 'app/')).toEqual(production)
-    expect(production.length).toBe(Object.keys(SITE).length + 1)
+    // Production: its site, ledger and release record.
+    expect(production.length).toBe(Object.keys(SITE).length + 2)
+    expect(production).toContain(`app/.cdn-deploy/releases/${(await readLedgerObject(server.client, BUCKET, 'app/'))!.releases.at(-1)!.id}.json`)
   })
 })

@@ -34,6 +34,16 @@ describe('planDestroy', () => {
       foreign: [`${S}blobsy`],
     },
     {
+      name: 'the pages a stopped deploy names in its intent (pending) are the tool\'s, a new one too: only phase 1 is journalled',
+      inputs: {
+        prefix: P, statePrefix: S, ledger: { ...ledger('index.html'), pending: { release: 'r2', rels: ['about.html', 'index.html'] } }, journal: { 'new-Ab12Cd34.js': entry },
+        listed: [`${P}about.html`, `${P}index.html`, `${P}new-Ab12Cd34.js`, `${S}ledger.json`, `${S}journal.json`],
+      },
+      owned: [`${P}about.html`, `${P}index.html`, `${P}new-Ab12Cd34.js`],
+      state: [`${S}journal.json`, `${S}ledger.json`],
+      foreign: [],
+    },
+    {
       name: 'another deployment nested under the prefix is left alone, its ledger too',
       inputs: {
         prefix: 'app/', statePrefix: 'app/.cdn-deploy/', ledger: ledger('index.html'),
