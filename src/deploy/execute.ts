@@ -183,7 +183,10 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let deleted: string[] = []
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
-    const result = await storage.deleteKeys(await stillOurs(storage, plan, options.concurrency, warn))
+    // The release is live: a prune that fails is a warning (the files stay), never a failed deploy.
+    const result = await stillOurs(storage, plan, options.concurrency, warn)
+      .then((keys) => storage.deleteKeys(keys))
+      .catch((error: Error) => ({ deleted: [] as string[], errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }] }))
     deleted = result.deleted
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
