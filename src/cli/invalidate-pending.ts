@@ -20,7 +20,7 @@ import type { LedgerVersion, Storage } from '../storage/index.js'
 import { createInvalidator, isCustomProvider, loadProvider, planInvalidationFor } from '../providers/index.js'
 import { ledgerKey } from '../storage/index.js'
 import { EXIT, loadCliConfig, output, scrub, storageFor, type Output } from './context.js'
-import { NO_PROVIDER, waitMs, type InvalidateFlags } from './invalidate.js'
+import { NO_PROVIDER, waitMs, type InvalidateFlags } from './invalidate-common.js'
 
 /** Test seam: the purge step instead of the configured provider's. */
 export interface PendingDeps {

@@ -5,24 +5,13 @@
  * under the base. Each run is its own request (a fresh CallerReference), so the
  * same paths can be purged again later.
  */
-import type { ResolvedCdnConfig } from '../config/types.js'
 import { CdnDeployError } from '../errors.js'
 import { basePathOf } from '../plan/invalidation.js'
-import { createInvalidator, isCustomProvider, loadProvider, waitMsFor } from '../providers/index.js'
-import { DEFAULT_WAIT_SECONDS } from '../providers/types.js'
-import { EXIT, intFlag, loadCliConfig, output, scrub, type GlobalFlags } from './context.js'
+import { createInvalidator, isCustomProvider, loadProvider } from '../providers/index.js'
+import { EXIT, loadCliConfig, output, scrub } from './context.js'
+import { NO_PROVIDER, waitMs, type InvalidateFlags } from './invalidate-common.js'
 
-export interface InvalidateFlags extends GlobalFlags {
-  all?: boolean
-  wait?: boolean | number | string
-  /** Purge the ledger's pending invalidations (./invalidate-pending.ts). */
-  pending?: boolean
-  dryRun?: boolean
-}
-
-export const NO_PROVIDER =
-  'provider is "none", so there is no CDN to invalidate; set provider in cdn.config.ts ' +
-  "(e.g. { type: 'cloudfront', distributionId: 'E2EXAMPLE' }, or CDN_DISTRIBUTION_ID) and run again"
+export { NO_PROVIDER, waitMs, type InvalidateFlags } from './invalidate-common.js'
 
 /**
  * A path as typed → a path relative to the public base. Accepts the full public
@@ -45,13 +34,6 @@ export function relativeToBase(input: string, publicBase: string): string {
   const base = basePathOf(publicBase)
   if (base !== '/' && path.startsWith(base)) return path.slice(base.length)
   return path.replace(/^\/+/, '')
-}
-
-export function waitMs(wait: InvalidateFlags['wait'], config: ResolvedCdnConfig): number | undefined {
-  if (wait === undefined || wait === false) return undefined
-  // `--wait` alone: as long as the config's own wait, else the default.
-  if (wait === true) return waitMsFor(config.provider) ?? DEFAULT_WAIT_SECONDS * 1000
-  return intFlag(wait, 'wait', DEFAULT_WAIT_SECONDS) * 1000
 }
 
 export async function invalidateCommand(paths: string[] | undefined, flags: InvalidateFlags): Promise<number> {

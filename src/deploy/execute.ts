@@ -99,7 +99,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     await journal.save()
   }
   const pages = plan.uploads.filter((u) => u.phase > 1)
-  let committed: Ledger = plan.ledger
+  let committed: Ledger
   let condition = options.condition
   let marked: LedgerVersion | undefined
   let missing: readonly string[] = []

@@ -10,8 +10,6 @@ import { reactRouter } from './react-router.js'
 import { svelteKit } from './sveltekit.js'
 import { vitePress } from './vitepress.js'
 
-export type { FrameworkHost, ViteFramework } from './types.js'
-
 const integrationOnly = (name: string, hint: string): ViteFramework => ({ name, deploys: 'integration', hint })
 
 /**

@@ -3,7 +3,6 @@
  */
 import { CdnDeployError } from '../errors.js'
 import { isSafeRelPath } from './paths.js'
-import type { PlanOptions } from './plan.js'
 import { STATE_DIR, type Ledger, type LocalFile, type Release } from './types.js'
 
 /** A path under the deploy's own state folder: never uploaded, never deleted. */
@@ -24,7 +23,7 @@ export function uniqueReleaseId(wanted: string, history: readonly Release[]): st
 /** S3's limit on a key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024
 
-export function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, options: Pick<PlanOptions, 'release' | 'now' | 'stateDir'>, prefix: string): void {
+export function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, options: { release: string; now: Date; stateDir?: string | undefined }, prefix: string): void {
   // A ledger from a newer tool may mean things this one cannot honour; deleting
   // by it could remove files still in use.
   if (ledger && ledger.version !== 1) throw new CdnDeployError('plan', `the bucket's ledger has version ${String(ledger.version)}, this tool understands 1 (upgrade vite-plugin-cdn-deploy)`)

@@ -23,14 +23,13 @@ import {
 import { putBuffer, putFile, readLocal, type PutFileOptions, type PutFileResult } from './upload.js'
 
 export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
-export { STORAGE_DEFAULTS } from './client.js'
 export type { LockHandle, LockInfo } from './lock.js'
 export type { LedgerCondition, LedgerVersion } from './ledger.js'
 export type { CopyHeaders, CopyOptions, DeleteResult, ListedObject, ObjectHead } from './objects.js'
 export type { PutFileOptions, PutFileResult } from './upload.js'
 export { mapS3Error } from './errors.js'
-export { ledgerKey, ledgerProblems } from './ledger.js'
-export { describeHolder, holderIsDead, hostId, lockKey, parseLock, processAlive } from './lock.js'
+export { ledgerKey } from './ledger.js'
+export { describeHolder, holderIsDead, hostId, lockKey, processAlive } from './lock.js'
 
 export interface Storage {
   readonly bucket: string

@@ -14,7 +14,7 @@ import type { CdnPluginOptions, ResolvedCdnConfig } from '../config/types.js'
 import { findConfigFile, loadConfigFile } from '../config/load.js'
 import { resolveConfig } from '../config/resolve.js'
 import type { HashedPatterns } from './bundle.js'
-import type { ViteFramework } from '../frameworks/vite.js'
+import type { ViteFramework } from '../frameworks/types.js'
 
 /** Per build environment (the client one; plain Rollup and Vite 5 have just one). */
 export interface EnvState {

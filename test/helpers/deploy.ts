@@ -25,7 +25,6 @@ import { tempDir } from './build.js'
 import './s3-servers.js' // dummy credentials in process.env
 
 export const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex')
-export const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex')
 
 /** A fixed clock: day `n` (may be fractional) after 2030-01-01T00:00Z. */
 export const day = (n: number): Date => new Date(Date.UTC(2030, 0, 1) + n * 86_400_000)
