@@ -14,30 +14,15 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
 import { join } from 'node:path'
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3'
-import type { Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
-import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { bucketMatches, checkPage, FIXTURES, launchChromium, node22, prepareFixture, removeDir, REPO, run, startBucket, type Bucket, type Run } from '../helpers/frameworks.js'
+import { readLedgerObject } from '../helpers/deploy.js'
+import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, FIXTURES, listen, published, REPO, run, storedCacheControl, useFixture, type Built, type Listening } from '../helpers/frameworks.js'
 
-const BUILD_MS = 300_000
 const PAGES = ['index.html', 'about/index.html']
 /** The fixture's astro.config.mjs, which the variants below edit. */
 const CONFIG = readFileSync(join(FIXTURES, 'astro/astro.config.mjs'), 'utf8')
-
-let node: string
-let bucket: Bucket
-let browser: Browser
-const dirs: string[] = []
-
-interface Built {
-  dir: string
-  result: Run
-  output: string
-}
 
 /**
  * Vitest puts its own `import.meta.env` into process.env (BASE_URL=/, MODE=test,
@@ -47,16 +32,9 @@ interface Built {
  */
 const VITEST_ENV = { BASE_URL: undefined, MODE: undefined, DEV: undefined, PROD: undefined, SSR: undefined, NODE_ENV: undefined }
 
-/** Copy the fixture, apply `files` over it, and run its own build (`astro build`) with the bucket's env. */
-async function build(prefix: string, options: { files?: Record<string, string> | undefined; env?: Record<string, string> | undefined; args?: string[] | undefined } = {}): Promise<Built> {
-  const dir = await prepareFixture('astro', node)
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(options.files ?? {})) await writeFile(join(dir, rel), text)
-  const result = await run('npm', ['run', 'build', '--', ...(options.args ?? [])], { cwd: dir, node, env: { ...VITEST_ENV, ...bucket.env(prefix), ...options.env }, timeoutMs: BUILD_MS })
-  return { dir, result, output: `${result.stdout}\n${result.stderr}` }
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1
+/** A copy of the fixture with `files` over it, built by its own build (`astro build`) with the bucket's env, under Node 22. */
+const app = useFixture('astro', { node22: true, env: VITEST_ENV, command: (args) => ['npm', ['run', 'build', '--', ...args]] })
+const { build } = app
 /** `_astro/` URLs an HTML page references from tags of one kind. */
 const refs = (html: string, pattern: RegExp) => [...html.matchAll(pattern)].map((m) => m[1]!)
 const STYLESHEET = /<link rel="stylesheet" href="([^"]+)"/g
@@ -70,18 +48,6 @@ const LOADS: Record<string, string[]> = {
   Home: ['Counter.js', 'format.js', 'logo.css', 'logo.webp'],
   About: ['Counter.js', 'format.js', 'logo.css', 'logo.png'],
 }
-
-beforeAll(async () => {
-  node = node22()
-  bucket = await startBucket()
-  browser = await launchChromium()
-}, 600_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await bucket?.stop()
-  for (const dir of dirs) await removeDir(dir)
-})
 
 describe('Astro: the whole site on the CDN (base from cdn.config)', () => {
   const prefix = 'astro/'
@@ -102,12 +68,12 @@ describe('Astro: the whole site on the CDN (base from cdn.config)', () => {
     const files = await listTree(join(built.dir, 'dist'))
     expect(files).toEqual(expect.arrayContaining([...PAGES, 'favicon.svg']))
     expect(files.filter((rel) => !PAGES.includes(rel) && rel !== 'favicon.svg' && !rel.startsWith('_astro/'))).toEqual([])
-    expect(await bucketMatches(bucket, prefix, join(built.dir, 'dist'))).toEqual([])
-    expect((await readLedgerObject(bucket.client, bucket.bucket, prefix))?.releases).toHaveLength(1)
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
+    expect((await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix))?.releases).toHaveLength(1)
   })
 
   it('the pages reference an external stylesheet, script and images under the path base', async () => {
-    const base = new URL(bucket.url(prefix)).pathname
+    const base = new URL(app.bucket.url(prefix)).pathname
     for (const page of PAGES) {
       const html = await readFile(join(built.dir, 'dist', page), 'utf8')
       for (const pattern of [STYLESHEET, SCRIPT, IMAGE]) expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${base}_astro/[^/]+\\.[\\w-]{8}(_\\w+)?\\.\\w+$`))])
@@ -122,18 +88,18 @@ describe('Astro: the whole site on the CDN (base from cdn.config)', () => {
   ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
     const rels = (await listTree(join(built.dir, 'dist'))).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
-    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
-    expect(headers.filter(([, value]) => !header.test(value!))).toEqual([])
+    const headers = await storedCacheControl(app.bucket, prefix, rels)
+    expect(headers.filter(([, value]) => !header.test(value))).toEqual([])
   })
 
   it.each([
     ['index.html', 'Home'],
     ['about/index.html', 'About'],
   ])('%s loads from the bucket in Chromium: every request 200, no errors, the click runs the lazy module', async (page, label) => {
-    const check = await checkPage(browser, bucket.url(prefix) + page, { click: '#increment', textOf: '#count' })
+    const check = await checkPage(app.browser, app.bucket.url(prefix) + page, { click: '#increment', textOf: '#count' })
     expect(check.problems).toEqual([])
     expect([check.before, check.after]).toEqual([`${label}: 0`, `${label}: 1 (1 click)`])
-    expect(astroAssets(check.requests, bucket.url(prefix))).toEqual(LOADS[label])
+    expect(astroAssets(check.requests, app.bucket.url(prefix))).toEqual(LOADS[label])
   })
 })
 
@@ -147,7 +113,7 @@ describe('Astro: an integration listed after cdnDeploy() writes to dist/ in astr
     expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
     expect(built.result.stdout.indexOf('[cdn-deploy] deployed release')).toBeGreaterThan(built.result.stdout.indexOf('[sitemap] wrote sitemap.txt'))
     expect(await listTree(join(built.dir, 'dist'))).toContain('sitemap.txt')
-    expect(await bucketMatches(bucket, prefix, join(built.dir, 'dist'))).toEqual([])
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
   }, BUILD_MS)
 })
 
@@ -187,42 +153,38 @@ describe('Astro: a later step fails, or the URLs disagree → exit non-zero, not
     expect(built.output).toMatch(message)
     expect(existsSync(join(built.dir, 'dist/_astro')), built.output).toBe(wroteAssets)
     expect(built.output).not.toMatch(/\[cdn-deploy\] deployed release|uploaded \d+ files/)
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, BUILD_MS)
 })
 
 describe('Astro: HTML at the origin, assets on the CDN (htmlAtOrigin: true → build.assetsPrefix)', () => {
   const prefix = 'astro-origin/'
   let built: Built
-  let origin: Server
+  let origin: Listening
   let originUrl: string
 
   beforeAll(async () => {
-    // Module scripts from another origin need CORS, as a real CDN in front of the bucket would send.
-    const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
-    await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+    await allowCors(app.bucket)
     built = await build(prefix, { env: { HTML_AT_ORIGIN: '1' } })
     // The origin serves dist/ without _astro/: an asset asked of it would be a wrong URL.
-    origin = createServer(async (req, res) => {
-      const path = new URL(req.url ?? '/', 'http://x').pathname
+    origin = await listen(async (path) => {
       const rel = path.endsWith('/') ? `${path.slice(1)}index.html` : path.slice(1)
       const file = join(built.dir, 'dist', rel)
-      if (rel.startsWith('_astro/') || rel.includes('..') || !existsSync(file)) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': rel.endsWith('.html') ? 'text/html' : 'image/svg+xml' }).end(await readFile(file))
+      if (rel.startsWith('_astro/') || rel.includes('..') || !existsSync(file)) return { status: 404 }
+      return { status: 200, type: rel.endsWith('.html') ? 'text/html' : 'image/svg+xml', body: await readFile(file) }
     })
-    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done))
-    originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}/`
+    originUrl = `${origin.url}/`
   }, BUILD_MS)
 
-  afterAll(() => new Promise<void>((done) => (origin ? origin.close(() => done()) : done())))
+  afterAll(() => close(origin))
 
   it('builds, deploys once, and the HTML references every asset by its absolute CDN URL', async () => {
     expect(built.result.code, built.output).toBe(0)
     expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
-    expect(await bucketMatches(bucket, prefix, join(built.dir, 'dist'))).toEqual([])
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
     for (const page of PAGES) {
       const html = await readFile(join(built.dir, 'dist', page), 'utf8')
-      for (const pattern of [STYLESHEET, SCRIPT, IMAGE]) expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${bucket.url(prefix)}_astro/`))])
+      for (const pattern of [STYLESHEET, SCRIPT, IMAGE]) expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${app.bucket.url(prefix)}_astro/`))])
       expect(html).toContain('href="/about/"')
     }
   })
@@ -231,17 +193,16 @@ describe('Astro: HTML at the origin, assets on the CDN (htmlAtOrigin: true → b
     ['', 'Home'],
     ['about/', 'About'],
   ])('/%s from the origin loads its assets from the CDN in Chromium', async (page, label) => {
-    const check = await checkPage(browser, originUrl + page, { click: '#increment', textOf: '#count' })
+    const check = await checkPage(app.browser, originUrl + page, { click: '#increment', textOf: '#count' })
     expect(check.problems).toEqual([])
     expect([check.before, check.after]).toEqual([`${label}: 0`, `${label}: 1 (1 click)`])
     expect(check.requests.filter((url) => url.startsWith(originUrl) && url !== originUrl + page && !url.endsWith('/favicon.svg'))).toEqual([])
-    expect(astroAssets(check.requests, bucket.url(prefix))).toEqual(LOADS[label])
+    expect(astroAssets(check.requests, app.bucket.url(prefix))).toEqual(LOADS[label])
   })
 })
 
 it("cdnDeploy() type-checks as Astro's own AstroIntegration", async () => {
-  const dir = await prepareFixture('astro', node)
-  dirs.push(dir)
+  const dir = await app.copy()
   const check = "import type { AstroIntegration } from 'astro';\nimport cdnDeploy from 'vite-plugin-cdn-deploy/astro';\nexport const integration: AstroIntegration = cdnDeploy({ htmlAtOrigin: true });\n"
   await writeFile(join(dir, 'check.ts'), check)
   const tsconfig = { compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] }, files: ['check.ts'] }

@@ -10,60 +10,24 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
-import { mkdir, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { dirname, join } from 'node:path'
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3'
-import type { Browser } from 'playwright-core'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
 import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { FIXTURES, bucketMatches, checkPage, launchChromium, node22, prepareFixture, removeDir, run, startBucket, type Bucket, type Run } from '../helpers/frameworks.js'
+import { allowCors, BUILD_MS, FIXTURES, bucketMatches, checkPage, count, published, useFixture, watchNavigation, type Built } from '../helpers/frameworks.js'
 
-const BUILD_MS = 300_000
 const PUBLIC = '.output/public'
 /** The fixture's nuxt.config.ts with one more option, for the variants below. */
 const nuxtConfig = (more: string) => readFileSync(join(FIXTURES, 'nuxt/nuxt.config.ts'), 'utf8').replace(/\n\}\)\s*$/, `\n  ${more}\n})\n`)
 
-let node: string
-let bucket: Bucket
-let browser: Browser
-const dirs: string[] = []
-
-interface Built {
-  dir: string
-  result: Run
-  output: string
-}
+// Not Nuxt's test mode (NODE_ENV=test or TEST, inherited from vitest): it sets logLevel 'silent', hiding what a user's build prints.
+const notTest = { NODE_ENV: undefined, TEST: undefined }
+const app = useFixture('nuxt', { node22: true, env: notTest, command: (args) => ['npm', ['run', ...args]] })
 
 /** Copy the fixture, apply `files` over it, and run `nuxt generate` (or `build`) with the bucket's env. */
-async function nuxt(command: 'generate' | 'build', prefix: string, { files = {}, env = {} }: { files?: Record<string, string>; env?: Record<string, string> } = {}): Promise<Built> {
-  const dir = await prepareFixture('nuxt', node)
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, rel)), { recursive: true })
-    await writeFile(join(dir, rel), text)
-  }
-  // Not Nuxt's test mode (NODE_ENV=test or TEST, inherited from vitest): it sets logLevel 'silent', hiding what a user's build prints.
-  const notTest = { NODE_ENV: undefined, TEST: undefined }
-  const result = await run('npm', ['run', command], { cwd: dir, node, env: { ...notTest, ...bucket.env(prefix), ...env }, timeoutMs: BUILD_MS })
-  return { dir, result, output: `${result.stdout}\n${result.stderr}` }
-}
-
-const count = (text: string, needle: string) => text.split(needle).length - 1
-
-beforeAll(async () => {
-  node = node22()
-  bucket = await startBucket()
-  browser = await launchChromium()
-}, 600_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await bucket?.stop()
-  for (const dir of dirs) await removeDir(dir)
-})
+const nuxt = (command: 'generate' | 'build', prefix: string, options: { files?: Record<string, string>; env?: Record<string, string> } = {}) => app.build(prefix, { ...options, args: [command] })
 
 describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)', () => {
   const prefix = 'nuxt/'
@@ -83,11 +47,11 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
   it('puts every file of .output/public in the bucket byte for byte, and nothing from .nuxt/ or the server', async () => {
     const files = await listTree(join(built.dir, PUBLIC))
     expect(files).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '_payload.json', 'about/_payload.json', '_nuxt/builds/latest.json', 'robots.txt']))
-    expect(await bucketMatches(bucket, prefix, join(built.dir, PUBLIC))).toEqual([])
-    const keys = await listKeys(bucket.client, bucket.bucket, prefix)
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, PUBLIC))).toEqual([])
+    const keys = await listKeys(app.bucket.client, app.bucket.bucket, prefix)
     // Nuxt's intermediate client manifest (.nuxt/dist/client/manifest.json), the server and nitro.json stay private.
     expect(keys.filter((key) => /manifest\.json$|(^|\/)(server|\.nuxt|dist)\/|nitro\.json$/.test(key.slice(prefix.length)))).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeDefined()
+    expect(await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix)).toBeDefined()
   })
 
   it.each([
@@ -98,8 +62,8 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
   ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
     const rels = (await listTree(join(built.dir, PUBLIC))).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
-    const ledger = await readLedgerObject(bucket.client, bucket.bucket, prefix)
-    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none', ledger?.files[rel]?.cacheControl]))
+    const ledger = await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix)
+    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(app.bucket.client, app.bucket.bucket, prefix + rel))?.cacheControl ?? 'none', ledger?.files[rel]?.cacheControl]))
     expect(headers.filter(([, stored, recorded]) => !header.test(stored!) || stored !== recorded)).toEqual([])
   })
 
@@ -107,28 +71,22 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
     ['index.html', { click: '#inc', textOf: '.count' }],
     ['about/index.html', undefined],
   ])('%s loads from the bucket in Chromium: every request 200, no errors', async (page, interact) => {
-    const check = await checkPage(browser, bucket.url(prefix) + page, interact)
+    const check = await checkPage(app.browser, app.bucket.url(prefix) + page, interact)
     expect(check.problems).toEqual([])
-    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}_nuxt/`))).toBe(true)
+    expect(check.requests.some((url) => url.startsWith(`${app.bucket.url(prefix)}_nuxt/`))).toBe(true)
     if (interact) expect([check.before, check.after]).toEqual(['0', '1'])
   })
 
   it('navigates Home → About → Home on the client, fetching the prerendered payloads from the bucket', async () => {
-    const page = await browser.newPage()
-    const problems: string[] = []
+    const page = await app.browser.newPage()
+    const seen = watchNavigation(page)
     const payloads: string[] = []
-    let documents = 0
-    page.on('pageerror', (e) => problems.push(e.message))
-    page.on('response', (r) => {
-      if (r.request().resourceType() === 'document') documents++
-      if (r.url().includes('_payload.json')) payloads.push(new URL(r.url()).pathname)
-      if (r.status() !== 200) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-    })
+    page.on('response', (r) => void (r.url().includes('_payload.json') && payloads.push(new URL(r.url()).pathname)))
     try {
-      await page.goto(bucket.url(prefix) + 'index.html', { waitUntil: 'networkidle' })
+      await page.goto(app.bucket.url(prefix) + 'index.html', { waitUntil: 'networkidle' })
       await page.click('#to-about')
       await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'About')
-      expect(page.url()).toBe(`${bucket.url(prefix)}about`)
+      expect(page.url()).toBe(`${app.bucket.url(prefix)}about`)
       await page.click('#to-home')
       await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Home')
       await page.click('#inc')
@@ -136,8 +94,8 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
     } finally {
       await page.close()
     }
-    expect({ problems, documents }).toEqual({ problems: [], documents: 1 })
-    expect(payloads).toContain(`/${bucket.bucket}/${prefix}about/_payload.json`)
+    expect(seen).toEqual({ problems: [], documents: 1 })
+    expect(payloads).toContain(`/${app.bucket.bucket}/${prefix}about/_payload.json`)
   })
 })
 
@@ -169,8 +127,7 @@ describe('Nuxt: a later step fails, or the URLs disagree → exit non-zero, noth
     expect(built.result.code, built.output).not.toBe(0)
     expect(built.output).toMatch(message)
     expect(built.output).not.toContain('[cdn-deploy] deployed release')
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeUndefined()
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, BUILD_MS)
 })
 
@@ -181,14 +138,12 @@ describe('Nuxt build: HTML from the Nitro server, assets on the CDN (htmlAtOrigi
   let originUrl: string
 
   beforeAll(async () => {
-    // Module scripts from another origin need CORS, as a real CDN in front of the bucket would send.
-    const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
-    await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+    await allowCors(app.bucket)
     built = await nuxt('build', prefix, { env: { HTML_AT_ORIGIN: '1' } })
     expect(built.result.code, built.output).toBe(0)
     // The origin: the app's own Nitro server, which serves .output/public too (the CDN must be the one asked).
     const port = await freePort()
-    server = spawn(node, [join(built.dir, '.output/server/index.mjs')], { env: { ...process.env, NODE_ENV: 'production', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) }, stdio: 'ignore' })
+    server = spawn(app.node, [join(built.dir, '.output/server/index.mjs')], { env: { ...process.env, NODE_ENV: 'production', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) }, stdio: 'ignore' })
     originUrl = `http://127.0.0.1:${port}/`
     await waitFor(originUrl)
   }, BUILD_MS)
@@ -201,13 +156,13 @@ describe('Nuxt build: HTML from the Nitro server, assets on the CDN (htmlAtOrigi
     expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
     const files = await listTree(join(built.dir, PUBLIC))
     expect(files.filter((rel) => rel.endsWith('.html'))).toEqual([])
-    expect(await bucketMatches(bucket, prefix, join(built.dir, PUBLIC))).toEqual([])
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, PUBLIC))).toEqual([])
   })
 
   it.each(['', 'about'])('the server renders /%s with every asset at its absolute CDN URL', async (page) => {
     const html = await (await fetch(originUrl + page)).text()
-    expect(html).toMatch(new RegExp(`<script type="module" src="${bucket.url(prefix)}_nuxt/[A-Za-z0-9_-]+\\.js"`))
-    expect(html).toContain(`cdnURL:"${bucket.url(prefix).replace(/\/$/, '')}"`)
+    expect(html).toMatch(new RegExp(`<script type="module" src="${app.bucket.url(prefix)}_nuxt/[A-Za-z0-9_-]+\\.js"`))
+    expect(html).toContain(`cdnURL:"${app.bucket.url(prefix).replace(/\/$/, '')}"`)
     expect(html).not.toMatch(/(src|href)=["'](\.\/|\/)_nuxt\//)
   })
 
@@ -215,10 +170,10 @@ describe('Nuxt build: HTML from the Nitro server, assets on the CDN (htmlAtOrigi
     ['', { click: '#inc', textOf: '.count' }],
     ['about', undefined],
   ])('/%s from the origin loads its assets from the CDN in Chromium', async (page, interact) => {
-    const check = await checkPage(browser, originUrl + page, interact)
+    const check = await checkPage(app.browser, originUrl + page, interact)
     expect(check.problems).toEqual([])
     expect(check.requests.filter((url) => url.startsWith(originUrl))).toEqual([originUrl + page])
-    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}_nuxt/`))).toBe(true)
+    expect(check.requests.some((url) => url.startsWith(`${app.bucket.url(prefix)}_nuxt/`))).toBe(true)
     if (interact) expect([check.before, check.after]).toEqual(['0', '1'])
   })
 })

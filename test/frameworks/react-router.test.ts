@@ -16,17 +16,13 @@
  * `…/about/index.html`, which no route matches.
  */
 import { existsSync } from 'node:fs'
-import { cp, mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import { dirname, join } from 'node:path'
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3'
-import type { Browser } from 'playwright-core'
+import { cp, readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
-import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { bucketMatches, checkPage, FIXTURES, launchChromium, node22, prepareFixture, removeDir, run, startBucket, type Bucket, type Run } from '../helpers/frameworks.js'
+import { listKeys, readLedgerObject } from '../helpers/deploy.js'
+import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, FIXTURES, listen, published, storedCacheControl, useFixture, watchNavigation, type Built as FixtureBuilt, type Listening, type Navigation } from '../helpers/frameworks.js'
 
-const BUILD_MS = 300_000
 const COUNTER = { click: 'button.counter', textOf: 'button.counter' }
 const DEPLOYED = '[cdn-deploy] deployed release'
 /** react-router.config.ts as the template writes it, with `fields` (TypeScript source) set. */
@@ -34,44 +30,23 @@ const routerConfig = (fields: string) => `import type { Config } from "@react-ro
 /** Our own files in the output: the CDN manifest in `.vite/`, which the deploy leaves out. */
 const ours = (rel: string) => rel.startsWith('.vite/')
 
-let node: string
-let bucket: Bucket
-let browser: Browser
+const app = useFixture('react-router', { node22: true, command: (args) => ['npm', ['run', 'build', ...args]] })
 let edge: Listening
-const dirs: string[] = []
 
-type Built = { dir: string; client: string; result: Run; output: string; deploys: number }
-type Listening = { url: string; server: Server }
-type Answer = { status: number; type?: string; body?: Uint8Array }
+type Built = FixtureBuilt & { client: string; deploys: number }
 
 /**
  * Copy the fixture (`react-router7`: its package files, with the react-router
  * fixture's sources), apply `files` over it, and run React Router's own build.
  */
 async function build(prefix: string, files: Record<string, string> = {}, fixture = 'react-router'): Promise<Built> {
-  const dir = await prepareFixture(fixture, node)
-  dirs.push(dir)
+  const dir = await app.copy(fixture)
   if (fixture !== 'react-router') {
     const source = join(FIXTURES, 'react-router')
     await cp(source, dir, { recursive: true, filter: (src) => !/^(node_modules|package(-lock)?\.json|build|\.react-router)(\/|$)/.test(src.slice(source.length + 1)) })
   }
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, rel)), { recursive: true })
-    await writeFile(join(dir, rel), text)
-  }
-  const result = await run('npm', ['run', 'build'], { cwd: dir, node, env: bucket.env(prefix), timeoutMs: BUILD_MS })
-  const output = `${result.stdout}\n${result.stderr}`
-  return { dir, client: join(dir, 'build/client'), result, output, deploys: output.split(DEPLOYED).length - 1 }
-}
-
-/** An HTTP server on a free loopback port. */
-async function listen(handler: (path: string) => Promise<Answer>): Promise<Listening> {
-  const server = createServer(async (req, res) => {
-    const answer = await handler(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).catch((): Answer => ({ status: 500 }))
-    res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {}).end(answer.body)
-  })
-  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
-  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server }
+  const built = await app.buildIn(dir, prefix, { files })
+  return { ...built, client: join(dir, 'build/client'), deploys: count(built.output, DEPLOYED) }
 }
 
 /**
@@ -82,7 +57,7 @@ async function listen(handler: (path: string) => Promise<Answer>): Promise<Liste
  */
 function startEdge(): Promise<Listening> {
   const fetchObject = async (path: string) => {
-    const response = await fetch(bucket.endpoint + path.split('/').map(encodeURIComponent).join('/'))
+    const response = await fetch(app.bucket.endpoint + path.split('/').map(encodeURIComponent).join('/'))
     return response.ok ? { status: 200, type: response.headers.get('content-type') ?? undefined, body: new Uint8Array(await response.arrayBuffer()) } : undefined
   }
   return listen(async (path) => {
@@ -98,38 +73,16 @@ function startEdge(): Promise<Listening> {
   })
 }
 
-/** Module scripts from another origin need CORS, as a real CDN in front of the bucket would send. */
-async function allowCors(): Promise<void> {
-  const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
-  await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
-}
-
-const close = (listening: Listening | undefined) => new Promise<void>((done) => (listening ? listening.server.close(() => done()) : done()))
-
 beforeAll(async () => {
-  node = node22()
-  bucket = await startBucket()
-  browser = await launchChromium()
   edge = await startEdge()
-}, 600_000)
-
-afterAll(async () => {
-  await close(edge)
-  await browser?.close()
-  await bucket?.stop()
-  for (const dir of dirs) await removeDir(dir)
 })
 
+afterAll(() => close(edge))
+
 /** Home → About → Home on the client, starting at `start`: one document load, the counter works after. */
-async function navigate(start: string, firstHeading: string): Promise<{ problems: string[]; documents: number }> {
-  const page = await browser.newPage()
-  const problems: string[] = []
-  let documents = 0
-  page.on('pageerror', (e) => problems.push(e.message))
-  page.on('response', (r) => {
-    if (r.request().resourceType() === 'document') documents++
-    if (r.status() !== 200) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-  })
+async function navigate(start: string, firstHeading: string): Promise<Navigation> {
+  const page = await app.browser.newPage()
+  const seen = watchNavigation(page)
   const heading = (text: string) => page.waitForFunction((t) => document.querySelector('h1')?.textContent === t, text, { timeout: 10_000 })
   try {
     await page.goto(start, { waitUntil: 'networkidle' })
@@ -143,11 +96,11 @@ async function navigate(start: string, firstHeading: string): Promise<{ problems
     await page.click('button.counter')
     await page.waitForFunction(() => document.querySelector('button.counter')?.textContent === 'count: 1', undefined, { timeout: 10_000 })
   } catch (error) {
-    problems.push(String(error))
+    seen.problems.push(String(error))
   } finally {
     await page.close()
   }
-  return { problems, documents }
+  return seen
 }
 
 /** react-router.config.ts with prerendering and a buildEnd of the user's own that writes to build/client. */
@@ -163,13 +116,37 @@ export default {
   },
 } satisfies Config;
 `
+/** react-router.config.ts with the two pages prerendered. */
+const PRERENDER = routerConfig('ssr: false,\n  prerender: ["/", "/about"],')
+/** The fixture's changes for the failure cases, each under React Router 8 and 7.18. */
+const BUILD_END_THROWS = { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') }
+const PRERENDER_THROWS = {
+  'react-router.config.ts': PRERENDER,
+  'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
+}
+const BASENAME_ELSEWHERE = { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') }
+/** vite.config.ts with cdn({ htmlAtOrigin: true }). */
+const htmlAtOrigin = async () => ({ 'vite.config.ts': (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })') })
+/** The origin serves the HTML only (its SPA fallback for every route): any other request to it would be a wrong URL. */
+const spaOrigin = (built: Built) => listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+/** A build with htmlAtOrigin exited 0, deployed once, and its index.html has basename "/" and every asset at its absolute CDN URL. Returns that HTML. */
+async function expectAssetsOnCdn(built: Built, prefix: string): Promise<string> {
+  expect(built.result.code, built.output).toBe(0)
+  expect(built.deploys, built.output).toBe(1)
+  expect(await bucketMatches(app.bucket, prefix, built.client, ours)).toEqual([])
+  const html = await readFile(join(built.client, 'index.html'), 'utf8')
+  expect(html).toContain(`"basename":"/"`)
+  expect(html).toMatch(new RegExp(`<link rel="modulepreload" href="${app.bucket.url(prefix)}assets/manifest-[0-9a-f]{8}\\.js"/>`))
+  expect(html).not.toMatch(/["'(]\/(assets|site)\//)
+  return html
+}
 const SPA = 'SPA Mode: Generated build/client/index.html'
 const PRERENDERED = ['index.html', 'about/index.html', '__spa-fallback.html']
 const RR7 = 'React Router 7.18 (Vite 7) without future.v8_viteEnvironmentApi (two vite.build() calls)'
 
 describe.each<{ version: string; mode: string; prefix: string; fixture?: string; files: Record<string, string>; pages: string[]; last: string }>([
   { version: 'React Router 8', mode: 'SPA mode (the template with ssr: false)', prefix: 'react-router/', files: {}, pages: ['index.html'], last: SPA },
-  { version: 'React Router 8', mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', files: { 'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],') }, pages: PRERENDERED, last: 'Prerender (html): SPA Fallback' },
+  { version: 'React Router 8', mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', files: { 'react-router.config.ts': PRERENDER }, pages: PRERENDERED, last: 'Prerender (html): SPA Fallback' },
   { version: RR7, mode: 'SPA mode (the template with ssr: false, cdn() added, nothing else)', prefix: 'rr7-spa/', fixture: 'react-router7', files: {}, pages: ['index.html'], last: SPA },
   { version: RR7, mode: 'prerendered pages, and a buildEnd of its own that writes to build/client', prefix: 'rr7-pre/', fixture: 'react-router7', files: { 'react-router.config.ts': BUILD_END_WRITES }, pages: [...PRERENDERED, 'build-end.txt'], last: 'user buildEnd: wrote build-end.txt' },
   { version: RR7, mode: 'its own basename (the CDN path)', prefix: 'rr7-base/', fixture: 'react-router7', files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-base/",') }, pages: ['index.html'], last: SPA },
@@ -194,9 +171,9 @@ describe.each<{ version: string; mode: string; prefix: string; fixture?: string;
     expect(files).toEqual(expect.arrayContaining([...pages, 'favicon.ico', expect.stringMatching(/^assets\/manifest-[0-9a-f]{8}\.js$/)]))
     // Prerendered under the basename by React Router, moved to where their URLs point.
     expect(files.filter((rel) => rel.startsWith('site/'))).toEqual([])
-    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
-    expect((await listKeys(bucket.client, bucket.bucket, prefix)).filter((key) => /\/(server|\.vite)\/|manifest\.json$/.test(key))).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeDefined()
+    expect(await bucketMatches(app.bucket, prefix, built.client, ours)).toEqual([])
+    expect((await listKeys(app.bucket.client, app.bucket.bucket, prefix)).filter((key) => /\/(server|\.vite)\/|manifest\.json$/.test(key))).toEqual([])
+    expect(await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix)).toBeDefined()
   })
 
   it('gives the router the CDN path as basename, and every page its assets under it', async () => {
@@ -214,8 +191,8 @@ describe.each<{ version: string; mode: string; prefix: string; fixture?: string;
   ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
     const rels = (await listTree(built.client)).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
-    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
-    expect(headers.filter(([, value]) => !header.test(value!))).toEqual([])
+    const headers = await storedCacheControl(app.bucket, prefix, rels)
+    expect(headers.filter(([, value]) => !header.test(value))).toEqual([])
   })
 
   it.each([
@@ -223,7 +200,7 @@ describe.each<{ version: string; mode: string; prefix: string; fixture?: string;
     ['about', undefined],
   ])('page /%s loads from the CDN in Chromium: every request 200, no errors', async (path, interact) => {
     const url = `${edge.url}/site/${prefix}${path}`
-    const check = await checkPage(browser, url, interact)
+    const check = await checkPage(app.browser, url, interact)
     expect(check.problems).toEqual([])
     expect(check.requests.filter((request) => !request.startsWith(`${edge.url}/site/${prefix}`))).toEqual([])
     expect(check.requests.some((request) => /\/assets\/entry\.client-/.test(request))).toBe(true)
@@ -240,24 +217,21 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
     {
       name: "react-router.config.ts's buildEnd throws (after the SPA index.html is written)",
       prefix: 'rr-build-end/',
-      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') },
+      files: BUILD_END_THROWS,
       message: /buildEnd failed on purpose/,
       wrotePages: true,
     },
     {
       name: 'a page that throws while prerendering',
       prefix: 'rr-prerender/',
-      files: {
-        'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],'),
-        'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
-      },
+      files: PRERENDER_THROWS,
       message: /Prerender \(html\): Received a 500 status code .*\/site\/rr-prerender\/about\//,
       wrotePages: false,
     },
     {
       name: 'a basename that disagrees with cdn.config',
       prefix: 'rr-basename/',
-      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') },
+      files: BASENAME_ELSEWHERE,
       message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN \(the whole site on the CDN at .*: basename "\/site\/rr-basename\/"\); set basename: '\/site\/rr-basename\/', or remove it/,
       wrotePages: false,
     },
@@ -272,7 +246,7 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
       name: "7.18 without the flag: react-router.config.ts's buildEnd throws (after the SPA index.html is written)",
       prefix: 'rr7-build-end/',
       fixture: 'react-router7',
-      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') },
+      files: BUILD_END_THROWS,
       message: /buildEnd failed on purpose/,
       wrotePages: true,
     },
@@ -280,10 +254,7 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
       name: '7.18 without the flag: a page that throws while prerendering (in the server build)',
       prefix: 'rr7-prerender/',
       fixture: 'react-router7',
-      files: {
-        'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],'),
-        'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
-      },
+      files: PRERENDER_THROWS,
       message: /Prerender \(html\): Received a 500 status code .*\/site\/rr7-prerender\/about\//,
       wrotePages: false,
     },
@@ -291,7 +262,7 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
       name: '7.18 without the flag: a basename that disagrees with cdn.config',
       prefix: 'rr7-basename/',
       fixture: 'react-router7',
-      files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') },
+      files: BASENAME_ELSEWHERE,
       message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN .*set basename: '\/site\/rr7-basename\/'/,
       wrotePages: false,
     },
@@ -301,8 +272,7 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
     expect(built.output).toMatch(message)
     expect(existsSync(join(built.client, 'index.html'))).toBe(wrotePages)
     expect(built.output).not.toMatch(/\[cdn-deploy\] (uploading|deployed|committing)/)
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeUndefined()
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, BUILD_MS)
 })
 
@@ -312,34 +282,26 @@ describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: t
   let origin: Listening
 
   beforeAll(async () => {
-    await allowCors()
-    const viteConfig = (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })')
-    built = await build(prefix, { 'vite.config.ts': viteConfig })
-    // The origin serves the HTML only (its SPA fallback for every route): any other request to it would be a wrong URL.
-    origin = await listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+    await allowCors(app.bucket)
+    built = await build(prefix, await htmlAtOrigin())
+    origin = await spaOrigin(built)
   }, BUILD_MS)
 
   afterAll(() => close(origin))
 
   it('builds, deploys once, and the HTML references every asset by its absolute CDN URL', async () => {
-    expect(built.result.code, built.output).toBe(0)
-    expect(built.deploys, built.output).toBe(1)
-    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
-    const html = await readFile(join(built.client, 'index.html'), 'utf8')
-    expect(html).toContain(`"basename":"/"`)
-    expect(html).toMatch(new RegExp(`<link rel="modulepreload" href="${bucket.url(prefix)}assets/manifest-[0-9a-f]{8}\\.js"/>`))
-    expect(html).toContain(`<link rel="icon" href="${bucket.url(prefix)}favicon.ico"/>`)
-    expect(html).not.toMatch(/["'(]\/(assets|site)\//)
+    const html = await expectAssetsOnCdn(built, prefix)
+    expect(html).toContain(`<link rel="icon" href="${app.bucket.url(prefix)}favicon.ico"/>`)
   })
 
   it.each([
     ['/', COUNTER],
     ['/about', undefined],
   ])('%s from the origin loads its assets from the CDN in Chromium', async (path, interact) => {
-    const check = await checkPage(browser, origin.url + path, interact)
+    const check = await checkPage(app.browser, origin.url + path, interact)
     expect(check.problems).toEqual([])
     expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([origin.url + path])
-    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}assets/entry.client-`))).toBe(true)
+    expect(check.requests.some((url) => url.startsWith(`${app.bucket.url(prefix)}assets/entry.client-`))).toBe(true)
     if (interact) expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
   })
 })
@@ -347,19 +309,12 @@ describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: t
 describe('React Router 7.18 (Vite 7)', () => {
   it('without the flag, HTML at the origin (htmlAtOrigin: true): both builds take the absolute base, build/client is deployed once', async () => {
     const prefix = 'rr7-origin/'
-    await allowCors()
-    const viteConfig = (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })')
-    const built = await build(prefix, { 'vite.config.ts': viteConfig }, 'react-router7')
-    expect(built.result.code, built.output).toBe(0)
-    expect(built.deploys, built.output).toBe(1)
-    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
-    const html = await readFile(join(built.client, 'index.html'), 'utf8')
-    expect(html).toContain(`"basename":"/"`)
-    expect(html).toMatch(new RegExp(`<link rel="modulepreload" href="${bucket.url(prefix)}assets/manifest-[0-9a-f]{8}\\.js"/>`))
-    expect(html).not.toMatch(/["'(]\/(assets|site)\//)
-    const origin = await listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+    await allowCors(app.bucket)
+    const built = await build(prefix, await htmlAtOrigin(), 'react-router7')
+    await expectAssetsOnCdn(built, prefix)
+    const origin = await spaOrigin(built)
     try {
-      const check = await checkPage(browser, `${origin.url}/`, COUNTER)
+      const check = await checkPage(app.browser, `${origin.url}/`, COUNTER)
       expect(check.problems).toEqual([])
       expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([`${origin.url}/`])
       expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
@@ -374,8 +329,8 @@ describe('React Router 7.18 (Vite 7)', () => {
     expect(built.result.code, built.output).toBe(0)
     expect(built.deploys, built.output).toBe(1)
     expect(await listTree(built.client)).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '__spa-fallback.html']))
-    expect(await bucketMatches(bucket, prefix, built.client, ours)).toEqual([])
-    const check = await checkPage(browser, `${edge.url}/site/${prefix}`, COUNTER)
+    expect(await bucketMatches(app.bucket, prefix, built.client, ours)).toEqual([])
+    const check = await checkPage(app.browser, `${edge.url}/site/${prefix}`, COUNTER)
     expect(check.problems).toEqual([])
     expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
     expect(await navigate(`${edge.url}/site/${prefix}about`, 'About')).toEqual({ problems: [], documents: 1 })

@@ -8,61 +8,30 @@
  * never when a later step fails, and say each thing once.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, writeFile } from 'node:fs/promises'
-import { createServer, type Server } from 'node:http'
-import { dirname, join } from 'node:path'
-import { PutBucketCorsCommand } from '@aws-sdk/client-s3'
-import type { Browser } from 'playwright-core'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
-import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { bucketMatches, checkPage, launchChromium, node22, prepareFixture, removeDir, run, startBucket, type Bucket, type Run } from '../helpers/frameworks.js'
+import { readLedgerObject } from '../helpers/deploy.js'
+import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, listen, published, storedCacheControl, useFixture, watchNavigation, type Built as FixtureBuilt, type Listening } from '../helpers/frameworks.js'
 
-const BUILD_MS = 300_000
 const VITE_CONFIG = 'vite.config.js'
 /** The fixture's vite.config.js with the plugin calls replaced, for the variants below. */
 const viteConfig = (kit: string, cdnCall = 'cdn()', before = '') =>
   `import adapter from '@sveltejs/adapter-static';\nimport { sveltekit } from '@sveltejs/kit/vite';\nimport { defineConfig } from 'vite';\nimport cdn from 'vite-plugin-cdn-deploy';\n${before}\nexport default defineConfig({ plugins: [sveltekit(${kit}), ${cdnCall}] });\n`
 
-let node: string
-let bucket: Bucket
-let browser: Browser
-const dirs: string[] = []
+const app = useFixture('sveltekit', { node22: true, command: (args) => ['npm', ['run', 'build', ...args]] })
 
-interface Built {
-  dir: string
-  result: Run
-  output: string
+interface Built extends FixtureBuilt {
   /** Every line the plugin printed (`[cdn-deploy] …`). */
   ours: string[]
 }
 
 /** Copy the fixture, apply `files` over it, and run the framework's own build with the bucket's env. */
 async function build(prefix: string, files: Record<string, string> = {}): Promise<Built> {
-  const dir = await prepareFixture('sveltekit', node)
-  dirs.push(dir)
-  for (const [rel, text] of Object.entries(files)) {
-    await mkdir(dirname(join(dir, rel)), { recursive: true })
-    await writeFile(join(dir, rel), text)
-  }
-  const result = await run('npm', ['run', 'build'], { cwd: dir, node, env: bucket.env(prefix), timeoutMs: BUILD_MS })
-  const output = `${result.stdout}\n${result.stderr}`
-  return { dir, result, output, ours: output.split('\n').filter((line) => line.includes('[cdn-deploy]')) }
+  const built = await app.build(prefix, { files })
+  return { ...built, ours: built.output.split('\n').filter((line) => line.includes('[cdn-deploy]')) }
 }
-
-const count = (text: string, needle: string) => text.split(needle).length - 1
-
-beforeAll(async () => {
-  node = node22()
-  bucket = await startBucket()
-  browser = await launchChromium()
-}, 600_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await bucket?.stop()
-  for (const dir of dirs) await removeDir(dir)
-})
 
 describe('SvelteKit: the whole site on the CDN (paths.base from cdn.config)', () => {
   const prefix = 'sveltekit/'
@@ -88,8 +57,8 @@ describe('SvelteKit: the whole site on the CDN (paths.base from cdn.config)', ()
     const files = await listTree(join(built.dir, 'build'))
     expect(files).toEqual(expect.arrayContaining(['index.html', 'about.html', '_app/version.json', 'robots.txt']))
     expect(files.filter((rel) => /(^|\/)(\.vite|server|output)\//.test(rel))).toEqual([])
-    expect(await bucketMatches(bucket, prefix, join(built.dir, 'build'))).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeDefined()
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'build'))).toEqual([])
+    expect(await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix)).toBeDefined()
   })
 
   it.each([
@@ -99,34 +68,28 @@ describe('SvelteKit: the whole site on the CDN (paths.base from cdn.config)', ()
   ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
     const rels = (await listTree(join(built.dir, 'build'))).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
-    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
-    expect(headers.filter(([, value]) => !header.test(value!))).toEqual([])
+    const headers = await storedCacheControl(app.bucket, prefix, rels)
+    expect(headers.filter(([, value]) => !header.test(value))).toEqual([])
   })
 
   it.each([
     ['index.html', { click: 'button.counter', textOf: 'button.counter' }],
     ['about.html', undefined],
   ])('%s loads from the bucket in Chromium: every request 200, no errors', async (page, interact) => {
-    const check = await checkPage(browser, bucket.url(prefix) + page, interact)
+    const check = await checkPage(app.browser, app.bucket.url(prefix) + page, interact)
     expect(check.problems).toEqual([])
-    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}_app/immutable/`))).toBe(true)
+    expect(check.requests.some((url) => url.startsWith(`${app.bucket.url(prefix)}_app/immutable/`))).toBe(true)
     if (interact) expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
   })
 
   it('navigates Home → About → Home on the client, from the bucket', async () => {
-    const page = await browser.newPage()
-    const problems: string[] = []
-    let documents = 0
-    page.on('pageerror', (e) => problems.push(e.message))
-    page.on('response', (r) => {
-      if (r.request().resourceType() === 'document') documents++
-      if (r.status() !== 200) problems.push(`HTTP ${r.status()}: ${r.url()}`)
-    })
+    const page = await app.browser.newPage()
+    const seen = watchNavigation(page)
     try {
-      await page.goto(bucket.url(prefix) + 'index.html', { waitUntil: 'networkidle' })
+      await page.goto(app.bucket.url(prefix) + 'index.html', { waitUntil: 'networkidle' })
       await page.click('a')
       await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'About')
-      expect(page.url()).toBe(`${bucket.url(prefix)}about`)
+      expect(page.url()).toBe(`${app.bucket.url(prefix)}about`)
       await page.click('a')
       await page.waitForFunction(() => document.querySelector('h1')?.textContent === 'Home')
       await page.click('button.counter')
@@ -134,7 +97,7 @@ describe('SvelteKit: the whole site on the CDN (paths.base from cdn.config)', ()
     } finally {
       await page.close()
     }
-    expect({ problems, documents }).toEqual({ problems: [], documents: 1 })
+    expect(seen).toEqual({ problems: [], documents: 1 })
   })
 })
 
@@ -177,42 +140,38 @@ describe('SvelteKit: a later step fails, or the paths disagree → exit non-zero
     expect(built.output.includes('manifest: .vite/cdn-manifest.json')).toBe(reached !== 'config')
     expect(existsSync(join(built.dir, 'build/index.html'))).toBe(reached === 'adapter')
     expect(built.ours.filter((line) => /deployed release|uploaded/.test(line))).toEqual([])
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
-    expect(await readLedgerObject(bucket.client, bucket.bucket, prefix)).toBeUndefined()
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, BUILD_MS)
 })
 
 describe('SvelteKit: HTML at the origin, assets on the CDN (htmlAtOrigin: true → paths.assets)', () => {
   const prefix = 'sveltekit-origin/'
   let built: Built
-  let origin: Server
+  let origin: Listening
   let originUrl: string
 
   beforeAll(async () => {
-    // Module scripts from another origin need CORS, as a real CDN in front of the bucket would send.
-    const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
-    await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+    await allowCors(app.bucket)
     built = await build(prefix, { [VITE_CONFIG]: viteConfig('{ adapter: adapter() }', 'cdn({ htmlAtOrigin: true })') })
     // The origin serves the HTML pages only: anything else it is asked for would be a wrong URL.
-    origin = createServer(async (req, res) => {
-      const rel = new URL(req.url ?? '/', 'http://x').pathname.slice(1)
-      if (!/^[a-z]+\.html$/.test(rel) || !existsSync(join(built.dir, 'build', rel))) return void res.writeHead(404).end()
-      res.writeHead(200, { 'content-type': 'text/html' }).end(await readFile(join(built.dir, 'build', rel)))
+    origin = await listen(async (path) => {
+      const rel = path.slice(1)
+      if (!/^[a-z]+\.html$/.test(rel) || !existsSync(join(built.dir, 'build', rel))) return { status: 404 }
+      return { status: 200, type: 'text/html', body: await readFile(join(built.dir, 'build', rel)) }
     })
-    await new Promise<void>((done) => origin.listen(0, '127.0.0.1', done))
-    originUrl = `http://127.0.0.1:${(origin.address() as { port: number }).port}/`
+    originUrl = `${origin.url}/`
   }, BUILD_MS)
 
-  afterAll(() => new Promise<void>((done) => (origin ? origin.close(() => done()) : done())))
+  afterAll(() => close(origin))
 
   it('builds, deploys once, and the HTML references every asset by its absolute CDN URL', async () => {
     expect(built.result.code, built.output).toBe(0)
     expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
-    expect(await bucketMatches(bucket, prefix, join(built.dir, 'build'))).toEqual([])
+    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'build'))).toEqual([])
     for (const page of ['index.html', 'about.html']) {
       const html = await readFile(join(built.dir, 'build', page), 'utf8')
-      expect(html).toContain(`"${bucket.url(prefix)}_app/immutable/entry/start.`)
-      expect(html).toContain(`assets: "${bucket.url(prefix).replace(/\/$/, '')}"`)
+      expect(html).toContain(`"${app.bucket.url(prefix)}_app/immutable/entry/start.`)
+      expect(html).toContain(`assets: "${app.bucket.url(prefix).replace(/\/$/, '')}"`)
       expect(html).not.toMatch(/["'](\.\/|\/)_app\//)
     }
   })
@@ -221,10 +180,10 @@ describe('SvelteKit: HTML at the origin, assets on the CDN (htmlAtOrigin: true �
     ['index.html', { click: 'button.counter', textOf: 'button.counter' }],
     ['about.html', undefined],
   ])('%s from the origin loads its assets from the CDN in Chromium', async (page, interact) => {
-    const check = await checkPage(browser, originUrl + page, interact)
+    const check = await checkPage(app.browser, originUrl + page, interact)
     expect(check.problems).toEqual([])
     expect(check.requests.filter((url) => url.startsWith(originUrl))).toEqual([originUrl + page])
-    expect(check.requests.some((url) => url.startsWith(`${bucket.url(prefix)}_app/immutable/`))).toBe(true)
+    expect(check.requests.some((url) => url.startsWith(`${app.bucket.url(prefix)}_app/immutable/`))).toBe(true)
     if (interact) expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
   })
 })

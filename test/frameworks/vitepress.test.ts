@@ -9,11 +9,10 @@
 import { existsSync } from 'node:fs'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import type { Browser } from 'playwright-core'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
-import { getObject, listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { bucketMatches, checkPage, launchChromium, prepareFixture, REPO, removeDir, run, startBucket, type Bucket, type PageCheck, type Run } from '../helpers/frameworks.js'
+import { getObject, readLedgerObject } from '../helpers/deploy.js'
+import { bucketMatches, checkPage, published, REPO, run, useFixture, type PageCheck, type Run } from '../helpers/frameworks.js'
 
 const PREFIX = 'vitepress/'
 const DIST = 'docs/.vitepress/dist'
@@ -28,17 +27,8 @@ const output = (r: Run) => r.stdout + r.stderr
  */
 const siteProblems = (check: PageCheck) => check.problems.filter((p) => !(p.startsWith('console error: Failed to load resource') && p.endsWith(`(${new URL(check.url).origin}/favicon.ico)`)))
 
-let bucket: Bucket
-let browser: Browser
-const dirs: string[] = []
-
-async function fixtureCopy(): Promise<string> {
-  const dir = await prepareFixture('vitepress')
-  dirs.push(dir)
-  return dir
-}
-
-const build = (dir: string, prefix: string, args: string[] = []) => run('npx', ['vitepress', 'build', 'docs', ...args], { cwd: dir, env: bucket.env(prefix), timeoutMs: 240_000 })
+const app = useFixture('vitepress', { command: (args) => ['npx', ['vitepress', 'build', 'docs', ...args]], timeoutMs: 240_000 })
+const build = async (dir: string, prefix: string, args: string[] = []) => (await app.buildIn(dir, prefix, { args })).result
 
 /** Edit a file of a fixture copy; fails if the anchor is not there (the edit must take effect). */
 async function edit(dir: string, rel: string, anchor: string, replacement: string): Promise<void> {
@@ -47,24 +37,13 @@ async function edit(dir: string, rel: string, anchor: string, replacement: strin
   await writeFile(join(dir, rel), text.replace(anchor, replacement))
 }
 
-beforeAll(async () => {
-  bucket = await startBucket()
-  browser = await launchChromium()
-}, 600_000)
-
-afterAll(async () => {
-  await browser?.close()
-  await bucket?.stop()
-  for (const dir of dirs) await removeDir(dir)
-})
-
 describe('vitepress build with cdn() (the whole site on the CDN)', () => {
   let dir: string
   let result: Run
-  const site = () => bucket.url(PREFIX)
+  const site = () => app.bucket.url(PREFIX)
 
   beforeAll(async () => {
-    dir = await fixtureCopy()
+    dir = await app.copy()
     result = await build(dir, PREFIX)
   }, 600_000)
 
@@ -78,7 +57,7 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
     expect(at('manifest: .vite/cdn-manifest.json')).toBeGreaterThanOrEqual(0)
     expect(at('[cdn-deploy] deployed release')).toBeGreaterThan(at('manifest: .vite/cdn-manifest.json'))
     expect(at('build complete')).toBeGreaterThan(at('[cdn-deploy] deployed release'))
-    expect((await readLedgerObject(bucket.client, bucket.bucket, PREFIX))?.releases).toHaveLength(1)
+    expect((await readLedgerObject(app.bucket.client, app.bucket.bucket, PREFIX))?.releases).toHaveLength(1)
   })
 
   it('publishes the final output byte for byte (HTML included) and nothing else', async () => {
@@ -87,12 +66,12 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
     expect(files.some((rel) => rel.endsWith('.lean.js'))).toBe(true)
     // The server build's directory is VitePress's and gone; the bucket holds the client output only.
     expect(existsSync(join(dir, 'docs/.vitepress/.temp'))).toBe(false)
-    expect(await bucketMatches(bucket, PREFIX, join(dir, DIST), ownManifest)).toEqual([])
+    expect(await bucketMatches(app.bucket, PREFIX, join(dir, DIST), ownManifest)).toEqual([])
   })
 
   it('caches assets/** (.lean.js too) as immutable, HTML and the other fixed names as mutable', async () => {
     const files = (await listTree(join(dir, DIST))).filter((rel) => !ownManifest(rel))
-    const cache = Object.fromEntries(await Promise.all(files.map(async (rel) => [rel, (await getObject(bucket.client, bucket.bucket, PREFIX + rel))?.cacheControl] as const)))
+    const cache = Object.fromEntries(await Promise.all(files.map(async (rel) => [rel, (await getObject(app.bucket.client, app.bucket.bucket, PREFIX + rel))?.cacheControl] as const)))
     for (const rel of files.filter((r) => r.startsWith('assets/'))) expect(cache[rel], rel).toBe(IMMUTABLE)
     for (const rel of ['index.html', 'guide.html', '404.html', 'hashmap.json', 'vp-icons.css', 'robots.txt']) {
       expect(cache[rel], rel).toBeDefined()
@@ -101,7 +80,7 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
   })
 
   it.each(['index.html', 'guide.html'])('%s loads from the bucket URL: every request 200, no errors, the counter counts', async (page) => {
-    const check = await checkPage(browser, site() + page, counter)
+    const check = await checkPage(app.browser, site() + page, counter)
     expect(siteProblems(check)).toEqual([])
     expect(check.requests.filter((url) => url.includes('/assets/')).length).toBeGreaterThan(2)
     expect(check.before).toBe('count is 0')
@@ -109,7 +88,7 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
   })
 
   it('hydrates guide.html as the guide and routes index → guide on the client', async () => {
-    const page = await browser.newPage()
+    const page = await app.browser.newPage()
     const problems: string[] = []
     page.on('pageerror', (e) => problems.push(`page error: ${e.message}`))
     page.on('response', (r) => void (r.status() !== 200 && r.status() !== 304 && problems.push(`HTTP ${r.status()}: ${r.url()}`)))
@@ -142,7 +121,7 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
   })
 
   it('cdn-deploy verify passes on the deploy (every page and the URLs it references)', async () => {
-    const verify = await run(process.execPath, [CLI, 'verify', DIST], { cwd: dir, env: bucket.env(PREFIX), timeoutMs: 120_000 })
+    const verify = await run(process.execPath, [CLI, 'verify', DIST], { cwd: dir, env: app.bucket.env(PREFIX), timeoutMs: 120_000 })
     expect(verify.code, output(verify)).toBe(0)
     // Every file, then the three pages (index, guide, 404) and every URL they load.
     const verdict = /verify: (\d+) of \1 files ok \(SRI checked\); 3 of 3 pages ok, (\d+) of \2 references ok/.exec(verify.stdout)
@@ -175,14 +154,14 @@ describe('vitepress build with cdn(): nothing is released when', () => {
       bundled: true,
     },
   ])('$name', async ({ prefix, change, message, bundled }) => {
-    const dir = await fixtureCopy()
+    const dir = await app.copy()
     await change(dir)
     const result = await build(dir, prefix)
     expect(result.code, output(result)).not.toBe(0)
     expect(output(result)).toContain(message)
     // Where the failure came after the client bundle was built for the CDN, it still released nothing.
     expect(result.stdout.includes('manifest: .vite/cdn-manifest.json')).toBe(bundled)
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, 300_000)
 })
 
@@ -203,12 +182,12 @@ describe('vitepress build with cdn(): refused at config time', () => {
       message: '[cdn-deploy] [config] VitePress base "/elsewhere/"',
     },
   ])('$name', async ({ prefix, change, args, message }) => {
-    const dir = await fixtureCopy()
+    const dir = await app.copy()
     await change(dir)
     const result = await build(dir, prefix, args)
     expect(result.code, output(result)).not.toBe(0)
     expect(output(result)).toContain(message)
     expect(existsSync(join(dir, DIST, 'index.html'))).toBe(false)
-    expect(await listKeys(bucket.client, bucket.bucket, prefix)).toEqual([])
+    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
   }, 300_000)
 })

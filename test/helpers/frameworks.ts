@@ -11,19 +11,24 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { cp, mkdtemp, rm, symlink } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
-import type { S3Client } from '@aws-sdk/client-s3'
-import { chromium, type Browser } from 'playwright-core'
+import { PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3'
+import { chromium, type Browser, type Page } from 'playwright-core'
+import { afterAll, beforeAll } from 'vitest'
 import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
-import { getObject, listKeys } from './deploy.js'
+import { getObject, listKeys, readLedgerObject } from './deploy.js'
 import { listTree } from './build.js'
 import { testClient } from './s3-servers.js'
+import type { Ledger } from '../../src/plan/types.js'
 
 export const REPO = resolve(import.meta.dirname, '../..')
 export const FIXTURES = join(REPO, 'test/fixtures/frameworks')
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+/** How long one framework build may take (and the hooks and tests that run one). */
+export const BUILD_MS = 300_000
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 /** The Node 22 binary: $CDN_TEST_NODE22, else .cache/node22 (installed by .ci/run). */
@@ -207,7 +212,170 @@ export async function checkPage(browser: Browser, url: string, interact?: { clic
   return result
 }
 
+export interface Navigation {
+  /** Page errors, and every response but a 200. */
+  problems: string[]
+  /** Documents loaded: 1 when every navigation after the first ran on the client. */
+  documents: number
+}
+
+/** Watch a page while a test navigates it (the object fills as the page runs). */
+export function watchNavigation(page: Page): Navigation {
+  const seen: Navigation = { problems: [], documents: 0 }
+  page.on('pageerror', (e) => seen.problems.push(e.message))
+  page.on('response', (r) => {
+    if (r.request().resourceType() === 'document') seen.documents++
+    if (r.status() !== 200) seen.problems.push(`HTTP ${r.status()}: ${r.url()}`)
+  })
+  return seen
+}
+
 /** Remove temp copies made by prepareFixture. */
 export async function removeDir(dir: string | undefined): Promise<void> {
   if (dir) await rm(dir, { recursive: true, force: true })
+}
+
+/** How many times `needle` occurs in `text`. */
+export const count = (text: string, needle: string) => text.split(needle).length - 1
+
+/** Module scripts from another origin need CORS, as a real CDN in front of the bucket would send. */
+export async function allowCors(bucket: Bucket): Promise<void> {
+  const rule = { AllowedOrigins: ['*'], AllowedMethods: ['GET', 'HEAD'], AllowedHeaders: ['*'] }
+  await bucket.client.send(new PutBucketCorsCommand({ Bucket: bucket.bucket, CORSConfiguration: { CORSRules: [rule] } }))
+}
+
+/** Each file's Cache-Control as the bucket stores it under `prefix` (`'none'` when it has none). */
+export function storedCacheControl(bucket: Bucket, prefix: string, rels: string[]): Promise<[rel: string, cacheControl: string][]> {
+  return Promise.all(rels.map(async (rel): Promise<[string, string]> => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
+}
+
+/**
+ * What the bucket holds under `prefix`: every key, and the ledger (undefined
+ * when there is none). After a build that must publish nothing, both are empty.
+ */
+export async function published(bucket: Bucket, prefix: string): Promise<{ keys: string[]; ledger: Ledger | undefined }> {
+  return { keys: await listKeys(bucket.client, bucket.bucket, prefix), ledger: await readLedgerObject(bucket.client, bucket.bucket, prefix) }
+}
+
+export interface Answer {
+  status: number
+  type?: string | undefined
+  body?: Uint8Array
+}
+export interface Listening {
+  /** `http://127.0.0.1:<port>`, no trailing slash. */
+  url: string
+  server: Server
+}
+
+/** An HTTP server on a free loopback port, answering each (decoded) path with `handler` (a throw answers 500). */
+export async function listen(handler: (path: string) => Promise<Answer>): Promise<Listening> {
+  const server = createServer(async (req, res) => {
+    const answer = await handler(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).catch((): Answer => ({ status: 500 }))
+    res.writeHead(answer.status, answer.type ? { 'content-type': answer.type } : {}).end(answer.body)
+  })
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done))
+  return { url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, server }
+}
+
+export const close = (listening: Listening | undefined) => new Promise<void>((done) => (listening ? listening.server.close(() => done()) : done()))
+
+/** What a fixture's build left: the copy it ran in, how the command ended, and its stdout + stderr. */
+export interface Built {
+  dir: string
+  result: Run
+  output: string
+}
+
+export interface BuildOptions {
+  /** Files written over the copy (path in the copy → text), their folders made as needed. */
+  files?: Record<string, string> | undefined
+  /** Env of this build, over the bucket's (`undefined` unsets a variable). */
+  env?: Record<string, string | undefined> | undefined
+  /** Passed to the fixture's `command`. */
+  args?: string[] | undefined
+}
+
+export interface FixtureOptions {
+  /** Build (and install) under Node 22 (node22()), not this process's Node. */
+  node22?: boolean
+  /** The build command and its arguments, given BuildOptions.args. */
+  command: (args: string[]) => [command: string, args: string[]]
+  /** Env of every build, under the bucket's. */
+  env?: Record<string, string | undefined>
+  /** Default BUILD_MS. */
+  timeoutMs?: number
+}
+
+export interface Fixture {
+  /** Started in beforeAll: read these from tests and hooks, not at module level. */
+  readonly bucket: Bucket
+  readonly browser: Browser
+  /** The Node binary the builds run under. */
+  readonly node: string
+  /** A fresh copy of the fixture (`name` by default, or another one), removed after all the file's tests. */
+  copy(name?: string): Promise<string>
+  /** Write `files` over the copy in `dir`, then run the build command there with the bucket's env for `prefix`. */
+  buildIn(dir: string, prefix: string, options?: BuildOptions): Promise<Built>
+  /** copy() then buildIn(). */
+  build(prefix: string, options?: BuildOptions): Promise<Built>
+}
+
+/**
+ * The shared setup of a framework test file: registers beforeAll (Node 22 when
+ * asked, an embedded S3 bucket, Chromium) and afterAll (all stopped, every copy
+ * removed), and returns the running pieces and the build of the fixture `name`.
+ * Call it once, at the top level of the test file.
+ */
+export function useFixture(name: string, options: FixtureOptions): Fixture {
+  let node = process.execPath
+  let bucket: Bucket | undefined
+  let browser: Browser | undefined
+  const dirs: string[] = []
+
+  beforeAll(async () => {
+    if (options.node22) node = node22()
+    bucket = await startBucket()
+    browser = await launchChromium()
+  }, 600_000)
+
+  afterAll(async () => {
+    await browser?.close()
+    await bucket?.stop()
+    for (const dir of dirs) await removeDir(dir)
+  })
+
+  const started = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new Error(`${what} starts in useFixture's beforeAll: use it in a test or a hook`)
+    return value
+  }
+  const fixture: Fixture = {
+    get bucket() {
+      return started(bucket, 'the bucket')
+    },
+    get browser() {
+      return started(browser, 'Chromium')
+    },
+    get node() {
+      return node
+    },
+    async copy(fixtureName = name) {
+      const dir = await prepareFixture(fixtureName, node)
+      dirs.push(dir)
+      return dir
+    },
+    async buildIn(dir, prefix, { files = {}, env = {}, args = [] } = {}) {
+      for (const [rel, text] of Object.entries(files)) {
+        await mkdir(dirname(join(dir, rel)), { recursive: true })
+        await writeFile(join(dir, rel), text)
+      }
+      const [command, commandArgs] = options.command(args)
+      const result = await run(command, commandArgs, { cwd: dir, node, env: { ...options.env, ...fixture.bucket.env(prefix), ...env }, timeoutMs: options.timeoutMs ?? BUILD_MS })
+      return { dir, result, output: `${result.stdout}\n${result.stderr}` }
+    },
+    async build(prefix, buildOptions) {
+      return fixture.buildIn(await fixture.copy(), prefix, buildOptions)
+    },
+  }
+  return fixture
 }
