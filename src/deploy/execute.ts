@@ -184,14 +184,16 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
     // The release is live: a prune that fails is a warning (the files stay), never a failed deploy.
+    // Fenced like the page writes: a deploy stalled past its lock's lifetime here must not delete
+    // files that the release of the deploy that took the lock over serves again.
     const result = await stillOurs(storage, plan, options.concurrency, warn)
-      .then((keys) => storage.deleteKeys(keys))
+      .then((keys) => storage.deleteKeys(keys, options.fence))
       .catch((error: Error) => ({ deleted: [] as string[], errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }] }))
     deleted = result.deleted
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   if (plan.stateDeletes.length > 0) {
-    const result = await storage.deleteKeys(plan.stateDeletes).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
+    const result = await storage.deleteKeys(plan.stateDeletes, options.fence).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }

@@ -50,6 +50,12 @@ export interface LockHandle {
   tookOver?: LockInfo & { reason: 'expired' | 'dead' }
 }
 
+/**
+ * What a lock GET is sized for (its deadline): a lock object is a few hundred
+ * bytes, and a renewal whose GET hangs must give up well within the lock's lifetime.
+ */
+const LOCK_BYTES = 64 * 1024
+
 export function lockKey(statePrefix: string): string {
   return `${statePrefix}lock`
 }
@@ -128,7 +134,7 @@ export async function acquireLock(ctx: StorageContext, owner: string | undefined
   const key = lockKey(ctx.statePrefix)
   const token = randomUUID()
   for (let round = 0; round < 5; round++) {
-    const current = await getText(ctx, key)
+    const current = await getText(ctx, key, LOCK_BYTES)
     let tookOver: LockHandle['tookOver']
     let condition: Condition = { IfNoneMatch: '*' }
     if (current) {
@@ -176,7 +182,7 @@ async function deleteLockObject(ctx: StorageContext, key: string, ifMatch: strin
 export async function releaseLock(ctx: StorageContext, lock: LockHandle | string): Promise<boolean> {
   const key = lockKey(ctx.statePrefix)
   const token = typeof lock === 'string' ? lock : lock.token
-  const current = await getText(ctx, key)
+  const current = await getText(ctx, key, LOCK_BYTES)
   if (!current || parseLock(current.body)?.token !== token) return false
   await deleteLockObject(ctx, key, current.etag)
   return true
@@ -191,7 +197,7 @@ export async function releaseLock(ctx: StorageContext, lock: LockHandle | string
 export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: number): Promise<void> {
   const key = lockKey(ctx.statePrefix)
   const info: LockInfo = { ...lock.info, expires: new Date(Date.now() + ttlMs).toISOString() }
-  const current = await getText(ctx, key)
+  const current = await getText(ctx, key, LOCK_BYTES)
   const held = current ? parseLock(current.body) : undefined
   if (!current || held?.token !== lock.token) {
     throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${describeHolder(held)}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
@@ -199,8 +205,11 @@ export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: nu
   try {
     await putLock(ctx, key, info, current.etag ? { IfMatch: current.etag } : {})
   } catch (err) {
-    if (lostRace(err, true)) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
-    throw ctx.fail(err, 'PutObject', key)
+    if (!lostRace(err, true)) throw ctx.fail(err, 'PutObject', key)
+    // A failed condition is another writer, or our own PUT whose answer was lost and was retried: it is ours if it holds this renewal.
+    const now = await getText(ctx, key, LOCK_BYTES)
+    const held = now ? parseLock(now.body) : undefined
+    if (held?.token !== lock.token || held.expires !== info.expires) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
   }
   lock.info = info
 }
@@ -232,7 +241,7 @@ export async function probeConditionalWrites(ctx: StorageContext): Promise<boole
 
 /** The lock as stored (for `cdn-deploy unlock`): its contents (undefined when unreadable) and ETag; undefined when there is none. */
 export async function readLock(ctx: StorageContext): Promise<{ info: LockInfo | undefined; etag: string | undefined } | undefined> {
-  const current = await getText(ctx, lockKey(ctx.statePrefix))
+  const current = await getText(ctx, lockKey(ctx.statePrefix), LOCK_BYTES)
   return current ? { info: parseLock(current.body), etag: current.etag } : undefined
 }
 

@@ -137,9 +137,11 @@ export interface TextObject {
 /**
  * GET of one of the tool's own small objects (ledger, lock, journal), the body
  * read inside the attempt, so a connection cut mid-body is retried like any
- * other. With `ifNoneMatch`, a 304 answers `'not-modified'`. Errors are the SDK's.
+ * other. With `ifNoneMatch`, a 304 answers `'not-modified'`. `maxBytes` sizes
+ * the deadline (a ledger may be megabytes; a lock is a few hundred bytes, and its
+ * GET must fail well within the lock's lifetime). Errors are the SDK's.
  */
-export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: string): Promise<TextObject | 'not-modified' | undefined> {
+export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: string, maxBytes = 16 * 1024 * 1024): Promise<TextObject | 'not-modified' | undefined> {
   try {
     return await ctx.send(
       async (abortSignal) => {
@@ -148,7 +150,7 @@ export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: 
         const body = (await out.Body?.transformToString('utf8')) ?? ''
         return { body, etag: out.ETag, lastModified: out.LastModified }
       },
-      { bytes: 16 * 1024 * 1024 },
+      { bytes: maxBytes },
     )
   } catch (err) {
     if (ifNoneMatch && (httpStatus(err) === 304 || errorCode(err) === 'NotModified')) return 'not-modified'
@@ -160,9 +162,9 @@ export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: 
 }
 
 /** A small object's body and ETag; undefined when missing. */
-export async function getText(ctx: StorageContext, key: string): Promise<TextObject | undefined> {
+export async function getText(ctx: StorageContext, key: string, maxBytes?: number): Promise<TextObject | undefined> {
   try {
-    return (await fetchText(ctx, key)) as TextObject | undefined
+    return (await fetchText(ctx, key, undefined, maxBytes)) as TextObject | undefined
   } catch (err) {
     throw ctx.fail(err, 'GetObject', key)
   }

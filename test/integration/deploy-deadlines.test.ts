@@ -54,6 +54,29 @@ describe('deadlines (moto)', () => {
     expect(proxy.requests.map((r) => `${r.method} ${r.key} ${r.fault ?? 'pass'}`)).toEqual([`GET ${prefix}.cdn-deploy/ledger.json cut`, `GET ${prefix}.cdn-deploy/ledger.json pass`])
   })
 
+  it('a lock GET that never gets an answer costs a short deadline (a lock is small), so a renewal keeps a short-lived lock', async () => {
+    // Found by the fault suite (test/fault/random.test.ts): lock GETs had the ledger's 16 MiB deadline
+    // (base + 16 s), longer than a short lock's lifetime: one hung renewal GET lost the lock.
+    const prefix = 'hang-lock-get/'
+    const lockKey = `${prefix}.cdn-deploy/lock`
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`assets/file-${i}Ab12Cd3.js`, `export const n = ${i}`]))
+    // Slow uploads past the 1.5 s lifetime, so the lock is renewed; the first renewal's GET hangs.
+    proxy.onRequest = async (r) => {
+      if (r.method === 'PUT' && r.key?.includes('assets/')) await new Promise((resolve) => setTimeout(resolve, 300))
+    }
+    let lockGets = 0
+    proxy.fault = (r) => (r.method === 'GET' && r.key === lockKey && ++lockGets === 2 ? 'hang' : undefined)
+    proxy.clear()
+    const started = Date.now()
+    const report = await deploy({ dir: await fixture({ ...files, 'index.html': '<p>hi</p>' }), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: QUICK, lockTtlMs: 1500, env: {}, commit: 'c1' })
+    proxy.onRequest = undefined
+    proxy.fault = () => undefined
+    expect(report.committed).toBe(true)
+    expect(Date.now() - started).toBeLessThan(6_000)
+    const gets = proxy.requests.filter((r) => r.method === 'GET' && r.key === lockKey)
+    expect(gets.slice(0, 3).map((r) => r.fault ?? 'pass')).toEqual(['pass', 'hang', 'pass'])
+  })
+
   it('a request that keeps hanging fails the deploy in seconds, naming the object', async () => {
     const prefix = 'hang-always/'
     proxy.fault = (r) => (r.method === 'PUT' && r.key === `${prefix}assets/app-Aa11Bb22.js` ? 'hang' : undefined)

@@ -150,4 +150,43 @@ describe('deploy lock heartbeat (moto)', () => {
     expect(String(error)).toMatch(/\[lock\] lost s3:\/\/lock-heartbeat\/stalled\/\.cdn-deploy\/lock: it was deleted/)
     expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual(['B'])
   })
+
+  it('a deploy stalled past its lock lifetime in its prune deletes nothing the release committed meanwhile serves', async () => {
+    // Found by the fault suite (test/fault/concurrent.test.ts): the prune's deletes were not fenced.
+    const prefix = 'stalled-prune/'
+    const lockKey = `${prefix}.cdn-deploy/lock`
+    const old = 'assets/old-Aa11Bb22.js'
+    const v1 = { [old]: 'old()', 'index.html': `<script src="${old}"></script>` }
+    const v2 = { 'assets/new-Cc33Dd44.js': 'new()', 'index.html': '<script src="assets/new-Cc33Dd44.js"></script>' }
+    const config = (endpoint: string) => targetConfig({ endpoint, bucket: server.bucket, prefix, concurrency: 1, retain: { releases: 0, days: 0 } })
+    await deploy({ dir: await fixture(v1, 'prune-v1'), config: config(server.endpoint), storage: TUNING, commit: 'v1', env: {} })
+    // A deploys v2, which drops `old`: committed, then frozen at the prune's HEAD of `old` (and its renewals with it).
+    let frozen = false
+    let thaw!: () => void
+    const thawed = new Promise<void>((resolve) => (thaw = resolve))
+    proxy.onRequest = async (r) => {
+      if (r.method === 'HEAD' && r.key === prefix + old) frozen = true
+      if (!frozen) return
+      if (r.key === prefix + old) await thawed
+      if (r.key === lockKey) await thawed.then(() => sleep(300))
+    }
+    const warnings: string[] = []
+    const a = deploy({ dir: await fixture(v2, 'prune-v2'), config: config(proxy.endpoint), storage: TUNING, lockTtlMs: 1000, commit: 'A', env: {}, reporter: { warn: (w) => warnings.push(w) } })
+    const settled = a.then((report) => report, (e: Error) => e)
+    while (!frozen) await sleep(20)
+    // B, straight to the server once A's lock expired: v1 again, which serves `old` (still there, so kept as it is).
+    await sleep(1300)
+    const b = await deploy({ dir: await fixture(v1, 'prune-v1-again'), config: config(server.endpoint), storage: TUNING, commit: 'B', env: {} })
+    expect(b.committed).toBe(true)
+    thaw()
+    const report = await settled
+    proxy.onRequest = undefined
+    // A's release was committed before the stall (the deploy succeeded); its prune stopped at the fence.
+    expect(report).toMatchObject({ committed: true, deleted: [] })
+    expect(warnings.join('\n')).toMatch(/could not delete stalled-prune\/assets\/old-Aa11Bb22\.js: error \[cdn-deploy\] \[lock\] lost .*\(and the rest of the prune\)/)
+    expect((await getObject(server.client, server.bucket, prefix + old))?.bytes.toString()).toBe('old()')
+    const ledger = (await readLedgerObject(server.client, server.bucket, prefix))!
+    expect(ledger.releases.map((r) => r.commit)).toEqual(['v1', 'A', 'B'])
+    expect(ledger.files[old]).toMatchObject({ release: ledger.releases[2]!.id })
+  })
 })

@@ -53,6 +53,27 @@ describe('lost responses and dead holders (moto)', () => {
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
   })
 
+  it('the answer to a lock renewal is lost: the retry meets our own renewal, recognised as ours, and the deploy goes on', async () => {
+    // Found by the fault suite (test/fault/random.test.ts): it was taken for a lock taken over.
+    const prefix = 'lost-renewal/'
+    const files = Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`assets/file-${i}Ab12Cd3.js`, `export const n = ${i}`]))
+    // Slow uploads (250 ms each, one at a time) past the 600 ms lifetime: the lock is renewed; the first renewal's answer is lost.
+    proxy.onRequest = async (r) => {
+      if (r.method === 'PUT' && r.key?.includes('assets/')) await new Promise((resolve) => setTimeout(resolve, 250))
+    }
+    let lockPuts = 0
+    proxy.fault = (r) => (r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock` && ++lockPuts === 2 ? 'lost' : undefined)
+    proxy.clear()
+    const report = await deploy({ dir: await fixture({ ...files, 'index.html': '<p>v1</p>' }), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, lockTtlMs: 600, env: {}, commit: 'c1' })
+    proxy.onRequest = undefined
+    proxy.fault = () => undefined
+    expect(report.committed).toBe(true)
+    const puts = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock`)
+    expect(puts.slice(0, 3).map((r) => [r.fault ?? 'pass', r.status])).toEqual([['pass', 200], ['lost', 200], ['pass', 412]])
+    expect(puts.length).toBeGreaterThan(3) // renewed again afterwards
+    expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
+  })
+
   it('the answer to the commit is lost: the release is live, reported committed, and purged', async () => {
     const prefix = 'lost-commit/'
     await deploy({ dir: await fixture(SITE), config: config(prefix), storage: TUNING, env: {}, commit: 'c1' })
