@@ -11,6 +11,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
 import type { CdnDeployError } from '../errors.js'
 import { DELETE_BATCH_SIZE, LIST_PAGE_SIZE, MIN_PART_SIZE, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from './limits.js'
+import type { Agents, PutTarget } from './put.js'
 import { attempt, DEADLINE_DEFAULTS, deadlineFor } from './request.js'
 
 /** What `createStorage` needs: the resolved storage config plus the prefix and concurrency. */
@@ -104,8 +105,13 @@ async function regionFromChain(): Promise<string> {
   }
 }
 
-export function createS3Client(options: StorageFactoryOptions, settings: StorageSettings): S3Client {
+/** Keep-alive sockets for the SDK's requests and the single-part PUTs (put.ts), sized so uploads never wait for one. */
+export function createAgents(options: StorageFactoryOptions, settings: StorageSettings): Agents {
   const maxSockets = Math.max(50, options.concurrency * 2, options.concurrency + settings.partConcurrency)
+  return { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) }
+}
+
+export function createS3Client(options: StorageFactoryOptions, agents: Agents): S3Client {
   const config: S3ClientConfig = {
     region: options.region ?? regionFromChain,
     forcePathStyle: options.forcePathStyle,
@@ -120,8 +126,8 @@ export function createS3Client(options: StorageFactoryOptions, settings: Storage
     // The options form builds the SDK's NodeHttpHandler around these agents
     // without importing @smithy/node-http-handler (not a direct dependency).
     requestHandler: {
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: 10_000,
       // A backstop for a dead socket (until the response headers); the per-attempt
       // deadline in request.ts, sized to the body, is the real limit.
@@ -157,6 +163,8 @@ export interface StorageContext {
   statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
+  /** Where single-part uploads go and how they are signed (put.ts), asked of the SDK once. */
+  putTarget(): Promise<PutTarget>
   /** Whether to send `x-amz-checksum-sha256` (turned off once a store refuses it). */
   checksums: { sha256: boolean }
   /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */

@@ -5,7 +5,7 @@
  */
 import type { S3Client } from '@aws-sdk/client-s3'
 import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
-import { createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import { createAgents, createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
 import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
@@ -20,6 +20,7 @@ import {
   type ListedObject,
   type ObjectHead,
 } from './objects.js'
+import { putTarget, type PutTarget } from './put.js'
 import { putBuffer, putFile, readLocal, type PutFileOptions, type PutFileResult } from './upload.js'
 
 export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
@@ -82,7 +83,9 @@ export interface Storage {
 
 export function createStorage(options: StorageFactoryOptions): Storage {
   const settings = resolveSettings(options)
-  const client = createS3Client(options, settings)
+  const agents = createAgents(options, settings)
+  const client = createS3Client(options, agents)
+  let target: Promise<PutTarget> | undefined
   const statePrefix = options.statePrefix ?? `${options.prefix}${STATE_DIR}`
   const ctx: StorageContext = {
     client,
@@ -91,6 +94,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     statePrefix,
     acl: options.acl,
     settings,
+    putTarget: () => (target ??= putTarget(client, options.bucket, agents)),
     checksums: { sha256: true },
     send: sender(settings),
     fail: (err, action, key) =>
@@ -120,6 +124,10 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     readLock: () => readLock(ctx),
     removeLock: (etag) => removeLock(ctx, etag),
     probeConditionalWrites: () => probeConditionalWrites(ctx),
-    destroy: () => client.destroy(),
+    destroy: () => {
+      client.destroy()
+      agents.http.destroy()
+      agents.https.destroy()
+    },
   }
 }
