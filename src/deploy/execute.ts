@@ -16,6 +16,7 @@ import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
 import { foreignLine, stillOurs } from './prune.js'
 import { runPool } from '../pool.js'
+import { uploadBytesHeld } from '../storage/limits.js'
 import type { DeployReporter } from './progress.js'
 import type { ExecutionOutcome } from './report.js'
 
@@ -47,7 +48,8 @@ export interface Invalidator {
 export interface ExecuteOptions {
   storage: Storage
   plan: DeployPlan
-  concurrency: number
+  /** A fixed number of requests in flight instead of the storage's flow (which grows to `concurrency` and backs off on throttling). */
+  concurrency?: number
   reporter: DeployReporter
   journal: Journal
   invalidator?: Invalidator
@@ -84,6 +86,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   // The delete guard (maxDeletes, a nearly empty build): decided by the plan, enforced before any write.
   const stop = pruneStop(plan.prune)
   if (stop) throw stop
+  const lanes = options.concurrency ?? storage.flow
   let etag: string | undefined
   const warnings: string[] = []
   const warn = (line: string) => {
@@ -110,7 +113,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (phase > 1 && !marked) {
         // Before the first page write: keep what it replaces, and say so in the ledger.
         if (plan.keep.length > 0) reporter.step?.(`keeping ${plan.keep.length} page versions about to be replaced`)
-        const kept = await keepBlobs(storage, plan.keep, options.concurrency, options.fence)
+        const kept = await keepBlobs(storage, plan.keep, lanes, options.fence)
         missing = kept.missing
         kept.warnings.forEach(warn)
         const blobs = withoutMissing({ ...options.base.blobs, ...plan.ledger.blobs }, missing)
@@ -118,18 +121,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         condition = marked.etag ? { ifMatch: marked.etag } : undefined
       }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
-      await runPool(uploads, options.concurrency, async (upload) => {
-        const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
-        if (upload.copyFrom) {
-          // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
-          // With the parameters the release had (its record's): a REPLACE copy would drop them.
-          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
-          await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
-        } else if (upload.contentEncoding) {
-          const body = await encodeBody(upload, await storage.readLocal(upload))
-          await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
-        } else {
-          await storage.putFile(upload, opts)
+      await runPool(uploads, lanes, async (upload) => {
+        // Files are read whole (and parts held): wait for their bytes in the memory budget first.
+        const release = await storage.reserve(uploadBytesHeld(upload.size, storage.settings) * (upload.contentEncoding ? 2 : 1))
+        try {
+          await sendUpload(storage, upload, phase, options, warn)
+        } finally {
+          release()
         }
         // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
         if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
@@ -183,7 +181,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let deleted: string[] = []
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
-    const result = await storage.deleteKeys(await stillOurs(storage, plan, options.concurrency, warn))
+    const result = await storage.deleteKeys(await stillOurs(storage, plan, lanes, warn))
     deleted = result.deleted
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
@@ -192,6 +190,22 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
+}
+
+/** One planned upload: a server-side copy (rollback), an encoded body, or the file. */
+async function sendUpload(storage: Storage, upload: PlannedUpload, phase: Phase, options: ExecuteOptions, warn: (line: string) => void): Promise<void> {
+  const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
+  if (upload.copyFrom) {
+    // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
+    // With the parameters the release had (its record's): a REPLACE copy would drop them.
+    const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
+    await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
+  } else if (upload.contentEncoding) {
+    const body = await encodeBody(upload, await storage.readLocal(upload))
+    await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
+  } else {
+    await storage.putFile(upload, opts)
+  }
 }
 
 /** The ledger to commit: the plan's, without blobs that could not be kept (and no pending purge without a purge step). */
@@ -214,7 +228,7 @@ function withoutMissing(blobs: Record<string, string> | undefined, missing: read
 async function putBack(storage: Storage, marked: LedgerVersion, options: ExecuteOptions, error: unknown): Promise<CdnDeployError> {
   const first = error instanceof CdnDeployError ? error : new CdnDeployError('deploy', (error as Error)?.message ?? String(error), { cause: error })
   try {
-    const { restored } = await restorePending(storage, marked, options.concurrency, options.fence)
+    const { restored } = await restorePending(storage, marked, options.concurrency ?? storage.flow, options.fence)
     return new CdnDeployError(first.scope, `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`, { cause: error })
   } catch (restoreError) {
     const why = (restoreError as Error)?.message ?? String(restoreError)

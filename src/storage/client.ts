@@ -10,6 +10,7 @@ import { Agent as HttpsAgent } from 'node:https'
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
 import type { CdnDeployError } from '../errors.js'
+import type { FlowSignals } from '../flow.js'
 import { DELETE_BATCH_SIZE, LIST_PAGE_SIZE, MIN_PART_SIZE, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from './limits.js'
 import type { Agents, PutTarget } from './put.js'
 import { attempt, DEADLINE_DEFAULTS, deadlineFor } from './request.js'
@@ -28,7 +29,7 @@ export interface StorageFactoryOptions {
   prefix: string
   /** Full key prefix of the tool's own objects (ledger, lock, journal, blobs/, releases/). @default `<prefix>.cdn-deploy/` */
   statePrefix?: string
-  /** Parallel uploads the caller runs; sizes the socket pool. */
+  /** Most requests in flight: the ceiling of the storage's flow (src/flow.ts); sizes the socket pool. */
   concurrency: number
   /** Files at least this big go up in parts. @default 16 MiB */
   multipartThreshold?: number
@@ -48,6 +49,8 @@ export interface StorageFactoryOptions {
   deadlineBaseMs?: number
   /** Slowest transfer rate an attempt is given time for, on top of the base. @default 1 MiB/s */
   minBytesPerSecond?: number
+  /** @internal test and bench seam: `false` keeps `concurrency` requests in flight, without the flow (src/flow.ts). @default true */
+  adaptive?: boolean
 }
 
 export type StorageSettings = Required<
@@ -174,7 +177,7 @@ export interface StorageContext {
 }
 
 /** `StorageContext.send` for these settings. */
-export function sender(settings: StorageSettings): StorageContext['send'] {
+export function sender(settings: StorageSettings, flow?: FlowSignals): StorageContext['send'] {
   const deadline = { baseMs: settings.deadlineBaseMs, minBytesPerSecond: settings.minBytesPerSecond }
   return (fn, options = {}) =>
     attempt(fn, {
@@ -183,6 +186,7 @@ export function sender(settings: StorageSettings): StorageContext['send'] {
       deadlineMs: deadlineFor(options.bytes ?? 0, deadline),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.fence ? { before: options.fence } : {}),
+      ...(flow ? { flow } : {}),
     })
 }
 
