@@ -7,13 +7,14 @@
  */
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import type { S3Client as S3ClientType, S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
 import type { CdnDeployError } from '../errors.js'
 import type { FlowSignals } from '../flow.js'
 import { DELETE_BATCH_SIZE, LIST_PAGE_SIZE, MIN_PART_SIZE, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from './limits.js'
 import type { Agents, PutTarget } from './put.js'
 import { attempt, DEADLINE_DEFAULTS, deadlineFor } from './request.js'
+import { S3Client } from './sdk.js'
 
 /** What `createStorage` needs: the resolved storage config plus the prefix and concurrency. */
 export interface StorageFactoryOptions {
@@ -114,7 +115,7 @@ export function createAgents(options: StorageFactoryOptions, settings: StorageSe
   return { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) }
 }
 
-export function createS3Client(options: StorageFactoryOptions, agents: Agents): S3Client {
+export function createS3Client(options: StorageFactoryOptions, agents: Agents): S3ClientType {
   const config: S3ClientConfig = {
     region: options.region ?? regionFromChain,
     forcePathStyle: options.forcePathStyle,
@@ -160,7 +161,7 @@ export interface SendOptions {
 
 /** What the storage modules share: the client, where they write, the retry loop and the error mapper. */
 export interface StorageContext {
-  client: S3Client
+  client: S3ClientType
   bucket: string
   prefix: string
   statePrefix: string

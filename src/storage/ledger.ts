@@ -7,7 +7,7 @@
  * the transfer), and the commit sends it (`If-Match`), so a deploy that lost its
  * lock without noticing cannot commit over the one that took it.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { PutObjectCommand } from './sdk.js'
 import { CdnDeployError } from '../errors.js'
 import type { Ledger } from '../plan/types.js'
 import { internalAcl, type Fence, type StorageContext } from './client.js'

@@ -17,10 +17,10 @@
  */
 import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeaders } from 'node:http'
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https'
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3'
-import { getEndpointFromInstructions } from '@smithy/core/endpoints'
+import type { S3Client } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { ObjectHeaders } from './multipart.js'
+import { getEndpointFromInstructions, PutObjectCommand } from './sdk.js'
 
 type Signer = Awaited<ReturnType<S3Client['config']['signer']>>
 

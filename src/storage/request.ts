@@ -7,7 +7,7 @@
  * Which errors are worth another try is the SDK's own classification
  * (`@smithy/core/retry`), plus the few cases it leaves to the caller (below).
  */
-import { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
+import { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from './sdk.js'
 import { backoff, sleep } from '../backoff.js'
 import type { FlowSignals } from '../flow.js'
 import { CdnDeployError } from '../errors.js'
