@@ -83,6 +83,8 @@ export async function putTarget(client: S3Client, bucket: string, agents: Agents
 
 /** The SDK's encoding of a `{Key+}` label: each segment URI-encoded, `!'()*` too, slashes kept. */
 export function encodeKey(key: string): string {
+  // Most keys of a build need none (hashed names: letters, digits, `-`, `_`, `.`).
+  if (/^[\w\-./~]*$/.test(key)) return key
   return key
     .split('/')
     .map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`))

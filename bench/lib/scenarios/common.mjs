@@ -21,7 +21,7 @@ export const LATENCY = {
 export const rotate = (list, by) => list.map((_, i) => list[(i + by) % list.length])
 export const present = (ctx, names) => names.filter((n) => ctx.tools[n.split('@')[0]])
 /** BENCH_BASE: the other checkout's build runs next to ours wherever ours does. */
-export const withBase = (ctx, names) => (ctx.tools.base ? [...names, 'base'] : names)
+export const withBase = (ctx, names) => (ctx.tools.base && !names.includes('base') ? [...names, 'base'] : names)
 
 export const TITLES = {
   build: 'build overhead: Vite app, 1,000 modules + 300 assets',
