@@ -23,6 +23,7 @@
  *   client signing and streaming; `ours@8` runs ours at concurrency 8);
  * - BENCH_BIG_TOOLS (default ours,raw; add aws,s3sync,rclone);
  * - BENCH_PROFILE=1: one extra `--cpu-prof` run of ours in first, noop, latency and huge, summarized;
+ * - BENCH_NODE_FLAGS: Node options for ours' process (`--max-old-space-size=160`: a capped heap);
  * - BENCH_WRITE=0: do not update bench/RESULTS.md; BENCH_KEEP=1: keep the temp dir.
  */
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os'

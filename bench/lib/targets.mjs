@@ -44,12 +44,6 @@ export function targetRows(runs, notes = []) {
   add({ scenario: 'throttle', title: `${TITLES.throttle} — wall`, field: 'wallMs', fmt: fmtMs })
   add({ scenario: 'throttle', title: `${TITLES.throttle} — 503 SlowDown answers`, field: 'slowdowns', fmt: fmtN })
   add({ scenario: 'huge-first', title: `${TITLES['huge-first']} — peak RSS`, field: 'maxRss', fmt: fmtMB, how: 'max', absolute: { max: 300 * MiB, label: '300 MB' } })
-  // Issue 15.4: the CLI's no-op as a whole process, with and without npx's own start-up.
-  add({ scenario: 'startup', title: `${TITLES.startup} — wall`, field: 'wallMs', fmt: fmtMs, ours: 'cli-npx', targets: { aws: 0.4 } })
-  rows.push(...metricRows({ runs: runs.filter((r) => r.scenario === 'startup' && r.tool !== 'cli-npx'), labels: L, scenario: 'startup', title: `${TITLES.startup} — wall, without npx`, field: 'wallMs', fmt: fmtMs, ours: 'cli', targets: { aws: 0.4 } }))
-  add({ scenario: 'startup', title: `${TITLES.startup} — S3 requests (server log)`, field: 'requests', fmt: fmtN, how: 'max', ours: 'cli-npx', absolute: { max: 1, label: '1 request' } })
-  add({ scenario: 'throttle', title: `${TITLES.throttle} — wall`, field: 'wallMs', fmt: fmtMs })
-  add({ scenario: 'throttle', title: `${TITLES.throttle} — 503 SlowDown answers`, field: 'slowdowns', fmt: fmtN })
   add({ scenario: 'huge-first', title: `${TITLES['huge-first']} — wall`, field: 'wallMs', fmt: fmtMs })
   add({ scenario: 'huge-noop', title: `${TITLES['huge-noop']} — wall`, field: 'wallMs', fmt: fmtMs, absolute: { max: 3000, label: '3 s' } })
   add({ scenario: 'huge-noop', title: `${TITLES['huge-noop']} — S3 requests (server count)`, field: 'requests', fmt: fmtN, how: 'max', absolute: { max: 1, label: '1 request' } })

@@ -46,11 +46,14 @@ export function label(tool) {
   return n ? `${LABELS[base] ?? base} @ concurrency ${n}` : LABELS[tool] ?? tool
 }
 
+/** BENCH_NODE_FLAGS: Node options for ours' process (e.g. `--max-old-space-size=160`, to see what a capped heap costs). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+
 /** `t`: { endpoint, bucket, prefix, dir, extra } → { cmd, args, env } */
 export const TOOLS = {
   ours: (t) => ({
     cmd: process.execPath,
-    args: [...(t.nodeFlags ?? []), here('../tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
+    args: [...NODE_FLAGS, ...(t.nodeFlags ?? []), here('../tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
   }),
   'ours-fixed': (t) => TOOLS.ours({ ...t, extra: { storage: { adaptive: false }, ...t.extra } }),
   base: (t) => ({
