@@ -8,13 +8,13 @@
  */
 import { CdnDeployError } from '../errors.js'
 import { pruneStop } from '../plan/prune.js'
-import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
+import type { DeployPlan, Ledger, Phase } from '../plan/types.js'
+import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
 import { recordKey } from '../plan/blobs.js'
-import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
-import { foreignLine, stillOurs } from './prune.js'
+import { stillOurs } from './prune.js'
+import { entryOf, sendUpload } from './send.js'
 import { runPool } from '../pool.js'
 import { uploadBytesHeld } from '../storage/limits.js'
 import type { DeployReporter } from './progress.js'
@@ -70,16 +70,6 @@ export interface ExecuteResult extends ExecutionOutcome {
   invalidationError?: unknown
 }
 
-const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
-  sha256: u.sha256,
-  size: u.size,
-  contentType: u.contentType,
-  cacheControl: u.cacheControl,
-  ...(u.contentEncoding ? { contentEncoding: u.contentEncoding } : {}),
-  ...(u.params ? { params: u.params } : {}),
-  immutable: u.immutable,
-  release,
-})
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
@@ -128,7 +118,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         // Files are read whole (and parts held): wait for their bytes in the memory budget first.
         const release = await storage.reserve(uploadBytesHeld(upload.size, storage.settings) * (upload.contentEncoding ? 2 : 1))
         try {
-          await sendUpload(storage, upload, phase, options, warn)
+          await sendUpload(storage, upload, phase, options.fence, warn)
         } finally {
           release()
         }
@@ -193,22 +183,6 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
-}
-
-/** One planned upload: a server-side copy (rollback), an encoded body, or the file. */
-async function sendUpload(storage: Storage, upload: PlannedUpload, phase: Phase, options: ExecuteOptions, warn: (line: string) => void): Promise<void> {
-  const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
-  if (upload.copyFrom) {
-    // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
-    // With the parameters the release had (its record's): a REPLACE copy would drop them.
-    const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
-    await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
-  } else if (upload.contentEncoding) {
-    const body = await encodeBody(upload, await storage.readLocal(upload))
-    await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
-  } else {
-    await storage.putFile(upload, opts)
-  }
 }
 
 /** The ledger to commit: the plan's, without blobs that could not be kept (and no pending purge without a purge step). */
