@@ -55,10 +55,6 @@ export default defineConfig(
     rules: { 'prefer-const': 'off' }, // line 146: `let ledger` is never reassigned
   },
   {
-    files: ['bench/lib/scenarios.mjs'],
-    rules: { 'preserve-caught-error': 'off' }, // lines 332, 342: rethrown Error without `{ cause: err }`
-  },
-  {
     // Code that runs in the browser.
     files: ['examples/*/src/**', 'examples/flask/frontend/**'],
     languageOptions: { globals: globals.browser },

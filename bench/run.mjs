@@ -7,18 +7,23 @@
  *
  * Environment knobs:
  * - BENCH_REPS (default 3), BENCH_BIG_REPS (default 2);
- * - BENCH_ONLY=build,first,noop,changed,big,latency,frameworks (the default set),
+ * - BENCH_ONLY=build,first,noop,changed,big,startup,latency,throttle,frameworks (the default set),
  *   or a subset, or `huge` (not in the default set: it takes long): RESULTS.md is then left alone;
  * - latency (issue 15, against bench/lib/latency-s3.mjs): BENCH_LATENCY_MS (default 30),
  *   BENCH_LATENCY_FILES (default 10000), BENCH_LATENCY_REPS (default BENCH_REPS),
- *   BENCH_LATENCY_TOOLS (default ours,aws,s3sync,rclone,raw@16,raw@64,raw@256);
+ *   BENCH_LATENCY_TOOLS (default ours,aws,s3sync,rclone,raw@16,raw@64,raw@128,raw@256);
+ * - throttle (issue 15, the latency endpoint answering 503 SlowDown past BENCH_THROTTLE_INFLIGHT,
+ *   default 64, requests in flight): ours (its flow) and ours-fixed (the same at a fixed concurrency);
  * - huge (issue 15, ours only): BENCH_HUGE_FILES (default 100000), BENCH_HUGE_REPS (default 1);
  * - frameworks (issue 10): BENCH_FW (default vitepress,sveltekit,react-router,astro,nuxt),
  *   BENCH_FW_REPS (default 5 builds of each variant);
+ * - BENCH_BASE=<another checkout, built>: its deploy (tool `base`) runs next to ours in first,
+ *   noop, changed and latency (and wherever BENCH_*_TOOLS name it), to compare two versions;
  * - BENCH_FIRST_TOOLS (default ours,raw,aws,s3sync,rclone; `raw-signed` adds the raw
  *   client signing and streaming; `ours@8` runs ours at concurrency 8);
  * - BENCH_BIG_TOOLS (default ours,raw; add aws,s3sync,rclone);
  * - BENCH_PROFILE=1: one extra `--cpu-prof` run of ours in first, noop, latency and huge, summarized;
+ * - BENCH_NODE_FLAGS: Node options for ours' process (`--max-old-space-size=160`: a capped heap);
  * - BENCH_WRITE=0: do not update bench/RESULTS.md; BENCH_KEEP=1: keep the temp dir.
  */
 import { cpus, freemem, loadavg, totalmem, tmpdir } from 'node:os'
@@ -37,10 +42,11 @@ const list = (value) => value.split(',').map((s) => s.trim()).filter(Boolean)
 const options = {
   reps: Math.max(1, Number(env.BENCH_REPS ?? 3)),
   bigReps: Math.max(1, Number(env.BENCH_BIG_REPS ?? 2)),
-  only: list(env.BENCH_ONLY ?? 'build,first,noop,changed,big,latency,frameworks'),
+  only: list(env.BENCH_ONLY ?? 'build,first,noop,changed,big,startup,latency,throttle,frameworks'),
   bigTools: (env.BENCH_BIG_TOOLS ?? 'ours,raw').split(','),
   firstTools: (env.BENCH_FIRST_TOOLS ?? 'ours,raw,aws,s3sync,rclone').split(','),
-  latencyTools: list(env.BENCH_LATENCY_TOOLS ?? 'ours,aws,s3sync,rclone,raw@16,raw@64,raw@256'),
+  latencyTools: list(env.BENCH_LATENCY_TOOLS ?? 'ours,aws,s3sync,rclone,raw@16,raw@64,raw@128,raw@256'),
+  throttleInflight: Math.max(1, Number(env.BENCH_THROTTLE_INFLIGHT ?? 64)),
   latencyReps: Math.max(1, Number(env.BENCH_LATENCY_REPS ?? env.BENCH_REPS ?? 3)),
   hugeReps: Math.max(1, Number(env.BENCH_HUGE_REPS ?? 1)),
   frameworks: list(env.BENCH_FW ?? 'vitepress,sveltekit,react-router,astro,nuxt'),
@@ -48,7 +54,7 @@ const options = {
   profile: env.BENCH_PROFILE === '1',
 }
 /** The scenarios that run against moto (the others need none). */
-const MOTO_SCENARIOS = new Set(['first', 'noop', 'changed', 'big'])
+const MOTO_SCENARIOS = new Set(['first', 'noop', 'changed', 'big', 'startup'])
 /** Knobs that do not change what a run measures: any other BENCH_* keeps RESULTS.md as it is. */
 const NEUTRAL_KNOBS = new Set(['BENCH_WRITE', 'BENCH_KEEP', 'BENCH_PROFILE', 'BENCH_TRACE'])
 const log = (line) => process.stderr.write(`[bench] ${line}\n`)
@@ -92,7 +98,7 @@ const machine = {
 try {
   tmp = await mkdtemp(join(tmpdir(), 'cdn-deploy-bench-'))
   const tools = await availableTools(log)
-  const { 'raw-signed': _same, ...versions } = tools
+  const { 'raw-signed': _same, 'ours-fixed': _fixed, ...versions } = tools
   versions.moto = (await runTool({ cmd: 'python3', args: ['-c', 'import moto; print(moto.__version__)'], tmp }).catch(() => ({ stdout: '?' }))).stdout.trim()
   if (versions.s3sync) versions.s3sync = JSON.parse(await readFile(join(root, 'node_modules/s3-sync-client/package.json'), 'utf8')).version
   versions.vite = JSON.parse(await readFile(join(root, 'node_modules/vite/package.json'), 'utf8')).version
@@ -127,9 +133,11 @@ try {
     // `tool@N`: the same tool at concurrency N (ours and the raw clients), for exploring the default.
     const [base, concurrency] = tool.split('@')
     const local = tool.startsWith('vite') || target.cmd !== undefined
+    // A ready command against a server (the CLI in startup) is counted too.
+    const counted = !local || target.count
     const server = target.server ?? moto
     const spec = local ? target : TOOLS[base]({ endpoint: server.endpoint, ...target, ...(concurrency ? { extra: { concurrency: Number(concurrency) } } : {}) })
-    const before = server && !local ? await server.mark() : undefined
+    const before = server && counted ? await server.mark() : undefined
     const result = await runTool({ cmd: spec.cmd, args: spec.args, env: spec.env ?? toolEnv(), cwd: spec.cwd ?? root, tmp, label: `${scenario}/${tool}` })
     const record = { scenario, tool, rep, wallMs: result.wallMs, cpuMs: result.cpuMs, maxRss: result.maxRss, json: result.json }
     if (target.server) Object.assign(record, { userMs: result.userMs, sysMs: result.sysMs })
@@ -142,6 +150,7 @@ try {
       record.requestLines = count.total <= 40 ? count.requests : undefined
       if (count.serverCpuMs !== undefined) record.serverCpuMs = count.serverCpuMs
       if (count.connections !== undefined) record.connections = count.connections
+      if (count.byStatus) record.byStatus = count.byStatus
       if (count.protocol && count.total > 40) record.protocolLines = count.protocol
     }
     runs.push(record)
@@ -171,6 +180,7 @@ try {
   const command = `${knobs}npm run bench`
   const more = [
     options.only.includes('latency') ? `${options.latencyReps} for latency` : '',
+    options.only.includes('throttle') ? `${options.latencyReps} for throttle (503 past ${options.throttleInflight} in flight)` : '',
     options.only.includes('huge') ? `${options.hugeReps} for huge` : '',
     options.only.includes('frameworks') ? `${options.fwReps} builds of each variant per framework` : '',
   ].filter(Boolean).join(', ')

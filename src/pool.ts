@@ -1,3 +1,5 @@
+import type { Limit } from './flow.js'
+
 /**
  * The one concurrency pool (uploads, parts, the scan's hashing, verify's
  * fetches). Bounded concurrency with fail-fast: at most `concurrency` workers in
@@ -6,7 +8,8 @@
  */
 export async function runPool<T>(
   items: readonly T[],
-  concurrency: number,
+  /** A fixed number of workers, or a limit that moves (the deploy's flow, src/flow.ts): its `max` workers wait for a slot each. */
+  concurrency: number | Limit,
   worker: (item: T, signal: AbortSignal) => Promise<void>,
   outer?: AbortSignal,
 ): Promise<void> {
@@ -15,19 +18,28 @@ export async function runPool<T>(
   outer?.addEventListener('abort', onAbort, { once: true })
   let next = 0
   let failure: { error: unknown } | undefined
+  const limit = typeof concurrency === 'number' ? undefined : concurrency
   const lane = async (): Promise<void> => {
     while (!controller.signal.aborted && next < items.length) {
+      const release = limit ? await limit.acquire() : undefined
+      if (controller.signal.aborted || next >= items.length) {
+        release?.()
+        break
+      }
       const item = items[next++]!
       try {
         await worker(item, controller.signal)
       } catch (error) {
         failure ??= { error }
         controller.abort(error)
+      } finally {
+        release?.()
       }
     }
   }
+  const lanes = typeof concurrency === 'number' ? concurrency : concurrency.max
   try {
-    await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, items.length)) }, lane))
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(lanes, items.length)) }, lane))
   } finally {
     outer?.removeEventListener('abort', onAbort)
   }
@@ -36,7 +48,7 @@ export async function runPool<T>(
 }
 
 /** `runPool` that collects each worker's result, in the order of `items`. */
-export async function mapPool<T, R>(items: readonly T[], concurrency: number, worker: (item: T, signal: AbortSignal) => Promise<R>, outer?: AbortSignal): Promise<R[]> {
+export async function mapPool<T, R>(items: readonly T[], concurrency: number | Limit, worker: (item: T, signal: AbortSignal) => Promise<R>, outer?: AbortSignal): Promise<R[]> {
   const results = new Array<R>(items.length)
   const indexed = items.map((item, index) => ({ item, index }))
   await runPool(indexed, concurrency, async ({ item, index }, signal) => void (results[index] = await worker(item, signal)), outer)

@@ -1,8 +1,12 @@
 /**
  * The tools compared, each run as its own process against the same moto server,
  * each with its own defaults (what a user gets), except where noted:
- * - ours: deploy() from dist, default concurrency (16) and storage settings.
- * - raw: bench/tools/raw-put.mjs at ours' concurrency (16), part size 8 MiB × 4.
+ * - ours: deploy() from dist, default concurrency (128: its flow starts at 16
+ *   and grows to it while the store answers, src/flow.ts) and storage settings;
+ *   ours-fixed: the same at a fixed concurrency (no flow: the throttle scenario).
+ * - base (BENCH_BASE=<another checkout, built>): that checkout's deploy, to compare two versions.
+ * - raw: bench/tools/raw-put.mjs at ours' concurrency (128), part size 8 MiB × 4.
+ * - cli-npx, cli, cli22 (startup scenario): `npx cdn-deploy deploy`, the bin without npx, the bin under Node 22.
  * - aws: `aws s3 sync` (10 requests in flight, 8 MiB multipart threshold/part).
  * - s3sync: s3-sync-client `sync()` (10 transfers, 5 MiB parts).
  * - rclone: `rclone sync --checksum` (4 transfers, 8 checkers); `--checksum`
@@ -11,6 +15,7 @@
  *   rclone from rewriting every object's mtime metadata on the no-op run.
  *   `.cdn-deploy/**` (our ledger) is excluded so rclone's deletes leave it alone.
  */
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { commandExists, toolEnv } from './measure.mjs'
 
@@ -18,6 +23,11 @@ const here = (p) => fileURLToPath(new URL(p, import.meta.url))
 
 export const LABELS = {
   ours: 'ours: deploy()',
+  'ours-fixed': 'ours at a fixed concurrency (no flow)',
+  base: `base: deploy() of ${process.env.BENCH_BASE ?? 'BENCH_BASE'}`,
+  'cli-npx': 'ours: npx cdn-deploy deploy',
+  cli: 'ours: node_modules/.bin/cdn-deploy deploy',
+  cli22: 'ours: node_modules/.bin/cdn-deploy deploy, Node 22',
   raw: 'raw PUT floor',
   'raw-signed': 'raw PUT, signed + streamed',
   aws: 'aws s3 sync',
@@ -36,21 +46,29 @@ export function label(tool) {
   return n ? `${LABELS[base] ?? base} @ concurrency ${n}` : LABELS[tool] ?? tool
 }
 
+/** BENCH_NODE_FLAGS: Node options for ours' process (e.g. `--max-old-space-size=160`, to see what a capped heap costs). */
+const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean)
+
 /** `t`: { endpoint, bucket, prefix, dir, extra } → { cmd, args, env } */
 export const TOOLS = {
   ours: (t) => ({
     cmd: process.execPath,
-    args: [...(t.nodeFlags ?? []), here('../tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
+    args: [...NODE_FLAGS, ...(t.nodeFlags ?? []), here('../tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
+  }),
+  'ours-fixed': (t) => TOOLS.ours({ ...t, extra: { storage: { adaptive: false }, ...t.extra } }),
+  base: (t) => ({
+    cmd: process.execPath,
+    args: [...(t.nodeFlags ?? []), join(process.env.BENCH_BASE ?? '.', 'bench/tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
   }),
   raw: (t) => ({
     cmd: process.execPath,
-    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 16, ...t.extra })],
+    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, ...t.extra })],
   }),
   // Not the floor: the raw client doing what any real client must (SigV4 signing,
   // streaming each file from disk), to split ours' CPU into duties and overhead.
   'raw-signed': (t) => ({
     cmd: process.execPath,
-    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 16, sign: true, stream: true, ...t.extra })],
+    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, sign: true, stream: true, ...t.extra })],
   }),
   aws: (t) => ({
     cmd: 'aws',
@@ -78,7 +96,8 @@ export const TOOLS = {
 
 /** Which tools can run here; prints one line per tool that is skipped. */
 export async function availableTools(log) {
-  const found = { ours: 'dist/index.js', raw: 'node:http', 'raw-signed': 'node:http' }
+  const found = { ours: 'dist/index.js', 'ours-fixed': 'dist/index.js', raw: 'node:http', 'raw-signed': 'node:http' }
+  if (process.env.BENCH_BASE) found.base = join(process.env.BENCH_BASE, 'dist/index.js')
   const aws = await commandExists('aws')
   if (aws) found.aws = aws
   else log('aws CLI not found on PATH: skipping `aws s3 sync` (install: pip install awscli, or the AWS CLI v2 bundle)')

@@ -170,8 +170,10 @@ export interface CdnOptions extends DeployFileOptions {
   /** Retention of files dropped from the build. @default { releases: 3, days: 7 } */
   retain?: RetainOptions
   /**
-   * Parallel uploads.
-   * @default 16
+   * Most requests in flight (1–256). A deploy starts at 16 and doubles every
+   * round trip while the store answers, up to this; a throttling answer (503
+   * SlowDown, 429) or none at all halves it (src/flow.ts).
+   * @default 128
    */
   concurrency?: number
   /**
@@ -247,7 +249,7 @@ export const DEFAULTS = Object.freeze({
   htmlAtOrigin: false,
   reloadOnChunkError: false,
   retain: Object.freeze({ releases: 3, days: 7 }),
-  concurrency: 16,
+  concurrency: 128,
   deploy: true,
   sourcemaps: 'publish' as const,
   maxDeletes: 256,

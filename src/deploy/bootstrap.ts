@@ -10,6 +10,7 @@ import { createReadStream } from 'node:fs'
 import { compileCacheRules, type CacheRule } from '../plan/rules.js'
 import { STATE_DIR, emptyLedger, type Ledger, type LocalFile } from '../plan/types.js'
 import type { ListedObject, Storage } from '../storage/index.js'
+import type { Limit } from '../flow.js'
 import { runPool } from '../pool.js'
 
 async function md5Of(path: string): Promise<string> {
@@ -37,7 +38,8 @@ export interface BootstrapResult {
 export interface BootstrapOptions {
   prefix: string
   cacheControl: readonly CacheRule[]
-  concurrency: number
+  /** HEADs in flight (the storage's flow in a deploy). */
+  concurrency: number | Limit
   /** The ledger to repair; without it a new one is built. */
   ledger?: Ledger
 }

@@ -8,14 +8,15 @@
  */
 import { CdnDeployError } from '../errors.js'
 import { pruneStop } from '../plan/prune.js'
-import type { DeployPlan, Ledger, LedgerEntry, Phase, PlannedUpload } from '../plan/types.js'
-import type { Fence, LedgerCondition, LedgerVersion, ObjectHead, Storage } from '../storage/index.js'
+import type { DeployPlan, Ledger, Phase } from '../plan/types.js'
+import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
 import { recordKey } from '../plan/blobs.js'
-import { encodeBody } from './compress.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
-import { foreignLine, stillOurs } from './prune.js'
+import { stillOurs } from './prune.js'
+import { entryOf, sendUpload } from './send.js'
 import { runPool } from '../pool.js'
+import { uploadBytesHeld } from '../storage/limits.js'
 import type { DeployReporter } from './progress.js'
 import type { ExecutionOutcome } from './report.js'
 
@@ -47,7 +48,8 @@ export interface Invalidator {
 export interface ExecuteOptions {
   storage: Storage
   plan: DeployPlan
-  concurrency: number
+  /** A fixed number of requests in flight instead of the storage's flow (which grows to `concurrency` and backs off on throttling). */
+  concurrency?: number
   reporter: DeployReporter
   journal: Journal
   invalidator?: Invalidator
@@ -68,22 +70,13 @@ export interface ExecuteResult extends ExecutionOutcome {
   invalidationError?: unknown
 }
 
-const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
-  sha256: u.sha256,
-  size: u.size,
-  contentType: u.contentType,
-  cacheControl: u.cacheControl,
-  ...(u.contentEncoding ? { contentEncoding: u.contentEncoding } : {}),
-  ...(u.params ? { params: u.params } : {}),
-  immutable: u.immutable,
-  release,
-})
 
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
   // The delete guard (maxDeletes, a nearly empty build): decided by the plan, enforced before any write.
   const stop = pruneStop(plan.prune)
   if (stop) throw stop
+  const lanes = options.concurrency ?? storage.flow
   let etag: string | undefined
   const warnings: string[] = []
   const warn = (line: string) => {
@@ -93,10 +86,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   reporter.start?.(plan)
 
   let lastJournal = Date.now()
+  let journalEvery = JOURNAL_INTERVAL_MS
   const record = async (): Promise<void> => {
-    if (!journal.dirty || Date.now() - lastJournal < JOURNAL_INTERVAL_MS) return
+    if (!journal.dirty || Date.now() - lastJournal < journalEvery) return
     lastJournal = Date.now()
     await journal.save()
+    // The journal of a big deploy takes a while to write (100,000 files: ~20 MB): at most a fifth of the time.
+    journalEvery = Math.max(JOURNAL_INTERVAL_MS, 4 * (Date.now() - lastJournal))
   }
   const pages = plan.uploads.filter((u) => u.phase > 1)
   let committed: Ledger
@@ -110,7 +106,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       if (phase > 1 && !marked) {
         // Before the first page write: keep what it replaces, and say so in the ledger.
         if (plan.keep.length > 0) reporter.step?.(`keeping ${plan.keep.length} page versions about to be replaced`)
-        const kept = await keepBlobs(storage, plan.keep, options.concurrency, options.fence)
+        const kept = await keepBlobs(storage, plan.keep, lanes, options.fence)
         missing = kept.missing
         kept.warnings.forEach(warn)
         const blobs = withoutMissing({ ...options.base.blobs, ...plan.ledger.blobs }, missing)
@@ -118,18 +114,13 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         condition = marked.etag ? { ifMatch: marked.etag } : undefined
       }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
-      await runPool(uploads, options.concurrency, async (upload) => {
-        const opts = { ...(phase > 1 && options.fence ? { fence: options.fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
-        if (upload.copyFrom) {
-          // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
-          // With the parameters the release had (its record's): a REPLACE copy would drop them.
-          const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
-          await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(options.fence ? { fence: options.fence } : {}) })
-        } else if (upload.contentEncoding) {
-          const body = await encodeBody(upload, await storage.readLocal(upload))
-          await storage.putBuffer(upload, body, { ...opts, contentEncoding: upload.contentEncoding })
-        } else {
-          await storage.putFile(upload, opts)
+      await runPool(uploads, lanes, async (upload) => {
+        // Files are read whole (and parts held): wait for their bytes in the memory budget first.
+        const release = await storage.reserve(uploadBytesHeld(upload.size, storage.settings) * (upload.contentEncoding ? 2 : 1))
+        try {
+          await sendUpload(storage, upload, phase, options.fence, warn)
+        } finally {
+          release()
         }
         // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
         if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
@@ -186,7 +177,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // The release is live: a prune that fails is a warning (the files stay), never a failed deploy.
     // Fenced like the page writes: a deploy stalled past its lock's lifetime here must not delete
     // files that the release of the deploy that took the lock over serves again.
-    const result = await stillOurs(storage, plan, options.concurrency, warn)
+    const result = await stillOurs(storage, plan, lanes, warn)
       .then((keys) => storage.deleteKeys(keys, options.fence))
       .catch((error: Error) => ({ deleted: [] as string[], errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }] }))
     deleted = result.deleted
@@ -219,7 +210,7 @@ function withoutMissing(blobs: Record<string, string> | undefined, missing: read
 async function putBack(storage: Storage, marked: LedgerVersion, options: ExecuteOptions, error: unknown): Promise<CdnDeployError> {
   const first = error instanceof CdnDeployError ? error : new CdnDeployError('deploy', (error as Error)?.message ?? String(error), { cause: error })
   try {
-    const { restored } = await restorePending(storage, marked, options.concurrency, options.fence)
+    const { restored } = await restorePending(storage, marked, options.concurrency ?? storage.flow, options.fence)
     return new CdnDeployError(first.scope, `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`, { cause: error })
   } catch (restoreError) {
     const why = (restoreError as Error)?.message ?? String(restoreError)

@@ -95,9 +95,9 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
       context: { bucket, publicBase: config.publicBase, dryRun: !!options.dryRun, provider: providerName(config), started },
     }
     const read = await reading
-    const plan = planFor(run, read?.ledger)
     // A ledger with `pending` names a deploy that stopped mid-way: never a no-op, the lock path puts its pages back.
-    if (!options.repair && read && !read.ledger.pending && isNoop(plan)) return { report: buildReport(plan, { ...run.context, ledger: 'read', warnings: policyWarnings(config) }) }
+    const noop = !options.repair && read && !read.ledger.pending ? noopReport(run, read.ledger) : undefined
+    if (noop) return { report: noop }
     if (options.dryRun) return { report: await dryRun(run, read?.ledger) }
     const invalidator = internals.invalidator ?? (await invalidatorFor(config, options.signal))
     await preflight({ ...(options.reportFile ? { reportFile: options.reportFile } : {}), ...(invalidator ? { invalidator } : {}) })
@@ -105,6 +105,16 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
   } finally {
     storage.destroy()
   }
+}
+
+/**
+ * The report of a deploy with nothing to do, else undefined. The plan is not
+ * kept: the deploy plans again under the lock, and a big site's plan is tens
+ * of MB (100,000 files: ~40 MB) that would otherwise stay alive all along.
+ */
+function noopReport(run: Run, ledger: Ledger): DeployReport | undefined {
+  const plan = planFor(run, ledger)
+  return isNoop(plan) ? buildReport(plan, { ...run.context, ledger: 'read', warnings: policyWarnings(run.config) }) : undefined
 }
 
 /** The dry run: the plan against the ledger (bootstrapped or repaired as a deploy would), and the exact purge. */

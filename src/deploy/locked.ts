@@ -21,7 +21,7 @@ export const DEFAULT_LOCK_TTL_MS = 120_000
 /** Put back the pages of a deploy that stopped before its commit (its intent is in the ledger). */
 async function recover(run: Run, read: LedgerVersion, fence: Fence, warn: (w: string) => void): Promise<LedgerVersion> {
   const release = read.ledger.pending!.release
-  const { version, restored, warnings } = await restorePending(run.storage, read, run.config.concurrency, fence)
+  const { version, restored, warnings } = await restorePending(run.storage, read, run.storage.flow, fence)
   warn(`the deploy of release ${release} stopped before its commit: put back the ${restored} page files it may have changed`)
   for (const w of warnings) warn(w)
   return version
@@ -67,7 +67,7 @@ export async function underLock(run: Run, before: LedgerVersion | undefined, inv
       await journal.clear()
       done = { plan, context }
     } else {
-      const result = await executePlan({ storage, plan, concurrency: run.config.concurrency, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, base: ledger, condition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
+      const result = await executePlan({ storage, plan, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, base: ledger, condition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
       done = { plan, context: { ...context, provider: invalidator?.name ?? 'none' }, result }
     }
   } finally {

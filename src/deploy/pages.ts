@@ -20,6 +20,7 @@ import { blobKey } from '../plan/blobs.js'
 import { isHtml } from '../plan/content-type.js'
 import { keyFor } from '../plan/paths.js'
 import { blobName, type Ledger, type PendingChange, type PlannedBlob } from '../plan/types.js'
+import type { Limit } from '../flow.js'
 import { runPool } from '../pool.js'
 import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/index.js'
 
@@ -28,7 +29,7 @@ import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/
  * the ledger lists (changed by hand) cannot be kept: its name is returned, so
  * the commit does not list it, with a line saying the file could not be put back.
  */
-export async function keepBlobs(storage: Storage, keep: readonly PlannedBlob[], concurrency: number, fence?: Fence): Promise<{ missing: string[]; warnings: string[] }> {
+export async function keepBlobs(storage: Storage, keep: readonly PlannedBlob[], concurrency: number | Limit, fence?: Fence): Promise<{ missing: string[]; warnings: string[] }> {
   const missing: string[] = []
   const warnings: string[] = []
   await runPool(keep, concurrency, async (blob) => {
@@ -67,7 +68,7 @@ export async function markPending(storage: Storage, base: Ledger, condition: Led
  * whose kept bytes are missing is left as it is, with a line. Throws (and the
  * intent stays for the next run) when the store fails.
  */
-export async function restorePending(storage: Storage, read: LedgerVersion, concurrency: number, fence?: Fence): Promise<{ version: LedgerVersion; restored: number; warnings: string[] }> {
+export async function restorePending(storage: Storage, read: LedgerVersion, concurrency: number | Limit, fence?: Fence): Promise<{ version: LedgerVersion; restored: number; warnings: string[] }> {
   const { ledger } = read
   const pending = ledger.pending
   if (!pending) return { version: read, restored: 0, warnings: [] }

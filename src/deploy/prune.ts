@@ -4,6 +4,7 @@
  * key is named before it is overwritten.
  */
 import type { DeployPlan } from '../plan/types.js'
+import type { Limit } from '../flow.js'
 import { runPool } from '../pool.js'
 import type { ObjectHead, Storage } from '../storage/index.js'
 
@@ -16,7 +17,7 @@ export const foreignLine = (storage: Storage, head: ObjectHead) =>
  * or the ETag an adopted object had). One changed by someone else is left, with
  * a line; the committed ledger no longer lists it either way, so it is unowned.
  */
-export async function stillOurs(storage: Storage, plan: DeployPlan, concurrency: number, warn: (line: string) => void): Promise<string[]> {
+export async function stillOurs(storage: Storage, plan: DeployPlan, concurrency: number | Limit, warn: (line: string) => void): Promise<string[]> {
   const ours: string[] = []
   await runPool(plan.deletes, concurrency, async (key) => {
     const head = await storage.head(key)

@@ -53,7 +53,7 @@ export function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<s
 /** The ledger from a listing (none yet) or cross-checked against one (repair). */
 export async function bootstrapped(run: Run, ledger: Ledger | undefined): Promise<{ ledger: Ledger; state: DeployReport['ledger']; repaired: boolean; adopted: number; dropped: number }> {
   const { config } = run
-  const boot = await bootstrapLedger(run.storage, run.local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: config.concurrency, ...(ledger ? { ledger } : {}) })
+  const boot = await bootstrapLedger(run.storage, run.local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: run.storage.flow, ...(ledger ? { ledger } : {}) })
   const state = ledger ? 'read' : boot.listed > 0 ? 'bootstrapped' : 'new'
   return { ledger: boot.ledger, state, repaired: !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger), adopted: boot.adopted, dropped: boot.dropped }
 }

@@ -7,11 +7,14 @@
  */
 import { Agent as HttpAgent } from 'node:http'
 import { Agent as HttpsAgent } from 'node:https'
-import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3'
+import type { S3Client as S3ClientType, S3ClientConfig } from '@aws-sdk/client-s3'
 import type { StorageOptions } from '../config/types.js'
 import type { CdnDeployError } from '../errors.js'
+import type { FlowSignals } from '../flow.js'
 import { DELETE_BATCH_SIZE, LIST_PAGE_SIZE, MIN_PART_SIZE, MULTIPART_PART_SIZE, MULTIPART_THRESHOLD } from './limits.js'
+import type { Agents, PutTarget } from './put.js'
 import { attempt, DEADLINE_DEFAULTS, deadlineFor } from './request.js'
+import { S3Client } from './sdk.js'
 
 /** What `createStorage` needs: the resolved storage config plus the prefix and concurrency. */
 export interface StorageFactoryOptions {
@@ -27,7 +30,7 @@ export interface StorageFactoryOptions {
   prefix: string
   /** Full key prefix of the tool's own objects (ledger, lock, journal, blobs/, releases/). @default `<prefix>.cdn-deploy/` */
   statePrefix?: string
-  /** Parallel uploads the caller runs; sizes the socket pool. */
+  /** Most requests in flight: the ceiling of the storage's flow (src/flow.ts); sizes the socket pool. */
   concurrency: number
   /** Files at least this big go up in parts. @default 16 MiB */
   multipartThreshold?: number
@@ -47,6 +50,8 @@ export interface StorageFactoryOptions {
   deadlineBaseMs?: number
   /** Slowest transfer rate an attempt is given time for, on top of the base. @default 1 MiB/s */
   minBytesPerSecond?: number
+  /** @internal test and bench seam: `false` keeps `concurrency` requests in flight, without the flow (src/flow.ts). @default true */
+  adaptive?: boolean
 }
 
 export type StorageSettings = Required<
@@ -104,8 +109,13 @@ async function regionFromChain(): Promise<string> {
   }
 }
 
-export function createS3Client(options: StorageFactoryOptions, settings: StorageSettings): S3Client {
+/** Keep-alive sockets for the SDK's requests and the single-part PUTs (put.ts), sized so uploads never wait for one. */
+export function createAgents(options: StorageFactoryOptions, settings: StorageSettings): Agents {
   const maxSockets = Math.max(50, options.concurrency * 2, options.concurrency + settings.partConcurrency)
+  return { http: new HttpAgent({ keepAlive: true, maxSockets }), https: new HttpsAgent({ keepAlive: true, maxSockets }) }
+}
+
+export function createS3Client(options: StorageFactoryOptions, agents: Agents): S3ClientType {
   const config: S3ClientConfig = {
     region: options.region ?? regionFromChain,
     forcePathStyle: options.forcePathStyle,
@@ -120,8 +130,8 @@ export function createS3Client(options: StorageFactoryOptions, settings: Storage
     // The options form builds the SDK's NodeHttpHandler around these agents
     // without importing @smithy/node-http-handler (not a direct dependency).
     requestHandler: {
-      httpAgent: new HttpAgent({ keepAlive: true, maxSockets }),
-      httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets }),
+      httpAgent: agents.http,
+      httpsAgent: agents.https,
       connectionTimeout: 10_000,
       // A backstop for a dead socket (until the response headers); the per-attempt
       // deadline in request.ts, sized to the body, is the real limit.
@@ -151,12 +161,14 @@ export interface SendOptions {
 
 /** What the storage modules share: the client, where they write, the retry loop and the error mapper. */
 export interface StorageContext {
-  client: S3Client
+  client: S3ClientType
   bucket: string
   prefix: string
   statePrefix: string
   acl?: StorageOptions['acl']
   settings: StorageSettings
+  /** Where single-part uploads go and how they are signed (put.ts), asked of the SDK once. */
+  putTarget(): Promise<PutTarget>
   /** Whether to send `x-amz-checksum-sha256` (turned off once a store refuses it). */
   checksums: { sha256: boolean }
   /** Run one request through the retry loop; errors come back as the SDK's (the caller maps them). */
@@ -166,7 +178,7 @@ export interface StorageContext {
 }
 
 /** `StorageContext.send` for these settings. */
-export function sender(settings: StorageSettings): StorageContext['send'] {
+export function sender(settings: StorageSettings, flow?: FlowSignals): StorageContext['send'] {
   const deadline = { baseMs: settings.deadlineBaseMs, minBytesPerSecond: settings.minBytesPerSecond }
   return (fn, options = {}) =>
     attempt(fn, {
@@ -175,6 +187,7 @@ export function sender(settings: StorageSettings): StorageContext['send'] {
       deadlineMs: deadlineFor(options.bytes ?? 0, deadline),
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.fence ? { before: options.fence } : {}),
+      ...(flow ? { flow } : {}),
     })
 }
 

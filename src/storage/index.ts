@@ -4,9 +4,11 @@
  * throws scoped errors (`[cdn-deploy] [s3] …`, `[cdn-deploy] [lock] …`) and never prints.
  */
 import type { S3Client } from '@aws-sdk/client-s3'
+import { createBudget, createFlow, type Flow } from '../flow.js'
 import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
-import { createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import { createAgents, createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
 import { mapS3Error } from './errors.js'
+import { UPLOAD_BUFFER_BUDGET } from './limits.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
 import { acquireLock, probeConditionalWrites, readLock, releaseLock, removeLock, renewLock, type LockHandle, type LockInfo } from './lock.js'
 import {
@@ -20,6 +22,7 @@ import {
   type ListedObject,
   type ObjectHead,
 } from './objects.js'
+import { putTarget, type PutTarget } from './put.js'
 import { putBuffer, putFile, readLocal, type PutFileOptions, type PutFileResult } from './upload.js'
 
 export type { Fence, StorageFactoryOptions, StorageSettings } from './client.js'
@@ -37,6 +40,13 @@ export interface Storage {
   /** Full key prefix of the tool's own objects. */
   readonly statePrefix: string
   readonly settings: StorageSettings
+  /**
+   * Requests in flight (src/flow.ts): up to `concurrency`, growing while the store
+   * answers, halved on throttling. The deploy's pools run under it.
+   */
+  readonly flow: Flow
+  /** Take `bytes` of the upload memory budget (UPLOAD_BUFFER_BUDGET) before reading a file; call the result when done. */
+  reserve(bytes: number): Promise<() => void>
   /** The SDK client (for callers needing an operation not wrapped here). */
   readonly client: S3Client
   /** One GET of `<statePrefix>ledger.json`; undefined on a first deploy. */
@@ -81,7 +91,11 @@ export interface Storage {
 
 export function createStorage(options: StorageFactoryOptions): Storage {
   const settings = resolveSettings(options)
-  const client = createS3Client(options, settings)
+  const agents = createAgents(options, settings)
+  const client = createS3Client(options, agents)
+  let target: Promise<PutTarget> | undefined
+  const flow = createFlow(options.concurrency, undefined, options.adaptive !== false)
+  const reserve = createBudget(UPLOAD_BUFFER_BUDGET)
   const statePrefix = options.statePrefix ?? `${options.prefix}${STATE_DIR}`
   const ctx: StorageContext = {
     client,
@@ -90,8 +104,9 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     statePrefix,
     acl: options.acl,
     settings,
+    putTarget: () => (target ??= putTarget(client, options.bucket, agents)),
     checksums: { sha256: true },
-    send: sender(settings),
+    send: sender(settings, flow),
     fail: (err, action, key) =>
       mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
   }
@@ -100,6 +115,8 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     prefix: options.prefix,
     statePrefix,
     settings,
+    flow,
+    reserve,
     client,
     readLedger: () => readLedger(ctx),
     readLedgerVersion: (known) => readLedgerVersion(ctx, known),
@@ -119,6 +136,10 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     readLock: () => readLock(ctx),
     removeLock: (etag) => removeLock(ctx, etag),
     probeConditionalWrites: () => probeConditionalWrites(ctx),
-    destroy: () => client.destroy(),
+    destroy: () => {
+      client.destroy()
+      agents.http.destroy()
+      agents.https.destroy()
+    },
   }
 }

@@ -7,11 +7,12 @@
  * the transfer), and the commit sends it (`If-Match`), so a deploy that lost its
  * lock without noticing cannot commit over the one that took it.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3'
+import { PutObjectCommand } from './sdk.js'
 import { CdnDeployError } from '../errors.js'
 import type { Ledger } from '../plan/types.js'
 import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'
+import { jsonBody } from './json-body.js'
 import { fetchText, getText } from './objects.js'
 
 /** The ledger's key under the state prefix (`storage.statePrefix`, default `<prefix>.cdn-deploy/`). */
@@ -159,8 +160,8 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }, fence?: Fence): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
-  const body = `${JSON.stringify(value, null, 2)}\n`
-  const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
-  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: Buffer.byteLength(body), ...(fence ? { fence } : {}) })
+  const body = jsonBody(value)
+  const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
+  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...(fence ? { fence } : {}) })
   return out.ETag
 }

@@ -15,6 +15,17 @@ export const MiB = 1024 * 1024
 export const MULTIPART_THRESHOLD = 16 * MiB
 export const MULTIPART_PART_SIZE = 8 * MiB
 
+/**
+ * Bytes that uploads in flight may hold at once (files read whole, parts): with
+ * up to 256 in flight, files of a few MiB would otherwise hold gigabytes.
+ */
+export const UPLOAD_BUFFER_BUDGET = 128 * MiB
+
+/** Bytes an upload holds while in flight: the file below the threshold, else its parts in flight. */
+export function uploadBytesHeld(size: number, settings: { multipartThreshold: number; partSize: number; partConcurrency: number }): number {
+  return size < settings.multipartThreshold ? size : partSizeFor(size, settings.partSize) * settings.partConcurrency
+}
+
 /** S3's multipart limits: parts of 5 MiB..5 GiB (the last may be smaller), at most 10,000. */
 export const MIN_PART_SIZE = 5 * MiB
 export const MAX_PARTS = 10_000

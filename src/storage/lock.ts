@@ -14,7 +14,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto'
 import { hostname } from 'node:os'
-import { DeleteObjectCommand } from '@aws-sdk/client-s3'
+import { DeleteObjectCommand } from './sdk.js'
 import { CdnDeployError } from '../errors.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound, isPreconditionFailed } from './errors.js'

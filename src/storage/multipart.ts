@@ -12,13 +12,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import {
-  AbortMultipartUploadCommand,
-  type PutObjectCommandInput,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  UploadPartCommand,
-} from '@aws-sdk/client-s3'
+import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import { mapPool } from '../pool.js'
@@ -26,6 +20,7 @@ import type { Fence, StorageContext } from './client.js'
 import type { UploadParams } from './params.js'
 import type { ObjectHead } from './objects.js'
 import { partSizeFor } from './limits.js'
+import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from './sdk.js'
 
 export interface PutFileOptions {
   /** The lock fence, for writes that change what visitors get (phases 2 and 3). */

@@ -3,18 +3,12 @@
  * paginated listing, batched deletes, and small text objects (ledger, lock).
  * Keys are full bucket keys (prefix included).
  */
-import {
-  CopyObjectCommand,
-  DeleteObjectsCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  type CopyObjectCommandInput,
-} from '@aws-sdk/client-s3'
+import type { CopyObjectCommandInput } from '@aws-sdk/client-s3'
 import type { ObjectParams } from '../plan/types.js'
 import { internalAcl, type Fence, type StorageContext } from './client.js'
 import { errorCode, httpStatus, isNotFound } from './errors.js'
 import { uploadParams } from './params.js'
+import { CopyObjectCommand, DeleteObjectsCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from './sdk.js'
 
 export interface ObjectHead {
   key: string

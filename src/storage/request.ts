@@ -7,8 +7,9 @@
  * Which errors are worth another try is the SDK's own classification
  * (`@smithy/core/retry`), plus the few cases it leaves to the caller (below).
  */
-import { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from '@smithy/core/retry'
+import { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } from './sdk.js'
 import { backoff, sleep } from '../backoff.js'
+import type { FlowSignals } from '../flow.js'
 import { CdnDeployError } from '../errors.js'
 import { errorCode, httpStatus, networkCode } from './errors.js'
 
@@ -60,7 +61,24 @@ export interface AttemptOptions {
   signal?: AbortSignal
   /** Runs before every attempt (the lock fence of mutable writes) and may shorten its deadline; what it throws is not retried. */
   before?: (deadlineMs: number) => Promise<number | void>
+  /** Told of every answer, and of every throttling answer (the deploy's flow: how many requests it keeps in flight). */
+  flow?: FlowSignals
 }
+
+/**
+ * A sign of too many requests in flight: S3's "reduce your request rate" (503
+ * SlowDown, 429, the SDK's throttling codes), or no answer at all (the attempt's
+ * deadline, a connection reset or dropped), which is how an overloaded store
+ * that does not throttle shows it.
+ */
+export function isCongestion(err: unknown): boolean {
+  if (typeof err !== 'object' || err === null || err instanceof CdnDeployError) return false
+  if (httpStatus(err) === 503 || isThrottlingError(err as SdkError)) return true
+  if (httpStatus(err) !== undefined) return false
+  return err instanceof DeadlineError || CONGESTION_CODES.has(networkCode(err) ?? '')
+}
+
+const CONGESTION_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ECONNABORTED'])
 
 /** Thrown when an attempt outlives its deadline; retried like any transient error. */
 export class DeadlineError extends Error {
@@ -82,10 +100,14 @@ export async function attempt<T>(fn: (signal: AbortSignal) => Promise<T>, option
     const onOuter = () => controller.abort(options.signal!.reason)
     options.signal?.addEventListener('abort', onOuter, { once: true })
     try {
-      return await raceAbort(fn(controller.signal), controller.signal)
+      const out = await raceAbort(fn(controller.signal), controller.signal)
+      options.flow?.answered()
+      return out
     } catch (err) {
       if (options.signal?.aborted) throw options.signal.reason
       const error = controller.signal.aborted && controller.signal.reason instanceof DeadlineError ? controller.signal.reason : err
+      if (options.flow && isCongestion(error)) options.flow.throttled()
+      else if (options.flow && httpStatus(error) !== undefined) options.flow.answered()
       if (n >= options.maxAttempts || !isRetryable(error)) throw error
       await sleep(backoff(n, options.baseDelayMs), options.signal)
     } finally {

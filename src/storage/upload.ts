@@ -10,13 +10,13 @@
 import { createHash } from 'node:crypto'
 import { closeSync, constants, openSync, readSync } from 'node:fs'
 import { open } from 'node:fs/promises'
-import { PutObjectCommand, type PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import type { StorageContext } from './client.js'
 import { errorCode, httpStatus, isPreconditionFailed } from './errors.js'
 import { headObject } from './objects.js'
 import { sameParams, uploadParams } from './params.js'
+import { putHeaders, sendPut } from './put.js'
 import { changedOnDisk, putMultipart, type ObjectHeaders, type PutFileOptions, type PutFileResult } from './multipart.js'
 
 export type { ObjectHeaders, PutFileOptions, PutFileResult } from './multipart.js'
@@ -53,8 +53,13 @@ const cannotRead = (ctx: StorageContext, upload: PlannedUpload, cause: unknown) 
 
 /** The file's bytes, read once, checked against the scan's size and sha256. */
 export async function readLocal(ctx: StorageContext, upload: PlannedUpload): Promise<Buffer> {
+  return (await readChecked(ctx, upload)).body
+}
+
+/** `readLocal`, and the sha256 the check computed: the upload's payload hash and checksum, not computed again. */
+async function readChecked(ctx: StorageContext, upload: PlannedUpload): Promise<{ body: Buffer; digest: Buffer }> {
   // A redirect object (`redirects`) has no file: zero bytes.
-  if (upload.path === '' && upload.size === 0) return Buffer.alloc(0)
+  if (upload.path === '' && upload.size === 0) return { body: Buffer.alloc(0), digest: sha256(Buffer.alloc(0)) }
   let body: Buffer
   try {
     body = upload.size <= SYNC_MAX ? readSync1(upload.path, upload.size) : await readAsync(upload.path, upload.size)
@@ -62,9 +67,12 @@ export async function readLocal(ctx: StorageContext, upload: PlannedUpload): Pro
     throw cannotRead(ctx, upload, err)
   }
   if (body.length !== upload.size) throw changedOnDisk(upload, `${upload.size} → ${body.length} bytes`)
-  if (createHash('sha256').update(body).digest('hex') !== upload.sha256) throw changedOnDisk(upload, 'same size, other bytes')
-  return body
+  const digest = sha256(body)
+  if (digest.toString('hex') !== upload.sha256) throw changedOnDisk(upload, 'same size, other bytes')
+  return { body, digest }
 }
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest()
 
 /** Read a whole file; one byte more than expected is asked for, so a file that grew is seen. */
 function readSync1(path: string, expected: number): Buffer {
@@ -96,16 +104,17 @@ const checksumRefused = (err: unknown) =>
   errorCode(err) === 'NotImplemented' || httpStatus(err) === 501 || (httpStatus(err) === 400 && /checksum/i.test(String((err as Error)?.message)))
 
 /** One PutObject of `body` under the upload's key and headers, with its sha256 as the checksum S3 verifies. */
-export async function putBuffer(ctx: StorageContext, upload: PlannedUpload, body: Buffer, opts: PutFileOptions = {}): Promise<PutFileResult> {
-  const checksum = createHash('sha256').update(body).digest('base64')
-  const input: PutObjectCommandInput = { Bucket: ctx.bucket, Key: upload.key, Body: body, ContentLength: body.length, ...objectHeaders(ctx, upload, opts) }
-  const send = (withChecksum: boolean, createOnly: boolean) =>
+export async function putBuffer(ctx: StorageContext, upload: PlannedUpload, body: Buffer, opts: PutFileOptions = {}, digest: Buffer = sha256(body)): Promise<PutFileResult> {
+  const checksum = digest.toString('base64')
+  const payloadHash = digest.toString('hex')
+  const headers = objectHeaders(ctx, upload, opts)
+  const send = async (withChecksum: boolean, createOnly: boolean) => {
+    const target = await ctx.putTarget()
+    const put = { key: upload.key, body, payloadHash, headers: putHeaders(headers, { ...(withChecksum ? { checksumSha256: checksum } : {}), ...(createOnly ? { ifNoneMatch: '*' } : {}) }) }
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (x-amz-checksum-sha256:
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)
-    ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand({ ...input, ...(withChecksum ? { ChecksumSHA256: checksum } : {}), ...(createOnly ? { IfNoneMatch: '*' } : {}) }), { abortSignal }), {
-      bytes: body.length,
-      ...(opts.fence ? { fence: opts.fence } : {}),
-    })
+    return ctx.send((signal) => sendPut(ctx.client, target, put, signal), { bytes: body.length, ...(opts.fence ? { fence: opts.fence } : {}) })
+  }
   const put = (createOnly: boolean) =>
     send(ctx.checksums.sha256, createOnly).catch((err: unknown) => {
       if (!ctx.checksums.sha256 || !checksumRefused(err)) throw err
@@ -151,7 +160,10 @@ async function alreadyThere(ctx: StorageContext, upload: PlannedUpload, opts: Pu
 
 /** Upload a file from disk: one checked buffer below the multipart threshold, checked parts above. */
 export async function putFile(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions = {}): Promise<PutFileResult> {
-  if (upload.size < ctx.settings.multipartThreshold) return putBuffer(ctx, upload, await readLocal(ctx, upload), opts)
+  if (upload.size < ctx.settings.multipartThreshold) {
+    const { body, digest } = await readChecked(ctx, upload)
+    return putBuffer(ctx, upload, body, opts, digest)
+  }
   if (opts.foreign && (await alreadyThere(ctx, upload, opts))) return { key: upload.key, etag: undefined, parts: 0, adopted: true }
   let handle
   try {

@@ -371,7 +371,7 @@ describe('resolveConfig: resolution', () => {
       redirects: {},
       maxDeletes: 256,
     })
-    expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 16, deploy: true })
+    expect(DEFAULTS).toMatchObject({ enabled: true, prefix: '', sri: true, hashPublic: false, htmlAtOrigin: false, reloadOnChunkError: false, concurrency: 128, deploy: true })
     expect(DEFAULTS.minify).toEqual({ js: true, css: true, public: false })
     expect(DEFAULTS.retain).toEqual({ releases: 3, days: 7 })
   })
