@@ -1,6 +1,6 @@
 /**
  * The example config the README walks through. Copy it next to your
- * vite.config.ts and change the values; every option is documented in the README.
+ * vite.config.ts and change the values; every option is documented in docs/configuration.md.
  * Secrets never go here: AWS credentials come from the AWS credential chain,
  * the Cloudflare token from CLOUDFLARE_API_TOKEN.
  */

@@ -1,6 +1,6 @@
 /**
  * Cache-Control rules, pure. User globs first (first match wins), then the
- * defaults from the header contract in DESIGN.md: a content-hashed file never
+ * defaults from the header contract in ARCHITECTURE.md: a content-hashed file never
  * changes under its URL, so it is cached for a year; every other URL keeps its
  * name when its bytes change, so it must revalidate or expire soon.
  */
