@@ -30,13 +30,42 @@ async function child() {
     const size = (await stat(file)).size
     const sha256 = process.argv[8] // hashed by the parent: ours checks the bytes it sends against it
     const storage = createStorage({ bucket: BUCKET, region: 'us-east-1', endpoint, forcePathStyle: true, accelerate: false, prefix: '', concurrency: 4 })
-    await storage.putFile({ rel: key, key, path: file, size, sha256, contentType: 'application/octet-stream', cacheControl: 'no-cache', immutable: true, phase: 1, reason: 'new' })
+    await storage.putFile({
+      rel: key,
+      key,
+      path: file,
+      size,
+      sha256,
+      contentType: 'application/octet-stream',
+      cacheControl: 'no-cache',
+      immutable: true,
+      phase: 1,
+      reason: 'new',
+    })
     storage.destroy()
   } else {
     const { Upload } = await import('@aws-sdk/lib-storage')
     const { createReadStream } = await import('node:fs')
-    const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' })
-    const upload = new Upload({ client, queueSize: 4, partSize: 8 * MiB, params: { Bucket: BUCKET, Key: key, Body: createReadStream(file), ContentType: 'application/octet-stream', CacheControl: 'no-cache', Metadata: { sha256: 'x' } } })
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    })
+    const upload = new Upload({
+      client,
+      queueSize: 4,
+      partSize: 8 * MiB,
+      params: {
+        Bucket: BUCKET,
+        Key: key,
+        Body: createReadStream(file),
+        ContentType: 'application/octet-stream',
+        CacheControl: 'no-cache',
+        Metadata: { sha256: 'x' },
+      },
+    })
     await upload.done()
     client.destroy()
   }
@@ -46,7 +75,10 @@ async function child() {
 
 async function run(roleName, endpointUrl, path, k, sha256) {
   const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }
-  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '0', '0', roleName, endpointUrl, path, k, sha256], { env, stdio: ['ignore', 'pipe', 'inherit'] })
+  const proc = spawn(process.execPath, [fileURLToPath(import.meta.url), '0', '0', roleName, endpointUrl, path, k, sha256], {
+    env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  })
   let out = ''
   proc.stdout.on('data', (d) => (out += d))
   const code = await new Promise((r) => proc.on('exit', r))

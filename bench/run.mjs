@@ -38,7 +38,11 @@ import { availableTools, label, TOOLS } from './lib/tools.mjs'
 import { frameworksTable, LATENCY, latencyTable, SCENARIOS, targetRows, phaseTable } from './lib/scenarios.mjs'
 
 const env = process.env
-const list = (value) => value.split(',').map((s) => s.trim()).filter(Boolean)
+const list = (value) =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
 const options = {
   reps: Math.max(1, Number(env.BENCH_REPS ?? 3)),
   bigReps: Math.max(1, Number(env.BENCH_BIG_REPS ?? 2)),
@@ -92,7 +96,9 @@ const machine = {
   memGiB: (totalmem() / 2 ** 30).toFixed(1),
   freeGiB: (freemem() / 2 ** 30).toFixed(1),
   node: process.version,
-  loadBefore: loadavg().map((x) => x.toFixed(2)).join(' '),
+  loadBefore: loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' '),
 }
 
 try {
@@ -102,7 +108,11 @@ try {
   versions.moto = (await runTool({ cmd: 'python3', args: ['-c', 'import moto; print(moto.__version__)'], tmp }).catch(() => ({ stdout: '?' }))).stdout.trim()
   if (versions.s3sync) versions.s3sync = JSON.parse(await readFile(join(root, 'node_modules/s3-sync-client/package.json'), 'utf8')).version
   versions.vite = JSON.parse(await readFile(join(root, 'node_modules/vite/package.json'), 'utf8')).version
-  log(`tools: ${Object.entries(versions).map(([k, v]) => `${k}=${v}`).join(', ')}`)
+  log(
+    `tools: ${Object.entries(versions)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(', ')}`,
+  )
   log(`machine: ${machine.nproc} cpus (${machine.cpu}), ${machine.memGiB} GiB, node ${machine.node}, load ${machine.loadBefore}`)
   await readdir(join(root, 'dist')).catch(() => {
     throw new Error('dist/ is missing: run `npm run build` first (npm run bench does)')
@@ -154,8 +164,15 @@ try {
       if (count.protocol && count.total > 40) record.protocolLines = count.protocol
     }
     runs.push(record)
-    const extra = record.requests !== undefined ? `, ${record.requests} requests (${Object.entries(record.byMethod).map(([m, n]) => `${m} ${n}`).join(', ')})` : ''
-    log(`${scenario} #${rep + 1} ${label(tool)}: ${(record.wallMs / 1000).toFixed(2)} s, cpu ${record.cpuMs === undefined ? '?' : (record.cpuMs / 1000).toFixed(2) + ' s'}, rss ${record.maxRss ? Math.round(record.maxRss / 2 ** 20) + ' MB' : '?'}${extra}`)
+    const extra =
+      record.requests !== undefined
+        ? `, ${record.requests} requests (${Object.entries(record.byMethod)
+            .map(([m, n]) => `${m} ${n}`)
+            .join(', ')})`
+        : ''
+    log(
+      `${scenario} #${rep + 1} ${label(tool)}: ${(record.wallMs / 1000).toFixed(2)} s, cpu ${record.cpuMs === undefined ? '?' : (record.cpuMs / 1000).toFixed(2) + ' s'}, rss ${record.maxRss ? Math.round(record.maxRss / 2 ** 20) + ' MB' : '?'}${extra}`,
+    )
     return record
   }
 
@@ -168,7 +185,9 @@ try {
     log(`== ${scenario.title}: ${((Date.now() - t0) / 1000).toFixed(0)} s`)
   }
 
-  machine.loadAfter = loadavg().map((x) => x.toFixed(2)).join(' ')
+  machine.loadAfter = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ')
   const elapsed = (Date.now() - started) / 1000
   const rows = targetRows(runs, ctx.notes)
   const table = markdownTable(rows)
@@ -176,18 +195,25 @@ try {
   const phases = phaseTable(runs)
   const latencyText = latencyTable(runs)
   const frameworksText = frameworksTable(runs, ctx.notes)
-  const knobs = Object.entries(env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('')
+  const knobs = Object.entries(env)
+    .filter(([k]) => k.startsWith('BENCH_'))
+    .map(([k, v]) => `${k}=${v} `)
+    .join('')
   const command = `${knobs}npm run bench`
   const more = [
     options.only.includes('latency') ? `${options.latencyReps} for latency` : '',
     options.only.includes('throttle') ? `${options.latencyReps} for throttle (503 past ${options.throttleInflight} in flight)` : '',
     options.only.includes('huge') ? `${options.hugeReps} for huge` : '',
     options.only.includes('frameworks') ? `${options.fwReps} builds of each variant per framework` : '',
-  ].filter(Boolean).join(', ')
+  ]
+    .filter(Boolean)
+    .join(', ')
   const header = [
     `Run of ${machine.date} — \`${command}\`, ${elapsed.toFixed(0)} s in all; ${options.reps} repetitions (${options.bigReps} for the 1 GiB file${more ? `; ${more}` : ''}), tools alternating.`,
     `Machine: ${machine.nproc} × ${machine.cpu}, ${machine.memGiB} GiB RAM, Node ${machine.node}, load average ${machine.loadBefore} before / ${machine.loadAfter} after.`,
-    `Tools: ${Object.entries(versions).map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+    `Tools: ${Object.entries(versions)
+      .map(([k, v]) => `${k} ${v}`)
+      .join('; ')}.`,
   ].join('\n')
   const sections = [
     latencyText ? `\n#### Latency endpoint (issue 15): every tool, medians\n\n${latencyText}\n` : '',
@@ -202,7 +228,10 @@ try {
     log(`failed: ${ctx.failures.join(', ')} (see above); bench/RESULTS.md left alone`)
     process.exitCode = 1
   } else if (env.BENCH_WRITE !== '0' && full) await updateResults(text, runs)
-  else log(`not a full default run: ${join(tmp, 'runs.json')} has every run${env.BENCH_KEEP === '1' ? '' : ' (BENCH_KEEP=1 keeps it)'}; bench/RESULTS.md left alone`)
+  else
+    log(
+      `not a full default run: ${join(tmp, 'runs.json')} has every run${env.BENCH_KEEP === '1' ? '' : ' (BENCH_KEEP=1 keeps it)'}; bench/RESULTS.md left alone`,
+    )
 } catch (error) {
   // After Ctrl-C the killed child's exit lands here too: that is not a failure to report.
   if (!cleaning) {

@@ -28,7 +28,20 @@ const PREFIX = 'basic/'
 process.env.AWS_ACCESS_KEY_ID = EMBEDDED_CREDENTIALS.accessKeyId
 process.env.AWS_SECRET_ACCESS_KEY = EMBEDDED_CREDENTIALS.secretAccessKey
 process.env.AWS_REGION = 'us-east-1'
-for (const name of ['AWS_SESSION_TOKEN', 'AWS_PROFILE', 'AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_S3', 'CDN_DOMAIN', 'CDN_BUCKET', 'CDN_PREFIX', 'CDN_ENABLED', 'CDN_DEPLOY', 'CDN_DISTRIBUTION_ID', 'CDN_ENV']) delete process.env[name]
+for (const name of [
+  'AWS_SESSION_TOKEN',
+  'AWS_PROFILE',
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_S3',
+  'CDN_DOMAIN',
+  'CDN_BUCKET',
+  'CDN_PREFIX',
+  'CDN_ENABLED',
+  'CDN_DEPLOY',
+  'CDN_DISTRIBUTION_ID',
+  'CDN_ENV',
+])
+  delete process.env[name]
 // The AWS SDK's notice about Node 20 support is not what this demo is about.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'
 
@@ -62,13 +75,16 @@ async function main() {
     const base = `${s3.endpoint}/${BUCKET}/${PREFIX}`
     const configFile = join(app, 'cdn.config.mjs')
     await rm(join(app, 'cdn.config.ts'), { force: true })
-    await writeFile(configFile, `// Written by npm run demo: the embedded server is the bucket and the CDN.
+    await writeFile(
+      configFile,
+      `// Written by npm run demo: the embedded server is the bucket and the CDN.
 export default {
   domain: ${JSON.stringify(base)},
   prefix: ${JSON.stringify(PREFIX)},
   storage: { bucket: ${JSON.stringify(BUCKET)}, endpoint: ${JSON.stringify(s3.endpoint)}, forcePathStyle: true, region: 'us-east-1' },
 }
-`)
+`,
+    )
     console.log(`bucket s3://${BUCKET}/${PREFIX} at ${s3.endpoint}; public base ${base}`)
     const viteBuild = () => build({ root: app, configFile: false, logLevel: 'info', plugins: [cdn()] })
 

@@ -6,7 +6,22 @@
 import { redact } from './secrets.js'
 
 /** A part of the package, or a provider's `type` (the built-in ones are listed; a new provider uses its own). */
-export type ErrorScope = 'config' | 'vite' | 'build' | 'manifest' | 'scan' | 'plan' | 's3' | 'deploy' | 'lock' | 'cloudfront' | 'cloudflare' | 'generic' | 'cli' | 'runtime' | (string & {})
+export type ErrorScope =
+  | 'config'
+  | 'vite'
+  | 'build'
+  | 'manifest'
+  | 'scan'
+  | 'plan'
+  | 's3'
+  | 'deploy'
+  | 'lock'
+  | 'cloudfront'
+  | 'cloudflare'
+  | 'generic'
+  | 'cli'
+  | 'runtime'
+  | (string & {})
 
 export class CdnDeployError extends Error {
   override readonly name = 'CdnDeployError'

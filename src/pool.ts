@@ -48,7 +48,12 @@ export async function runPool<T>(
 }
 
 /** `runPool` that collects each worker's result, in the order of `items`. */
-export async function mapPool<T, R>(items: readonly T[], concurrency: number | Limit, worker: (item: T, signal: AbortSignal) => Promise<R>, outer?: AbortSignal): Promise<R[]> {
+export async function mapPool<T, R>(
+  items: readonly T[],
+  concurrency: number | Limit,
+  worker: (item: T, signal: AbortSignal) => Promise<R>,
+  outer?: AbortSignal,
+): Promise<R[]> {
   const results = new Array<R>(items.length)
   const indexed = items.map((item, index) => ({ item, index }))
   await runPool(indexed, concurrency, async ({ item, index }, signal) => void (results[index] = await worker(item, signal)), outer)

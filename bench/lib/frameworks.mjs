@@ -31,7 +31,19 @@ export const FRAMEWORKS = {
 }
 
 /** Config files that may hold the plugin's entry. */
-const CONFIGS = ['vite.config.ts', 'vite.config.js', 'vite.config.mjs', 'astro.config.mjs', 'astro.config.ts', 'nuxt.config.ts', 'docs/.vitepress/config.mts', 'docs/.vitepress/config.ts', 'docs/.vitepress/config.js', 'react-router.config.ts', 'svelte.config.js']
+const CONFIGS = [
+  'vite.config.ts',
+  'vite.config.js',
+  'vite.config.mjs',
+  'astro.config.mjs',
+  'astro.config.ts',
+  'nuxt.config.ts',
+  'docs/.vitepress/config.mts',
+  'docs/.vitepress/config.ts',
+  'docs/.vitepress/config.js',
+  'react-router.config.ts',
+  'svelte.config.js',
+]
 
 /** Cache folders a build writes inside node_modules: not linked into a copy (each copy gets its own). */
 const CACHES = new Set(['.vite', '.vite-temp', '.astro', '.cache'])
@@ -98,7 +110,16 @@ export async function installFixture(repo, name, node, log) {
 /** A copy of the fixture's sources at `dir`, its node_modules a folder of links to the fixture's. */
 export async function copyFixture(source, dir) {
   const output = /(^|\/)(node_modules|\.svelte-kit|\.nuxt|\.output|\.astro|\.react-router|\.vitepress\/(dist|cache))$|^(dist|build)$/
-  await cp(source, dir, { recursive: true, filter: (src) => !output.test(src.slice(source.length + 1).split('\\').join('/')) })
+  await cp(source, dir, {
+    recursive: true,
+    filter: (src) =>
+      !output.test(
+        src
+          .slice(source.length + 1)
+          .split('\\')
+          .join('/'),
+      ),
+  })
   await mkdir(join(dir, 'node_modules'))
   for (const entry of await readdir(join(source, 'node_modules'))) {
     if (CACHES.has(entry)) continue
@@ -128,8 +149,12 @@ export async function removePlugin(name, dir) {
     const original = text
     text = text.replace(/['"]vite-plugin-cdn-deploy\/[\w-]+['"]\s*,?\s*/g, '')
     // (A mention in prose, e.g. VitePress's `description`, is no entry: only imports, module names and calls count.)
-    const left = /from\s+['"]vite-plugin-cdn-deploy/.test(text) || /['"]vite-plugin-cdn-deploy\/[\w-]+['"]/.test(text) || names.some((id) => new RegExp(`\\b${id}\\s*\\(`).test(text))
-    if (left || (names.length === 0 && text === original)) throw new Error(`frameworks/${name}: could not remove the plugin from ${rel}; the config is now:\n${text}`)
+    const left =
+      /from\s+['"]vite-plugin-cdn-deploy/.test(text) ||
+      /['"]vite-plugin-cdn-deploy\/[\w-]+['"]/.test(text) ||
+      names.some((id) => new RegExp(`\\b${id}\\s*\\(`).test(text))
+    if (left || (names.length === 0 && text === original))
+      throw new Error(`frameworks/${name}: could not remove the plugin from ${rel}; the config is now:\n${text}`)
     await writeFile(path, text)
   }
   return found

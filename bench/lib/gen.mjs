@@ -24,7 +24,7 @@ export function mulberry32(seed) {
 
 /** Fast seeded bytes (xorshift32 words); `text` maps them to printable ASCII. */
 export function fillBytes(buf, seed, text = false) {
-  let x = (seed >>> 0) || 0x9e3779b9
+  let x = seed >>> 0 || 0x9e3779b9
   if (buf.byteOffset % 4 !== 0) {
     const copy = fillBytes(Buffer.alloc(buf.byteLength), seed, text)
     copy.copy(buf)
@@ -32,7 +32,9 @@ export function fillBytes(buf, seed, text = false) {
   }
   const words = new Uint32Array(buf.buffer, buf.byteOffset, Math.floor(buf.byteLength / 4))
   for (let i = 0; i < words.length; i++) {
-    x ^= x << 13; x ^= x >>> 17; x ^= x << 5
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
     words[i] = x >>> 0
   }
   for (let i = words.length * 4; i < buf.byteLength; i++) buf[i] = (i * 131 + seed) & 0xff
@@ -53,7 +55,8 @@ export function fakeHash(rand) {
 
 /** Log-normal sample with a given median (sigma in natural-log units). */
 function logNormal(rand, median, sigma) {
-  const u = Math.max(rand(), 1e-12), v = rand()
+  const u = Math.max(rand(), 1e-12),
+    v = rand()
   return median * Math.exp(sigma * Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v))
 }
 
@@ -83,7 +86,11 @@ export function planTree({ seed, count, totalBytes, maxFile = 4 * 1024 * 1024, h
     let r = rand()
     const kind = KINDS.find((k) => (r -= k.share) <= 0) ?? KINDS[0]
     const sub = Math.floor(rand() * 8) // spread over a few directories
-    files.push({ rel: `${kind.dir}/${sub}/chunk${files.length}-${fakeHash(rand)}.${kind.ext}`, size: logNormal(rand, kind.median, kind.sigma), text: kind.text })
+    files.push({
+      rel: `${kind.dir}/${sub}/chunk${files.length}-${fakeHash(rand)}.${kind.ext}`,
+      size: logNormal(rand, kind.median, kind.sigma),
+      text: kind.text,
+    })
   }
   const scale = totalBytes / files.reduce((s, f) => s + f.size, 0)
   for (const f of files) f.size = Math.max(16, Math.min(maxFile, Math.round(f.size * scale)))
@@ -105,15 +112,17 @@ export async function writeTree(root, files) {
   let bytes = 0
   // Bounded parallel writes: quick, and deterministic content per file.
   const queue = [...files]
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    for (let f = queue.shift(); f; f = queue.shift()) {
-      const path = join(root, f.rel)
-      const body = f.rel === 'index.html' ? Buffer.from(htmlFor(firstJs.rel, f.size, f.seed)) : fillBytes(Buffer.allocUnsafe(f.size), f.seed, f.text)
-      await writeFile(path, body)
-      await utimes(path, FIXED_MTIME, FIXED_MTIME)
-      bytes += body.length
-    }
-  }))
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let f = queue.shift(); f; f = queue.shift()) {
+        const path = join(root, f.rel)
+        const body = f.rel === 'index.html' ? Buffer.from(htmlFor(firstJs.rel, f.size, f.seed)) : fillBytes(Buffer.allocUnsafe(f.size), f.seed, f.text)
+        await writeFile(path, body)
+        await utimes(path, FIXED_MTIME, FIXED_MTIME)
+        bytes += body.length
+      }
+    }),
+  )
   return { files: files.length, bytes, firstJs: firstJs.rel }
 }
 

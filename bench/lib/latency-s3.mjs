@@ -80,11 +80,12 @@ export async function startLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
     for (const p of pending.values()) p.reject(new Error(`latency-s3 exited (${code ?? signal}):\n${tail}`))
     pending.clear()
   })
-  const call = (op, args = {}) => new Promise((resolve, reject) => {
-    const id = ++seq
-    pending.set(id, { resolve, reject })
-    child.send({ id, op, ...args })
-  })
+  const call = (op, args = {}) =>
+    new Promise((resolve, reject) => {
+      const id = ++seq
+      pending.set(id, { resolve, reject })
+      child.send({ id, op, ...args })
+    })
   const port = await readyPromise
   return {
     endpoint: `http://127.0.0.1:${port}`,
@@ -111,7 +112,11 @@ export async function startLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
       await exited
       clearTimeout(timer)
     },
-    kill: () => { try { child.kill('SIGKILL') } catch {} },
+    kill: () => {
+      try {
+        child.kill('SIGKILL')
+      } catch {}
+    },
   }
 }
 
@@ -125,7 +130,10 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
     else console.log(`latency-s3 on http://127.0.0.1:${port}, ${latencyMs} ms per request`)
   })
   if (process.send) {
-    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000 }
+    const cpuMs = () => {
+      const u = process.cpuUsage()
+      return (u.user + u.system) / 1000
+    }
     process.on('message', (m) => {
       let result
       try {

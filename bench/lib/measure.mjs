@@ -17,7 +17,9 @@ export const running = new Set()
 
 export function killRunning() {
   for (const pid of running) {
-    try { process.kill(-pid, 'SIGKILL') } catch {}
+    try {
+      process.kill(-pid, 'SIGKILL')
+    } catch {}
   }
   running.clear()
 }
@@ -57,7 +59,11 @@ export async function runTool({ cmd, args, env = toolEnv(), cwd, tmp, timeoutMs 
   let stderr = ''
   child.stdout.on('data', (d) => (stdout += d))
   child.stderr.on('data', (d) => (stderr = (stderr + d).slice(-20_000)))
-  const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }, timeoutMs)
+  const timer = setTimeout(() => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }, timeoutMs)
   const code = await new Promise((resolve, reject) => {
     child.once('error', reject)
     child.once('close', (c, signal) => resolve(c ?? signal))
@@ -78,7 +84,10 @@ export async function runTool({ cmd, args, env = toolEnv(), cwd, tmp, timeoutMs 
   }
   let json
   const last = stdout.trim().split('\n').pop()
-  if (last?.startsWith('{')) try { json = JSON.parse(last) } catch {}
+  if (last?.startsWith('{'))
+    try {
+      json = JSON.parse(last)
+    } catch {}
   // Without GNU time, the Node tools report their own peak RSS.
   maxRss ??= json?.maxRSS
   return { wallMs, userMs, sysMs, cpuMs: userMs === undefined ? undefined : userMs + sysMs, maxRss, stdout, stderr, json }

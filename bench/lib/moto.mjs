@@ -67,11 +67,19 @@ export async function startMoto() {
   const exited = new Promise((resolve) => child.once('exit', resolve))
 
   /** Synchronous last resort (process 'exit' handler): kill the group. */
-  const kill = () => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }
+  const kill = () => {
+    try {
+      process.kill(-child.pid, 'SIGKILL')
+    } catch {}
+  }
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return
     child.stdin.end() // the wrapper kills moto and waits for it
-    const timer = setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL') } catch {} }, 5000)
+    const timer = setTimeout(() => {
+      try {
+        process.kill(-child.pid, 'SIGKILL')
+      } catch {}
+    }, 5000)
     await exited
     clearTimeout(timer)
   }
@@ -85,7 +93,10 @@ export async function startMoto() {
       await httpCall(endpoint, 'GET', '/moto-api/')
       break
     } catch {
-      if (Date.now() > deadline) { await stop(); throw new Error(`moto_server did not answer on ${endpoint}:\n${tail}`) }
+      if (Date.now() > deadline) {
+        await stop()
+        throw new Error(`moto_server did not answer on ${endpoint}:\n${tail}`)
+      }
       await new Promise((r) => setTimeout(r, 150))
     }
   }
@@ -112,7 +123,11 @@ export async function startMoto() {
       out.total++
       // Objects written: single PUTs (the SDK adds ?x-id=PutObject) and completed
       // multipart uploads; not parts, not the tool's own .cdn-deploy/ state.
-      if (!l.path.includes('/.cdn-deploy/') && ((l.method === 'PUT' && !l.path.includes('partNumber=')) || (l.method === 'POST' && l.path.includes('uploadId=')))) out.objectPuts++
+      if (
+        !l.path.includes('/.cdn-deploy/') &&
+        ((l.method === 'PUT' && !l.path.includes('partNumber=')) || (l.method === 'POST' && l.path.includes('uploadId=')))
+      )
+        out.objectPuts++
       out.byMethod[l.method] = (out.byMethod[l.method] ?? 0) + 1
       if (out.requests.length < 200) out.requests.push(`${l.method} ${l.path} ${l.status}`)
     }

@@ -4,7 +4,8 @@
  */
 import { median } from './measure.mjs'
 
-export const fmtMs = (ms) => (ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`)
+export const fmtMs = (ms) =>
+  ms === undefined ? '—' : ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${Math.round(ms)} ms`
 export const fmtMB = (b) => (b === undefined ? '—' : `${(b / 1024 / 1024).toFixed(0)} MB`)
 export const fmtN = (n) => (n === undefined ? '—' : String(Math.round(n)))
 
@@ -45,7 +46,15 @@ export function metricRows({ runs, scenario, title, field, fmt, how = 'median', 
       target = `ours ≤ ${targets[tool]}×`
       met = ratio <= targets[tool] ? 'met' : 'MISSED'
     }
-    rows.push({ scenario: title, tool: labels?.(tool) ?? tool, value: `${fmt(value)}${how === 'max' ? ' (max)' : ''}`, ratio: tool === ours ? '1.00' : ratio === undefined ? '—' : ratio.toFixed(2), target, met, n: list.length })
+    rows.push({
+      scenario: title,
+      tool: labels?.(tool) ?? tool,
+      value: `${fmt(value)}${how === 'max' ? ' (max)' : ''}`,
+      ratio: tool === ours ? '1.00' : ratio === undefined ? '—' : ratio.toFixed(2),
+      target,
+      met,
+      n: list.length,
+    })
   }
   return rows
 }
@@ -67,7 +76,9 @@ export function detailsTable(runs, labels) {
   const scenarios = [...new Set(runs.map((r) => r.scenario))]
   for (const s of scenarios) {
     for (const [tool, list] of byTool(runs, s)) {
-      lines.push(`| ${s} | ${labels?.(tool) ?? tool} | ${list.length} | ${fmtMs(stat(list, 'wallMs'))} | ${fmtMs(stat(list, 'cpuMs'))} | ${fmtMB(stat(list, 'maxRss'))} | ${fmtN(stat(list, 'requests'))} | ${fmtN(stat(list, 'objectPuts'))} |`)
+      lines.push(
+        `| ${s} | ${labels?.(tool) ?? tool} | ${list.length} | ${fmtMs(stat(list, 'wallMs'))} | ${fmtMs(stat(list, 'cpuMs'))} | ${fmtMB(stat(list, 'maxRss'))} | ${fmtN(stat(list, 'requests'))} | ${fmtN(stat(list, 'objectPuts'))} |`,
+      )
     }
   }
   return lines.join('\n')

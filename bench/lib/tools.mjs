@@ -43,7 +43,7 @@ export const LABELS = {
 /** Display name of a tool, `ours@8` → `ours: deploy() @ concurrency 8`. */
 export function label(tool) {
   const [base, n] = tool.split('@')
-  return n ? `${LABELS[base] ?? base} @ concurrency ${n}` : LABELS[tool] ?? tool
+  return n ? `${LABELS[base] ?? base} @ concurrency ${n}` : (LABELS[tool] ?? tool)
 }
 
 /** BENCH_NODE_FLAGS: Node options for ours' process (e.g. `--max-old-space-size=160`, to see what a capped heap costs). */
@@ -53,22 +53,37 @@ const NODE_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolea
 export const TOOLS = {
   ours: (t) => ({
     cmd: process.execPath,
-    args: [...NODE_FLAGS, ...(t.nodeFlags ?? []), here('../tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
+    args: [
+      ...NODE_FLAGS,
+      ...(t.nodeFlags ?? []),
+      here('../tools/ours.mjs'),
+      JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra }),
+    ],
   }),
   'ours-fixed': (t) => TOOLS.ours({ ...t, extra: { storage: { adaptive: false }, ...t.extra } }),
   base: (t) => ({
     cmd: process.execPath,
-    args: [...(t.nodeFlags ?? []), join(process.env.BENCH_BASE ?? '.', 'bench/tools/ours.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra })],
+    args: [
+      ...(t.nodeFlags ?? []),
+      join(process.env.BENCH_BASE ?? '.', 'bench/tools/ours.mjs'),
+      JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, ...t.extra }),
+    ],
   }),
   raw: (t) => ({
     cmd: process.execPath,
-    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, ...t.extra })],
+    args: [
+      here('../tools/raw-put.mjs'),
+      JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, ...t.extra }),
+    ],
   }),
   // Not the floor: the raw client doing what any real client must (SigV4 signing,
   // streaming each file from disk), to split ours' CPU into duties and overhead.
   'raw-signed': (t) => ({
     cmd: process.execPath,
-    args: [here('../tools/raw-put.mjs'), JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, sign: true, stream: true, ...t.extra })],
+    args: [
+      here('../tools/raw-put.mjs'),
+      JSON.stringify({ endpoint: t.endpoint, bucket: t.bucket, prefix: t.prefix, dir: t.dir, concurrency: 128, sign: true, stream: true, ...t.extra }),
+    ],
   }),
   aws: (t) => ({
     cmd: 'aws',

@@ -35,7 +35,13 @@ export async function writeViteApp(root, { seed = 5, modules = 1000, assets = 30
   const cssFiles = []
   for (let i = 0; i < cssCount; i++) {
     const urls = [nextAsset(), nextAsset()].filter(Boolean)
-    const rules = Array.from({ length: 30 }, (_, r) => `.c${i}-${r}-${word()} { color: #${Math.floor(rand() * 0xffffff).toString(16).padStart(6, '0')}; margin: ${r}px; padding: ${r % 7}px ${r % 5}px; }`)
+    const rules = Array.from(
+      { length: 30 },
+      (_, r) =>
+        `.c${i}-${r}-${word()} { color: #${Math.floor(rand() * 0xffffff)
+          .toString(16)
+          .padStart(6, '0')}; margin: ${r}px; padding: ${r % 7}px ${r % 5}px; }`,
+    )
     urls.forEach((u, k) => rules.push(`.bg${i}-${k} { background-image: url("../assets/${u}"); }`))
     const name = `style${i}.css`
     await writeFile(join(root, 'src/lib', name), rules.join('\n') + '\n')
@@ -61,7 +67,10 @@ export async function writeViteApp(root, { seed = 5, modules = 1000, assets = 30
       imports.push(`import a${i} from '../assets/${asset}'`)
       uses.push(`a${i}.length`)
     }
-    const body = Array.from({ length: 12 }, (_, l) => `  const v${l} = '${word()}-${i}-${l}'.repeat(${1 + (l % 3)}) + String(n * ${l + 1})\n  acc.push(v${l}.length > ${l} ? v${l} : '${word()}')`).join('\n')
+    const body = Array.from(
+      { length: 12 },
+      (_, l) => `  const v${l} = '${word()}-${i}-${l}'.repeat(${1 + (l % 3)}) + String(n * ${l + 1})\n  acc.push(v${l}.length > ${l} ? v${l} : '${word()}')`,
+    ).join('\n')
     const code = `${imports.join('\n')}
 export function f${i}(n) {
   const acc = []
@@ -76,7 +85,9 @@ export const name${i} = '${word()}-${word()}-${i}'
     const last = Math.min(jsCount, (r + 1) * perRoute) - 1
     const lines = []
     for (let i = r * perRoute; i <= last; i++) lines.push(`import { f${i} } from '../lib/m${i}.js'`)
-    lines.push(`export default function route${r}(n) { return ${Array.from({ length: last - r * perRoute + 1 }, (_, k) => `f${r * perRoute + k}(n)`).join(' + ')} }`)
+    lines.push(
+      `export default function route${r}(n) { return ${Array.from({ length: last - r * perRoute + 1 }, (_, k) => `f${r * perRoute + k}(n)`).join(' + ')} }`,
+    )
     await writeFile(join(root, 'src/routes', `route${r}.js`), lines.join('\n') + '\n')
   }
   // Any assets left over are imported by the entry.
@@ -89,6 +100,9 @@ export const name${i} = '${word()}-${word()}-${i}'
     `routes[pick % routes.length]().then((m) => { document.body.textContent = String(m.default(pick)) })`,
   ]
   await writeFile(join(root, 'src/main.js'), main.join('\n') + '\n')
-  await writeFile(join(root, 'index.html'), `<!doctype html>\n<html><head><meta charset="utf-8"><title>bench</title></head>\n<body><script type="module" src="/src/main.js"></script></body></html>\n`)
+  await writeFile(
+    join(root, 'index.html'),
+    `<!doctype html>\n<html><head><meta charset="utf-8"><title>bench</title></head>\n<body><script type="module" src="/src/main.js"></script></body></html>\n`,
+  )
   return { modules: jsCount + cssCount, js: jsCount, css: cssCount, assets: assetNames.length, routes }
 }

@@ -38,25 +38,30 @@ const config = resolveConfig({
   },
   env: {},
 })
-const report = await deployWith({
-  dir: o.dir,
-  config,
-  commit: 'bench',
-  reporter: {
-    start: () => void (marks.planned = t()),
-    step: (name) => void marks.steps.push([t(), name.replace(/ \(\d+\)$/, '')]),
+const report = await deployWith(
+  {
+    dir: o.dir,
+    config,
+    commit: 'bench',
+    reporter: {
+      start: () => void (marks.planned = t()),
+      step: (name) => void marks.steps.push([t(), name.replace(/ \(\d+\)$/, '')]),
+    },
   },
-}, { env: {}, ...(o.storage ? { storage: o.storage } : {}) })
+  { env: {}, ...(o.storage ? { storage: o.storage } : {}) },
+)
 marks.done = t()
-process.stdout.write(JSON.stringify({
-  uploaded: report.uploaded.count,
-  bytes: report.uploaded.bytes,
-  skipped: report.skipped,
-  committed: report.committed,
-  ledger: report.ledger,
-  durationMs: report.durationMs,
-  concurrency: config.concurrency,
-  marks,
-  maxRSS: process.resourceUsage().maxRSS * 1024,
-  ...(process.env.BENCH_TRACE ? { trace: trace.map((e) => [Math.round(e.start), Math.round(e.end - e.start), e.method, e.path]) } : {}),
-}) + '\n')
+process.stdout.write(
+  JSON.stringify({
+    uploaded: report.uploaded.count,
+    bytes: report.uploaded.bytes,
+    skipped: report.skipped,
+    committed: report.committed,
+    ledger: report.ledger,
+    durationMs: report.durationMs,
+    concurrency: config.concurrency,
+    marks,
+    maxRSS: process.resourceUsage().maxRSS * 1024,
+    ...(process.env.BENCH_TRACE ? { trace: trace.map((e) => [Math.round(e.start), Math.round(e.end - e.start), e.method, e.path]) } : {}),
+  }) + '\n',
+)

@@ -14,4 +14,6 @@ const client = new S3Client({ endpoint: o.endpoint, region: 'us-east-1', forcePa
 const syncClient = new S3SyncClient({ client })
 const out = await syncClient.sync(o.dir, `s3://${o.bucket}${o.prefix ? `/${o.prefix.replace(/\/$/, '')}` : ''}`)
 client.destroy()
-process.stdout.write(JSON.stringify({ uploaded: out.created.length + out.updated.length, ms: performance.now() - started, maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n')
+process.stdout.write(
+  JSON.stringify({ uploaded: out.created.length + out.updated.length, ms: performance.now() - started, maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n',
+)

@@ -26,8 +26,18 @@ if (o.phases) {
     slot.calls++
     const update = hash.update.bind(hash)
     const digest = hash.digest.bind(hash)
-    hash.update = (...a) => { const s = performance.now(); const r = update(...a); slot.ms += performance.now() - s; return r }
-    hash.digest = (...a) => { const s = performance.now(); const r = digest(...a); slot.ms += performance.now() - s; return r }
+    hash.update = (...a) => {
+      const s = performance.now()
+      const r = update(...a)
+      slot.ms += performance.now() - s
+      return r
+    }
+    hash.digest = (...a) => {
+      const s = performance.now()
+      const r = digest(...a)
+      slot.ms += performance.now() - s
+      return r
+    }
     return hash
   }
   syncBuiltinESMExports()
@@ -50,7 +60,9 @@ if (o.control) {
     enforce: 'post',
     buildStart() {},
     renderStart() {},
-    renderChunk() { return null },
+    renderChunk() {
+      return null
+    },
     generateBundle: { order: 'post', handler() {} },
     writeBundle: { order: 'post', sequential: true, handler() {} },
     closeBundle() {},
@@ -66,10 +78,22 @@ await build({
   build: { outDir: o.outDir, emptyOutDir: true, reportCompressedSize: false },
 })
 const buildMs = performance.now() - b0
-process.stdout.write(JSON.stringify({ loadMs: loaded - t0, buildMs, ...(o.phases ? { hooks, digests } : {}), maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n')
+process.stdout.write(
+  JSON.stringify({ loadMs: loaded - t0, buildMs, ...(o.phases ? { hooks, digests } : {}), maxRSS: process.resourceUsage().maxRSS * 1024 }) + '\n',
+)
 
 function wrapHooks(plugin) {
-  for (const name of ['config', 'configResolved', 'outputOptions', 'buildStart', 'renderStart', 'renderChunk', 'generateBundle', 'writeBundle', 'closeBundle']) {
+  for (const name of [
+    'config',
+    'configResolved',
+    'outputOptions',
+    'buildStart',
+    'renderStart',
+    'renderChunk',
+    'generateBundle',
+    'writeBundle',
+    'closeBundle',
+  ]) {
     const hook = plugin[name]
     if (!hook) continue
     const fn = typeof hook === 'function' ? hook : hook.handler
@@ -87,16 +111,21 @@ function wrapHooks(plugin) {
       }
     }
     // config/outputOptions may be called synchronously by some bundlers; keep them sync.
-    const wrapped = name === 'config' || name === 'outputOptions' || name === 'configResolved'
-      ? function (...args) {
-        const s = performance.now()
-        const done = () => { const slot = (hooks[key] ??= { calls: 0, ms: 0 }); slot.calls++; slot.ms += performance.now() - s }
-        const result = fn.apply(this, args)
-        if (result && typeof result.then === 'function') return result.finally(done)
-        done()
-        return result
-      }
-      : timed
+    const wrapped =
+      name === 'config' || name === 'outputOptions' || name === 'configResolved'
+        ? function (...args) {
+            const s = performance.now()
+            const done = () => {
+              const slot = (hooks[key] ??= { calls: 0, ms: 0 })
+              slot.calls++
+              slot.ms += performance.now() - s
+            }
+            const result = fn.apply(this, args)
+            if (result && typeof result.then === 'function') return result.finally(done)
+            done()
+            return result
+          }
+        : timed
     plugin[name] = typeof hook === 'function' ? wrapped : { ...hook, handler: wrapped }
   }
 }

@@ -7,4 +7,9 @@ export interface EmbeddedS3 {
   directory: string
   stop(options?: { keepDirectory?: boolean }): Promise<void>
 }
-export declare function startEmbeddedS3(options?: { buckets?: string[]; port?: number; directory?: string; extraKeys?: Array<[string, string]> }): Promise<EmbeddedS3>
+export declare function startEmbeddedS3(options?: {
+  buckets?: string[]
+  port?: number
+  directory?: string
+  extraKeys?: Array<[string, string]>
+}): Promise<EmbeddedS3>

@@ -73,7 +73,11 @@ export async function checkCors(storage: Storage, config: ResolvedCdnConfig, ori
       return { name, status: 'warn', message: `could not read the bucket CORS (${(err as Error).message}); the credentials need s3:GetBucketCORS to check it` }
     }
     if (!rules) {
-      return { name, status: 'fail', message: `bucket ${storage.bucket} has no CORS configuration, so browsers on ${origin} refuse module scripts from ${assets}; fix: ${ruleFix(origin)}` }
+      return {
+        name,
+        status: 'fail',
+        message: `bucket ${storage.bucket} has no CORS configuration, so browsers on ${origin} refuse module scripts from ${assets}; fix: ${ruleFix(origin)}`,
+      }
     }
     if (!corsAllows(rules, origin)) {
       const allowed = [...new Set(rules.flatMap((r) => r.AllowedOrigins ?? []))].join(', ') || 'none'
@@ -82,14 +86,24 @@ export async function checkCors(storage: Storage, config: ResolvedCdnConfig, ori
     return { name, status: 'ok', message: `bucket CORS allows GET from ${origin} (assets on ${assets})` }
   }
   if (!config.htmlAtOrigin) {
-    return { name, status: 'ok', message: `the HTML is served from the CDN with its assets (${assets}): no CORS needed (pass --origin if your pages live elsewhere)` }
+    return {
+      name,
+      status: 'ok',
+      message: `the HTML is served from the CDN with its assets (${assets}): no CORS needed (pass --origin if your pages live elsewhere)`,
+    }
   }
   let summary = ''
   try {
     const rules = await bucketCors(storage)
-    summary = rules ? ` (the bucket allows: ${[...new Set(rules.flatMap((r) => r.AllowedOrigins ?? []))].join(', ') || 'no origin'})` : ' (the bucket has no CORS configuration)'
+    summary = rules
+      ? ` (the bucket allows: ${[...new Set(rules.flatMap((r) => r.AllowedOrigins ?? []))].join(', ') || 'no origin'})`
+      : ' (the bucket has no CORS configuration)'
   } catch {
     // Reported as unknown below; the warning already asks for --origin.
   }
-  return { name, status: 'warn', message: `htmlAtOrigin is on but the site's origin is unknown here${summary}: pass --origin https://www.example.com to check that the bucket CORS allows it` }
+  return {
+    name,
+    status: 'warn',
+    message: `htmlAtOrigin is on but the site's origin is unknown here${summary}: pass --origin https://www.example.com to check that the bucket CORS allows it`,
+  }
 }

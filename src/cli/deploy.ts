@@ -62,7 +62,12 @@ function interruptible(o: Output): { signal: AbortSignal; dispose(): void } {
   const onSignal = (name: NodeJS.Signals) => {
     if (controller.signal.aborted) process.exit(130)
     o.note(`[cdn-deploy] ${name}: stopping after the uploads in flight (the previous release stays live); press Ctrl-C again to quit now`)
-    controller.abort(new CdnDeployError('deploy', `interrupted (${name}); nothing is deleted or purged before the release is committed, so running deploy again finishes the job`))
+    controller.abort(
+      new CdnDeployError(
+        'deploy',
+        `interrupted (${name}); nothing is deleted or purged before the release is committed, so running deploy again finishes the job`,
+      ),
+    )
   }
   process.on('SIGINT', onSignal)
   process.on('SIGTERM', onSignal)

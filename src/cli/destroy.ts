@@ -42,7 +42,8 @@ const terminal = (): DestroyIo => ({ isTTY: !!process.stdin.isTTY, confirm })
 async function configFor(flags: DestroyFlags): Promise<ResolvedCdnConfig> {
   if (flags.prefix === undefined) return loadCliConfig(flags)
   const prefix = typeof flags.prefix === 'boolean' ? '' : String(flags.prefix)
-  if (!prefix.replace(/\//g, '')) throw new CdnDeployError('cli', '--prefix needs a prefix such as "previews/my-branch/" (leave it out to use the configured one)')
+  if (!prefix.replace(/\//g, ''))
+    throw new CdnDeployError('cli', '--prefix needs a prefix such as "previews/my-branch/" (leave it out to use the configured one)')
   const checked = safeParse(envChecks.prefix, prefix)
   if (!checked.success) throw new CdnDeployError('cli', formatIssues(checked.issues, '--prefix').join('; '))
   const { config } = await resolveCliConfig(flags, undefined, { ...process.env, CDN_PREFIX: prefix })
@@ -71,22 +72,30 @@ async function refuseLiveLock(storage: Storage): Promise<void> {
   const lock = await storage.readLock()
   const held = lock?.info
   if (!lock || (held && (Date.parse(held.expires) <= Date.now() || holderIsDead(held)))) return
-  throw new CdnDeployError('lock', `a deploy holds s3://${storage.bucket}/${lockKey(storage.statePrefix)}${held ? ` (${describeHolder(held)}, expires ${held.expires})` : ''}: not destroying under it; wait for it, or run \`cdn-deploy unlock\` if it died`)
+  throw new CdnDeployError(
+    'lock',
+    `a deploy holds s3://${storage.bucket}/${lockKey(storage.statePrefix)}${held ? ` (${describeHolder(held)}, expires ${held.expires})` : ''}: not destroying under it; wait for it, or run \`cdn-deploy unlock\` if it died`,
+  )
 }
 
 const LIMIT = 30
 
 function describe(o: Output, where: string, plan: DestroyPlan, verb: string): void {
-  const list = (keys: readonly string[]) => [...keys.slice(0, LIMIT).map((k) => `    ${k}`), ...(keys.length > LIMIT ? [`    … and ${keys.length - LIMIT} more (--json lists all)`] : [])]
-  o.out([
-    `[cdn-deploy] destroy ${where}`,
-    `  owned by the ledger: ${plan.owned.length} objects (${verb})`,
-    ...list(plan.owned),
-    `  the tool's own objects (ledger, journal, lock…): ${plan.state.length} (${verb}, the ledger last)`,
-    ...list(plan.state),
-    `  not written by the tool: ${plan.foreign.length} (kept)`,
-    ...list(plan.foreign),
-  ].join('\n'))
+  const list = (keys: readonly string[]) => [
+    ...keys.slice(0, LIMIT).map((k) => `    ${k}`),
+    ...(keys.length > LIMIT ? [`    … and ${keys.length - LIMIT} more (--json lists all)`] : []),
+  ]
+  o.out(
+    [
+      `[cdn-deploy] destroy ${where}`,
+      `  owned by the ledger: ${plan.owned.length} objects (${verb})`,
+      ...list(plan.owned),
+      `  the tool's own objects (ledger, journal, lock…): ${plan.state.length} (${verb}, the ledger last)`,
+      ...list(plan.state),
+      `  not written by the tool: ${plan.foreign.length} (kept)`,
+      ...list(plan.foreign),
+    ].join('\n'),
+  )
 }
 
 export async function destroyCommand(flags: DestroyFlags, io: DestroyIo = terminal()): Promise<number> {
@@ -98,10 +107,19 @@ export async function destroyCommand(flags: DestroyFlags, io: DestroyIo = termin
   const where = `s3://${storage.bucket}/${storage.prefix} (${config.publicBase})`
   try {
     if (flags.dryRun || !flags.yes) {
-      if (!flags.dryRun && !io.isTTY) throw new CdnDeployError('cli', `not destroying ${where}: not a terminal, so pass --yes to confirm (--dry-run lists what would go)`)
+      if (!flags.dryRun && !io.isTTY)
+        throw new CdnDeployError('cli', `not destroying ${where}: not a terminal, so pass --yes to confirm (--dry-run lists what would go)`)
       await refuseLiveLock(storage)
       const { plan } = await survey(storage, state)
-      o.json({ dryRun: true, bucket: storage.bucket, prefix: storage.prefix, statePrefix: storage.statePrefix, deleted: plan.owned, state: plan.state, kept: plan.foreign })
+      o.json({
+        dryRun: true,
+        bucket: storage.bucket,
+        prefix: storage.prefix,
+        statePrefix: storage.statePrefix,
+        deleted: plan.owned,
+        state: plan.state,
+        kept: plan.foreign,
+      })
       describe(o, where, plan, flags.dryRun ? 'would be deleted' : 'to delete')
       if (flags.dryRun || plan.owned.length + plan.state.length === 0) return EXIT.ok
       if (!(await io.confirm(`[cdn-deploy] delete these ${plan.owned.length + plan.state.length} objects? [y/N] `))) {
@@ -126,16 +144,30 @@ async function destroyUnderLock(storage: Storage, state: Storage | undefined, wh
     const site = await storage.deleteKeys(plan.owned)
     if (site.errors.length > 0) {
       const first = site.errors[0]!
-      throw new CdnDeployError('s3', `could not delete ${site.errors.length} of ${plan.owned.length} objects under ${where} (${first.key}: ${first.code} ${first.message}); the ledger is kept, so running destroy again finishes the job`)
+      throw new CdnDeployError(
+        's3',
+        `could not delete ${site.errors.length} of ${plan.owned.length} objects under ${where} (${first.key}: ${first.code} ${first.message}); the ledger is kept, so running destroy again finishes the job`,
+      )
     }
     const bookkeeping = await storage.deleteKeys(plan.state.filter((key) => key !== ledger && key !== own))
     const last = hasLedger && bookkeeping.errors.length === 0 ? await storage.deleteKeys([ledger]) : { deleted: [], errors: [] }
     const errors = [...bookkeeping.errors, ...last.errors]
     const stateDeleted = [...bookkeeping.deleted, ...last.deleted]
-    o.json({ dryRun: false, bucket: storage.bucket, prefix: storage.prefix, statePrefix: storage.statePrefix, deleted: site.deleted, state: stateDeleted, kept: plan.foreign, errors })
+    o.json({
+      dryRun: false,
+      bucket: storage.bucket,
+      prefix: storage.prefix,
+      statePrefix: storage.statePrefix,
+      deleted: site.deleted,
+      state: stateDeleted,
+      kept: plan.foreign,
+      errors,
+    })
     describe(o, where, plan, 'deleted')
     for (const e of errors) o.note(`[cdn-deploy] warning: could not delete ${e.key}: ${e.code} ${e.message}`)
-    o.out(`[cdn-deploy] destroyed: ${site.deleted.length} objects and ${stateDeleted.length} of the tool's own (its lock goes last); ${plan.foreign.length} not written by the tool kept`)
+    o.out(
+      `[cdn-deploy] destroyed: ${site.deleted.length} objects and ${stateDeleted.length} of the tool's own (its lock goes last); ${plan.foreign.length} not written by the tool kept`,
+    )
     return errors.length ? EXIT.failure : EXIT.ok
   } finally {
     await storage.releaseLock(lock).catch(() => false)

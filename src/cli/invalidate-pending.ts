@@ -59,9 +59,11 @@ export async function pendingCommand(flags: InvalidateFlags, deps: PendingDeps =
 
 function nothingPending(read: LedgerVersion | undefined, storage: { bucket: string; statePrefix: string }, o: Output, dryRun: boolean): number {
   o.json({ dryRun, pending: [], paths: [], ids: [], cleared: false })
-  o.out(read
-    ? '[cdn-deploy] nothing pending: every purge of the last deploys went through'
-    : `[cdn-deploy] nothing pending: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} does not exist (no deploy yet)`)
+  o.out(
+    read
+      ? '[cdn-deploy] nothing pending: every purge of the last deploys went through'
+      : `[cdn-deploy] nothing pending: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} does not exist (no deploy yet)`,
+  )
   return EXIT.ok
 }
 
@@ -75,7 +77,11 @@ function dryRun(config: ResolvedCdnConfig, read: LedgerVersion | undefined, o: O
   const estimate = name === 'cloudfront' ? estimateCloudFrontCost(paths, undefined, 1000) : undefined
   o.json({ dryRun: true, provider: name, pending, paths, ...(estimate ? { estimate } : {}) })
   const cost = estimate ? ` (at most USD ${estimate.usd.toFixed(3)})` : ''
-  o.out([`[cdn-deploy] would purge ${pending.length} pending files as ${paths.length} paths (${name})${cost}; nothing written`, ...paths.map((p) => `  ${p}`)].join('\n'))
+  o.out(
+    [`[cdn-deploy] would purge ${pending.length} pending files as ${paths.length} paths (${name})${cost}; nothing written`, ...paths.map((p) => `  ${p}`)].join(
+      '\n',
+    ),
+  )
   return EXIT.ok
 }
 
@@ -97,18 +103,34 @@ async function purge(config: ResolvedCdnConfig, storage: Storage, invalidator: I
     await storage.writeLedger(next, read.etag ? { ifMatch: read.etag } : undefined)
   } catch (error) {
     if (!(error instanceof CdnDeployError && error.scope === 'lock')) {
-      throw new CdnDeployError('cli', `the purge was submitted${result.ids.length ? ` [${result.ids.join(', ')}]` : ''}, but clearing ${where} failed; the next deploy purges the paths again`, { cause: error })
+      throw new CdnDeployError(
+        'cli',
+        `the purge was submitted${result.ids.length ? ` [${result.ids.join(', ')}]` : ''}, but clearing ${where} failed; the next deploy purges the paths again`,
+        { cause: error },
+      )
     }
     cleared = false
-    o.note(`[cdn-deploy] warning: ${where} changed since it was read (another deploy committed): the paths stay pending there, and the next deploy purges them again (harmless)`)
+    o.note(
+      `[cdn-deploy] warning: ${where} changed since it was read (another deploy committed): the paths stay pending there, and the next deploy purges them again (harmless)`,
+    )
   }
-  o.json({ dryRun: false, provider: invalidator.name, pending, paths: result.paths, ids: result.ids, cleared, ...(waited ? { completed: !result.waitError } : {}) })
+  o.json({
+    dryRun: false,
+    provider: invalidator.name,
+    pending,
+    paths: result.paths,
+    ids: result.ids,
+    cleared,
+    ...(waited ? { completed: !result.waitError } : {}),
+  })
   const ids = result.ids.length ? ` [${result.ids.join(', ')}]` : ''
-  o.out([
-    `[cdn-deploy] purged ${pending.length} pending files as ${result.paths.length} paths (${invalidator.name})${ids}`,
-    ...result.paths.map((p) => `  ${p}`),
-    ...(cleared ? [`[cdn-deploy] cleared them from ${where}`] : []),
-  ].join('\n'))
+  o.out(
+    [
+      `[cdn-deploy] purged ${pending.length} pending files as ${result.paths.length} paths (${invalidator.name})${ids}`,
+      ...result.paths.map((p) => `  ${p}`),
+      ...(cleared ? [`[cdn-deploy] cleared them from ${where}`] : []),
+    ].join('\n'),
+  )
   if (result.waitError) {
     // A failure: printed even with --quiet.
     process.stderr.write(`${scrub(result.waitError)}\n`)

@@ -65,7 +65,12 @@ export async function invalidateCommand(paths: string[] | undefined, flags: Inva
   const completed = wait ? !result.waitError : undefined
   o.json({ provider: provider.name, ids: result.ids, paths: result.paths, publicBase: config.publicBase, ...(wait ? { completed } : {}) })
   const ids = result.ids.length ? ` [${result.ids.join(', ')}]` : ''
-  o.out([`[cdn-deploy] invalidation ${wait && completed ? 'completed' : 'submitted'} (${provider.name})${ids}: ${result.paths.length} path${result.paths.length === 1 ? '' : 's'}`, ...result.paths.map((p) => `  ${p}`)].join('\n'))
+  o.out(
+    [
+      `[cdn-deploy] invalidation ${wait && completed ? 'completed' : 'submitted'} (${provider.name})${ids}: ${result.paths.length} path${result.paths.length === 1 ? '' : 's'}`,
+      ...result.paths.map((p) => `  ${p}`),
+    ].join('\n'),
+  )
   if (result.waitError) {
     // A failure: printed even with --quiet.
     process.stderr.write(`${scrub(result.waitError)}\n`)

@@ -46,7 +46,12 @@ export function planText(report: DeployReport, dir: string): string {
       lines.push(`    ${phase} ${name}: ${inPhase.length} (${formatBytes(bytes)})`)
       for (const f of inPhase.slice(0, LIST_LIMIT)) {
         lines.push(`      ${MARK[f.reason] ?? '?'} ${f.rel} (${formatBytes(f.size)})`)
-        if (f.headers) lines.push(`          ${Object.entries(f.headers).map(([name, value]) => `${name}: ${value}`).join(' · ')}`)
+        if (f.headers)
+          lines.push(
+            `          ${Object.entries(f.headers)
+              .map(([name, value]) => `${name}: ${value}`)
+              .join(' · ')}`,
+          )
       }
       if (inPhase.length > LIST_LIMIT) lines.push(`      … and ${inPhase.length - LIST_LIMIT} more (--json lists all)`)
     }
@@ -67,9 +72,11 @@ export function planText(report: DeployReport, dir: string): string {
   if (report.ledger !== 'read') lines.push('  ledger: none yet (first deploy: the deploy creates it; objects already in the bucket were matched by listing)')
   if (report.rollbackOf) return lines.join('\n')
   lines.push(
-    !hasChanges(report) ? '[cdn-deploy] nothing would change: the bucket already serves this build'
-    : report.prune.stop ? `[cdn-deploy] changes pending, but \`cdn-deploy deploy ${dir}\` would stop before writing anything (STOP above; --force lets it through) (exit code 2)`
-    : `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`,
+    !hasChanges(report)
+      ? '[cdn-deploy] nothing would change: the bucket already serves this build'
+      : report.prune.stop
+        ? `[cdn-deploy] changes pending, but \`cdn-deploy deploy ${dir}\` would stop before writing anything (STOP above; --force lets it through) (exit code 2)`
+        : `[cdn-deploy] changes pending: run \`cdn-deploy deploy ${dir}\` to apply them (exit code 2)`,
   )
   return lines.join('\n')
 }

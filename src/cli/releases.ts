@@ -21,7 +21,12 @@ export function newestReleases(ledger: Ledger | undefined, limit = Infinity): Re
 /** Columns padded to their widest cell. */
 export function table(rows: string[][]): string[] {
   const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? []
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** `live`, `yes` (a rollback can serve it again), or `no`; a rollback release also names what it restored. */
@@ -52,11 +57,18 @@ export async function releasesCommand(flags: ReleasesFlags): Promise<number> {
     const releases = newestReleases(ledger, intFlag(flags.limit, 'limit', Infinity))
     o.json(releases)
     if (!ledger) {
-      o.note(`[cdn-deploy] no releases yet: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} does not exist (run cdn-deploy deploy; check storage.bucket and prefix)`)
+      o.note(
+        `[cdn-deploy] no releases yet: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} does not exist (run cdn-deploy deploy; check storage.bucket and prefix)`,
+      )
       return EXIT.ok
     }
     const current = ledger.releases.at(-1)?.id
-    o.out([`[cdn-deploy] releases in s3://${storage.bucket}/${config.prefix} (${config.publicBase}), newest first (* current):`, ...releaseRows(releases, current)].join('\n'))
+    o.out(
+      [
+        `[cdn-deploy] releases in s3://${storage.bucket}/${config.prefix} (${config.publicBase}), newest first (* current):`,
+        ...releaseRows(releases, current),
+      ].join('\n'),
+    )
     return EXIT.ok
   } finally {
     storage.destroy()

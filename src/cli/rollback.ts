@@ -39,7 +39,8 @@ export async function rollbackCommand(release: string | undefined, flags: Rollba
     return EXIT.ok
   }
   if (!flags.yes) {
-    if (!process.stdin.isTTY) throw new CdnDeployError('cli', `not rolling back to release ${plan.rollbackOf}: not a terminal, so pass --yes to confirm (or --dry-run to see the plan)`)
+    if (!process.stdin.isTTY)
+      throw new CdnDeployError('cli', `not rolling back to release ${plan.rollbackOf}: not a terminal, so pass --yes to confirm (or --dry-run to see the plan)`)
     o.note(planText(plan, ''))
     if (!(await confirm(`[cdn-deploy] serve release ${plan.rollbackOf} again? [y/N] `))) {
       o.out('[cdn-deploy] nothing changed')

@@ -30,7 +30,11 @@ async function checkBucket(storage: Storage, config: ResolvedCdnConfig): Promise
     const out = await storage.client.send(new HeadBucketCommand({ Bucket: storage.bucket }))
     const region = out.BucketRegion ?? config.storage.region ?? (await storage.client.config.region())
     const endpoint = config.storage.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL
-    return { name: 'bucket', status: 'ok', message: `credentials accepted, s3://${storage.bucket} reachable (region ${region}${endpoint ? `, endpoint ${endpoint}` : ''})` }
+    return {
+      name: 'bucket',
+      status: 'ok',
+      message: `credentials accepted, s3://${storage.bucket} reachable (region ${region}${endpoint ? `, endpoint ${endpoint}` : ''})`,
+    }
   } catch (err) {
     const context = { bucket: storage.bucket, region: config.storage.region, endpoint: config.storage.endpoint }
     let mapped = mapS3Error(err, { action: 'HeadBucket', ...context })
@@ -61,7 +65,8 @@ async function checkStatePrivacy(config: ResolvedCdnConfig): Promise<Check> {
   try {
     const res = await fetch(url, { signal: AbortSignal.timeout(10_000), redirect: 'manual' })
     await res.body?.cancel()
-    if (res.status === 200) return { name, status: 'warn', message: `the ledger is publicly readable at ${url} (every file deployed, release times, commits): ${fix}` }
+    if (res.status === 200)
+      return { name, status: 'warn', message: `the ledger is publicly readable at ${url} (every file deployed, release times, commits): ${fix}` }
     return { name, status: 'ok', message: `the ledger is not served publicly (HTTP ${res.status} at ${url})` }
   } catch (err) {
     return { name, status: 'skip', message: `could not check ${url}: ${message(err)}` }
@@ -72,8 +77,13 @@ async function checkStatePrivacy(config: ResolvedCdnConfig): Promise<Check> {
 async function checkConditionalWrites(storage: Storage): Promise<Check> {
   const name = 'lock'
   try {
-    if (await storage.probeConditionalWrites()) return { name, status: 'ok', message: 'the store honours conditional writes (If-None-Match): two deploys cannot both take the lock' }
-    return { name, status: 'warn', message: 'this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time' }
+    if (await storage.probeConditionalWrites())
+      return { name, status: 'ok', message: 'the store honours conditional writes (If-None-Match): two deploys cannot both take the lock' }
+    return {
+      name,
+      status: 'warn',
+      message: 'this store ignores conditional writes (If-None-Match), so the deploy lock cannot stop two concurrent deploys; run one at a time',
+    }
   } catch (err) {
     return { name, status: 'warn', message: `could not probe conditional writes: ${message(err)}` }
   }
@@ -85,7 +95,11 @@ async function checkLedger(storage: Storage): Promise<{ check: Check; ledger?: L
   try {
     const ledger = await storage.readLedger()
     const current = ledger?.releases.at(-1)
-    if (!ledger || !current) return { check: { name: 'ledger', status: 'warn', message: 'no release yet: run cdn-deploy deploy (or check storage.bucket and prefix)' }, ...(ledger ? { ledger } : {}) }
+    if (!ledger || !current)
+      return {
+        check: { name: 'ledger', status: 'warn', message: 'no release yet: run cdn-deploy deploy (or check storage.bucket and prefix)' },
+        ...(ledger ? { ledger } : {}),
+      }
     const files = Object.keys(ledger.files).length
     const text = `${plural(ledger.releases.length, 'release')}, ${plural(files, 'file')} owned; current ${current.id} at ${current.time}${current.commit ? ` (commit ${current.commit.slice(0, 10)})` : ''}`
     return { check: { name: 'ledger', status: 'ok', message: text }, ledger }
@@ -119,7 +133,9 @@ async function checkInvalidations(provider: CdnProvider | undefined, ledger: Led
   try {
     const states = await Promise.all(ids.map(async (id) => [id, await provider.status!(id)] as const))
     const running = states.filter(([, s]) => s.toLowerCase() !== 'completed').map(([id, s]) => `${id} (${s})`)
-    const text = running.length ? `still in progress for release ${release!.id}: ${running.join(', ')}` : `all ${ids.length} of release ${release!.id} completed`
+    const text = running.length
+      ? `still in progress for release ${release!.id}: ${running.join(', ')}`
+      : `all ${ids.length} of release ${release!.id} completed`
     return { name, status: pendingNote ? 'warn' : 'ok', message: text + pendingNote }
   } catch (err) {
     return { name, status: 'warn', message: `could not read the status of ${ids.join(', ')}: ${message(err)}${pendingNote}` }
@@ -147,7 +163,11 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
   }
   const { config, source } = resolved
   const limit = intFlag(flags.releases, 'releases', 3)
-  checks.push({ name: 'config', status: 'ok', message: `${source}${config.mode ? ` (mode ${config.mode})` : ''}: ${config.publicBase} ← s3://${config.storage.bucket}/${config.prefix}` })
+  checks.push({
+    name: 'config',
+    status: 'ok',
+    message: `${source}${config.mode ? ` (mode ${config.mode})` : ''}: ${config.publicBase} ← s3://${config.storage.bucket}/${config.prefix}`,
+  })
   const storage = storageFor(config)
   let ledger: Ledger | undefined
   try {
@@ -171,14 +191,26 @@ export async function statusCommand(flags: StatusFlags): Promise<number> {
 
   const failed = checks.filter((c) => c.status === 'fail')
   const releases = newestReleases(ledger, limit)
-  o.json({ ok: failed.length === 0, source, mode: config.mode ?? null, publicBase: config.publicBase, bucket: config.storage.bucket, prefix: config.prefix, checks, releases })
+  o.json({
+    ok: failed.length === 0,
+    source,
+    mode: config.mode ?? null,
+    publicBase: config.publicBase,
+    bucket: config.storage.bucket,
+    prefix: config.prefix,
+    checks,
+    releases,
+  })
   const lines = ['[cdn-deploy] status', ...render(checks)]
-  if (releases.length) lines.push(`  last ${plural(releases.length, 'release')} (* current):`, ...releaseRows(releases, ledger?.releases.at(-1)?.id).map((r) => `    ${r}`))
+  if (releases.length)
+    lines.push(`  last ${plural(releases.length, 'release')} (* current):`, ...releaseRows(releases, ledger?.releases.at(-1)?.id).map((r) => `    ${r}`))
   o.out(lines.join('\n'))
   if (failed.length) {
     // Failures reach stderr even with --quiet or --json, fix included.
     const detail = flags.quiet || flags.json ? `\n${render(failed).join('\n')}` : ''
-    process.stderr.write(`${scrub(`[cdn-deploy] status: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.name).join(', ')}${detail}`)}\n`)
+    process.stderr.write(
+      `${scrub(`[cdn-deploy] status: ${failed.length} check${failed.length > 1 ? 's' : ''} failed: ${failed.map((c) => c.name).join(', ')}${detail}`)}\n`,
+    )
     return EXIT.failure
   }
   const warnings = checks.filter((c) => c.status === 'warn').length

@@ -45,7 +45,10 @@ export async function unlockCommand(flags: UnlockFlags): Promise<number> {
     const where2 = local ? (running ? ', a process that is still running on this machine' : ', a process of this machine that no longer runs') : ''
     o.note(`[cdn-deploy] ${where} is held by ${held ? `${describeHolder(held)} since ${held.acquired}` : 'an unreadable lock object'}${where2} (${state})`)
     if (running && !expired && !flags.force) {
-      throw new CdnDeployError('cli', `${where} belongs to a deploy still running on this machine (pid ${held.pid}): stop it, or pass --force to remove the lock anyway`)
+      throw new CdnDeployError(
+        'cli',
+        `${where} belongs to a deploy still running on this machine (pid ${held.pid}): stop it, or pass --force to remove the lock anyway`,
+      )
     }
     if (!flags.yes) {
       if (!process.stdin.isTTY) throw new CdnDeployError('cli', `not removing ${where}: not a terminal, so pass --yes to confirm`)

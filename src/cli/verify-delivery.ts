@@ -82,7 +82,10 @@ async function deliveryOf(rel: string, url: string, entry: LedgerEntry, timeoutM
     row.status = res.status
     row.finalUrl = res.url || url
     row.secure = !isInsecure(row.finalUrl)
-    row.encoding = (res.headers.get('content-encoding') ?? '').trim().toLowerCase().replace(/^identity$/, '')
+    row.encoding = (res.headers.get('content-encoding') ?? '')
+      .trim()
+      .toLowerCase()
+      .replace(/^identity$/, '')
     const cache = res.headers.get('cf-cache-status') ?? res.headers.get('x-cache')
     if (cache) row.cache = cache
     const age = res.headers.get('age')
@@ -114,7 +117,9 @@ export async function checkDelivery(options: CheckDeliveryOptions): Promise<Deli
     if (origin && origin !== baseOrigin) downgraded.set(origin, [...(downgraded.get(origin) ?? []), r.rel])
   }
   for (const [origin, rels] of downgraded) {
-    warnings.push(`${rels.length} file${rels.length === 1 ? ' is' : 's are'} redirected to plain http:// at ${origin} (${rels[0]}${rels.length > 1 ? ', …' : ''}): ${WHY_HTTPS}`)
+    warnings.push(
+      `${rels.length} file${rels.length === 1 ? ' is' : 's are'} redirected to plain http:// at ${origin} (${rels[0]}${rels.length > 1 ? ', …' : ''}): ${WHY_HTTPS}`,
+    )
   }
   const times = rows.flatMap((r) => (r.ms === undefined ? [] : [r.ms])).sort((a, b) => a - b)
   const compressible = rows.filter((r) => r.compressible && r.status === 200)

@@ -21,7 +21,11 @@ export interface FileResult {
 }
 
 /** Lower-case media type and parameters, spaces around `;` and `,` dropped. */
-const normalize = (value: string | null | undefined) => (value ?? '').trim().toLowerCase().replace(/\s*([;,])\s*/g, '$1')
+const normalize = (value: string | null | undefined) =>
+  (value ?? '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s*([;,])\s*/g, '$1')
 
 const short = (hex: string) => `${hex.slice(0, 12)}…`
 
@@ -88,7 +92,8 @@ export async function checkFile(options: CheckFileOptions): Promise<FileResult> 
   }
   if (options.integrity) {
     const sri = `sha384-${createHash('sha384').update(body).digest('base64')}`
-    if (sri !== options.integrity) result.problems.push(`SRI ${sri.slice(0, 19)}… does not match the manifest's ${options.integrity.slice(0, 19)}… (browsers would refuse it)`)
+    if (sri !== options.integrity)
+      result.problems.push(`SRI ${sri.slice(0, 19)}… does not match the manifest's ${options.integrity.slice(0, 19)}… (browsers would refuse it)`)
   }
   result.ok = result.problems.length === 0
   return result
@@ -110,7 +115,8 @@ async function checkRedirect(result: FileResult, target: string, timeoutMs: numb
   result.status = res.status
   const location = res.headers.get('location')
   if (res.status >= 300 && res.status < 400) {
-    if (!location || new URL(location, result.url).href !== new URL(target, result.url).href) result.problems.push(`redirects to "${location ?? '(no Location)'}", expected "${target}"`)
+    if (!location || new URL(location, result.url).href !== new URL(target, result.url).href)
+      result.problems.push(`redirects to "${location ?? '(no Location)'}", expected "${target}"`)
   } else if (res.status !== 200 || Number(res.headers.get('content-length') ?? 0) !== 0) {
     result.problems.push(`HTTP ${res.status} (expected a redirect to "${target}", or the empty redirect object itself)`)
   }

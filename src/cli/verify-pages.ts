@@ -193,7 +193,9 @@ export function pageLines(report: PagesReport, verbose: boolean): string[] {
       if (r.url !== r.value) lines.push(`          requested ${r.url}`)
       if (others.length) lines.push(`          also referenced by ${pageList(others)}`)
     } else if (verbose) {
-      lines.push(`  ok    ${first} references ${r.value} (<${r.tag}>, ${r.status}${r.contentType ? `, ${r.contentType}` : ''})${others.length ? ` also by ${pageList(others)}` : ''}`)
+      lines.push(
+        `  ok    ${first} references ${r.value} (<${r.tag}>, ${r.status}${r.contentType ? `, ${r.contentType}` : ''})${others.length ? ` also by ${pageList(others)}` : ''}`,
+      )
     }
   }
   if (verbose) for (const e of report.external) lines.push(`  skip  ${e.url} (<${e.tag}> on another origin, in ${pageList(e.pages)})`)

@@ -71,7 +71,10 @@ export async function verifyCommand(dir: string | undefined, flags: VerifyFlags)
   const ledger = await storage.readLedger().finally(() => storage.destroy())
   const release = ledger?.releases.at(-1)
   if (!ledger || !release) {
-    throw new CdnDeployError('cli', `no release to verify: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} ${ledger ? 'lists none' : 'does not exist'} (run cdn-deploy deploy first; check storage.bucket and prefix)`)
+    throw new CdnDeployError(
+      'cli',
+      `no release to verify: s3://${storage.bucket}/${ledgerKey(storage.statePrefix)} ${ledger ? 'lists none' : 'does not exist'} (run cdn-deploy deploy first; check storage.bucket and prefix)`,
+    )
   }
   const manifest = await manifestFor(dir, flags.manifest === undefined ? undefined : String(flags.manifest))
   if (dir !== undefined && !flags.manifest && !manifest) o.note(`[cdn-deploy] no build manifest in ${dir}: SRI not checked`)
@@ -93,7 +96,10 @@ export async function verifyCommand(dir: string | undefined, flags: VerifyFlags)
 
   // What a visitor gets: the pages and every URL they load.
   const htmlPages = files.filter(([, e]) => isPage(e)).map(([rel]) => ({ rel, url: urlFor(rel, config.publicBase) }))
-  if (htmlPages.length === 0) o.note(`[cdn-deploy] no HTML pages in release ${release.id}${config.htmlAtOrigin ? ' (htmlAtOrigin: the HTML is served from your origin)' : ''}: page references not checked`)
+  if (htmlPages.length === 0)
+    o.note(
+      `[cdn-deploy] no HTML pages in release ${release.id}${config.htmlAtOrigin ? ' (htmlAtOrigin: the HTML is served from your origin)' : ''}: page references not checked`,
+    )
   const visitor = await checkPages({ pages: htmlPages, origins: [new URL(config.publicBase).origin], concurrency, timeoutMs })
   const pagesFailed = visitor.pages.filter((p) => !p.ok).length
   const refsFailed = visitor.references.filter((r) => !r.ok).length
@@ -140,7 +146,10 @@ export async function verifyCommand(dir: string | undefined, flags: VerifyFlags)
   o.out([...lines, ...report, verdict].join('\n'))
   if (!ok) {
     // Failures reach stderr even with --quiet or --json.
-    const failures = [...lines.filter((l) => !l.startsWith('  ok  ') && !l.startsWith('  skip  ')), ...(delivery?.failed ? deliveryTable({ ...delivery, rows: delivery.rows.filter((r) => !r.ok) }) : [])]
+    const failures = [
+      ...lines.filter((l) => !l.startsWith('  ok  ') && !l.startsWith('  skip  ')),
+      ...(delivery?.failed ? deliveryTable({ ...delivery, rows: delivery.rows.filter((r) => !r.ok) }) : []),
+    ]
     if (flags.quiet || flags.json) process.stderr.write(`${scrub([...failures, verdict].join('\n'))}\n`)
     return EXIT.failure
   }

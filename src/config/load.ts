@@ -71,7 +71,10 @@ export async function loadConfigFile(root: string, configFile?: string | false, 
     const mod = (options.native && (await nativeImport(path))) || (await jitiImport(path))
     const config = mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod
     if (config === null || typeof config !== 'object' || Array.isArray(config)) {
-      throw new CdnDeployError('config', `${path} exports ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config} as its default: export the config object (export default defineCdnConfig({ domain: '…', storage: { bucket: '…' } }))`)
+      throw new CdnDeployError(
+        'config',
+        `${path} exports ${config === null ? 'null' : Array.isArray(config) ? 'an array' : typeof config} as its default: export the config object (export default defineCdnConfig({ domain: '…', storage: { bucket: '…' } }))`,
+      )
     }
     return { config, path }
   } catch (error) {

@@ -88,7 +88,10 @@ function validate(raw: unknown, problems: string[]): Validated {
     if (level === '') data.provider = adapter
     else if (data.environments?.[level]) data.environments[level].provider = adapter
   }
-  const levels: Array<[string, CdnOptions]> = [['', parsed.data], ...Object.entries(parsed.data.environments ?? {}).map(([mode, o]): [string, CdnOptions] => [`environments.${mode}.`, o])]
+  const levels: Array<[string, CdnOptions]> = [
+    ['', parsed.data],
+    ...Object.entries(parsed.data.environments ?? {}).map(([mode, o]): [string, CdnOptions] => [`environments.${mode}.`, o]),
+  ]
   for (const [at, options] of levels) {
     const provider = options.provider
     if (!provider || isCustomProvider(provider)) continue
@@ -148,8 +151,9 @@ function applyEnv(options: CdnOptions, env: Record<string, string | undefined>, 
 
   // Provider options from env vars (CDN_DISTRIBUTION_ID, CLOUDFLARE_ZONE_ID…): each
   // checked with its option's schema whatever the provider, then applied.
-  const bound = DEFINITIONS.flatMap((d) => (d.env ?? []).map((b) => ({ type: d.type, ...b, check: d.options[b.option]!, value: env[b.name] })))
-    .filter((b): b is typeof b & { value: string } => !!b.value)
+  const bound = DEFINITIONS.flatMap((d) => (d.env ?? []).map((b) => ({ type: d.type, ...b, check: d.options[b.option]!, value: env[b.name] }))).filter(
+    (b): b is typeof b & { value: string } => !!b.value,
+  )
   for (const b of bound) {
     const parsed = safeParse(b.check, b.value)
     if (!parsed.success) problems.push(...formatIssues(parsed.issues, b.name))
@@ -174,14 +178,19 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
   const enabled = o.enabled ?? DEFAULTS.enabled
   const deploy = enabled && (o.deploy ?? DEFAULTS.deploy)
   const prefix = normalizePrefix(o.prefix ?? DEFAULTS.prefix)
-  if (enabled && !o.domain) problems.push('domain: required: the public base URL of the CDN, e.g. "https://cdn.example.com" (or set CDN_DOMAIN, or enabled: false)')
+  if (enabled && !o.domain)
+    problems.push('domain: required: the public base URL of the CDN, e.g. "https://cdn.example.com" (or set CDN_DOMAIN, or enabled: false)')
   if (deploy && !o.storage?.bucket) problems.push('storage.bucket: required to deploy (set it, or CDN_BUCKET, or deploy: false to only build)')
   const provider = resolveProvider(o.provider ?? DEFAULTS.provider, deploy, env, problems)
   const statePrefix = o.storage?.statePrefix === undefined ? `${prefix}${STATE_DIR}` : normalizePrefix(o.storage.statePrefix)
-  if (!statePrefix || statePrefix === prefix) problems.push(`storage.statePrefix: "${o.storage?.statePrefix}" must name a folder of its own (e.g. "_cdn-deploy/${prefix}"), not the site's prefix`)
-  const minify = o.minify === false ? { js: false, css: false, public: false }
-    : o.minify === true || o.minify === undefined ? { ...DEFAULTS.minify }
-    : { ...DEFAULTS.minify, ...o.minify }
+  if (!statePrefix || statePrefix === prefix)
+    problems.push(`storage.statePrefix: "${o.storage?.statePrefix}" must name a folder of its own (e.g. "_cdn-deploy/${prefix}"), not the site's prefix`)
+  const minify =
+    o.minify === false
+      ? { js: false, css: false, public: false }
+      : o.minify === true || o.minify === undefined
+        ? { ...DEFAULTS.minify }
+        : { ...DEFAULTS.minify, ...o.minify }
   return {
     enabled,
     mode,
@@ -198,16 +207,24 @@ function finish(o: CdnOptions, mode: string | undefined, env: Record<string, str
     htmlAtOrigin: o.htmlAtOrigin ?? DEFAULTS.htmlAtOrigin,
     reloadOnChunkError: o.reloadOnChunkError ?? DEFAULTS.reloadOnChunkError,
     retain: { ...DEFAULTS.retain, ...o.retain },
-    precompress: o.precompress === true ? { gzip: true, brotli: false }
-      : !o.precompress ? { gzip: false, brotli: false }
-      : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
+    precompress:
+      o.precompress === true
+        ? { gzip: true, brotli: false }
+        : !o.precompress
+          ? { gzip: false, brotli: false }
+          : { gzip: o.precompress.gzip ?? false, brotli: o.precompress.brotli ?? false },
     concurrency: o.concurrency ?? DEFAULTS.concurrency,
     deploy,
     ...resolveDeployFiles(o, problems),
   }
 }
 
-function resolveProvider(p: NonNullable<CdnOptions['provider']>, deploy: boolean, env: Record<string, string | undefined>, problems: string[]): ResolvedProvider | CustomProvider {
+function resolveProvider(
+  p: NonNullable<CdnOptions['provider']>,
+  deploy: boolean,
+  env: Record<string, string | undefined>,
+  problems: string[],
+): ResolvedProvider | CustomProvider {
   if (isCustomProvider(p)) return p
   const need = (ok: unknown, message: string) => {
     if (deploy && !ok) problems.push(message)

@@ -6,8 +6,20 @@
 import { httpUrl, SECRETS_IN_ENV, shown } from './checks.js'
 import { deployFilesShape, HEADER_KEYS, headerKeyHint } from './schema-deploy.js'
 import {
-  boolean, discriminated, integer, literal, matches, object, oneOf, optional, record, string, union,
-  type Issue, type Path, type Schema,
+  boolean,
+  discriminated,
+  integer,
+  literal,
+  matches,
+  object,
+  oneOf,
+  optional,
+  record,
+  string,
+  union,
+  type Issue,
+  type Path,
+  type Schema,
 } from './validate.js'
 import { DEFINITIONS, PROVIDER_TYPES, providerDefinition } from '../providers/lookup.js'
 import type { ProviderOptions } from '../providers/registry.js'
@@ -34,12 +46,15 @@ const domain = httpUrl('CDN', (value, fail) => {
 })
 
 const prefix = string('must be a string such as "app/"', (value, fail) => {
-  const problem =
-    value.startsWith('/') ? `"${value}" must not start with "/" (bucket keys are relative: write "${value.replace(/^\/+/, '')}")`
-    : value.split('/').some((s) => s === '..' || s === '.') ? `"${value}" must not contain "." or ".." segments`
-    : value.includes('//') ? `"${value}" must not contain "//"`
-    : value.includes('\\') ? `"${value}" must use "/" not "\\"`
-    : undefined
+  const problem = value.startsWith('/')
+    ? `"${value}" must not start with "/" (bucket keys are relative: write "${value.replace(/^\/+/, '')}")`
+    : value.split('/').some((s) => s === '..' || s === '.')
+      ? `"${value}" must not contain "." or ".." segments`
+      : value.includes('//')
+        ? `"${value}" must not contain "//"`
+        : value.includes('\\')
+          ? `"${value}" must use "/" not "\\"`
+          : undefined
   if (problem) fail(problem)
 })
 
@@ -48,45 +63,68 @@ const TRUE_OR_FALSE = 'must be true or false'
 const flag = () => optional(boolean(TRUE_OR_FALSE))
 
 /** A bucket name; also checks `CDN_BUCKET`. */
-const bucket = string('must be a string', matches(BUCKET,
-  (value) => `"${value}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens; no "s3://" and no path)`))
+const bucket = string(
+  'must be a string',
+  matches(BUCKET, (value) => `"${value}" is not a valid bucket name (3-63 lowercase letters, digits, dots and hyphens; no "s3://" and no path)`),
+)
 
-const storage = object({
-  bucket: optional(bucket),
-  region: optional(string('must be a string', matches(/^[a-z]{2}(-[a-z0-9]+){1,3}$|^auto$/,
-    (value) => `"${value}" is not a region name (e.g. "eu-west-1", or "auto" for R2)`))),
-  endpoint: optional(httpUrl('S3 endpoint')),
-  forcePathStyle: flag(),
-  accelerate: flag(),
-  acl: optional(oneOf(['private', 'public-read', 'bucket-owner-full-control'],
-    'must be "private", "public-read" or "bucket-owner-full-control" (or left out: modern buckets disable ACLs)')),
-  statePrefix: optional(prefix),
-}, 'must be an object such as { bucket: "my-assets", region: "eu-west-1" }')
+const storage = object(
+  {
+    bucket: optional(bucket),
+    region: optional(
+      string(
+        'must be a string',
+        matches(/^[a-z]{2}(-[a-z0-9]+){1,3}$|^auto$/, (value) => `"${value}" is not a region name (e.g. "eu-west-1", or "auto" for R2)`),
+      ),
+    ),
+    endpoint: optional(httpUrl('S3 endpoint')),
+    forcePathStyle: flag(),
+    accelerate: flag(),
+    acl: optional(
+      oneOf(
+        ['private', 'public-read', 'bucket-owner-full-control'],
+        'must be "private", "public-read" or "bucket-owner-full-control" (or left out: modern buckets disable ACLs)',
+      ),
+    ),
+    statePrefix: optional(prefix),
+  },
+  'must be an object such as { bucket: "my-assets", region: "eu-west-1" }',
+)
 
 /** `provider`: the schema of each built-in provider's options, picked by `type` (src/providers/registry.ts). */
-const provider = discriminated('type',
+const provider = discriminated(
+  'type',
   Object.fromEntries(DEFINITIONS.map((d) => [d.type, object({ type: literal(d.type), ...d.options })])),
   `must be an object whose "type" is one of ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}`,
 ) as Schema<ProviderOptions>
 
 const cacheControl = record(
-  string('must be a Cache-Control header value such as "public, max-age=300"',
-    matches(/^[\x20-\x7e]+$/, 'must be a one-line ASCII header value such as "public, max-age=300"')),
+  string(
+    'must be a Cache-Control header value such as "public, max-age=300"',
+    matches(/^[\x20-\x7e]+$/, 'must be a one-line ASCII header value such as "public, max-age=300"'),
+  ),
   'must be an object of glob -> header value, e.g. { "**/*.json": "public, max-age=60" }',
   string('a glob must be a string', (glob, fail) => {
     // Globs match paths relative to the prefix (`assets/*.js`); these shapes never match one.
-    const problem = !glob ? 'a glob must not be empty'
-      : glob.startsWith('/') || glob.startsWith('./') ? `glob "${glob}" never matches: paths are relative to the prefix, with no leading "/" or "./" (write "${glob.replace(/^\.?\/+/, '')}")`
-      : glob.includes('\\') ? `glob "${glob}" never matches: paths use "/", not "\\"`
-      : unbalanced(glob) ? `glob "${glob}" has an unclosed "{" or "[", so it never matches what it seems to`
-      : undefined
+    const problem = !glob
+      ? 'a glob must not be empty'
+      : glob.startsWith('/') || glob.startsWith('./')
+        ? `glob "${glob}" never matches: paths are relative to the prefix, with no leading "/" or "./" (write "${glob.replace(/^\.?\/+/, '')}")`
+        : glob.includes('\\')
+          ? `glob "${glob}" never matches: paths use "/", not "\\"`
+          : unbalanced(glob)
+            ? `glob "${glob}" has an unclosed "{" or "[", so it never matches what it seems to`
+            : undefined
     if (problem) fail(problem)
   }),
 )
 
 /** A `{` or `[` left open (or closed without opening) in a glob. */
 function unbalanced(glob: string): boolean {
-  for (const [open, close] of [['{', '}'], ['[', ']']] as const) {
+  for (const [open, close] of [
+    ['{', '}'],
+    ['[', ']'],
+  ] as const) {
     let depth = 0
     for (const c of glob) {
       if (c === open) depth++
@@ -97,26 +135,32 @@ function unbalanced(glob: string): boolean {
   return false
 }
 
-const minify = union([
-  boolean(TRUE_OR_FALSE),
-  object({ js: flag(), css: flag(), public: flag() }),
-], 'must be true, false, or { js, css, public } booleans')
+const minify = union([boolean(TRUE_OR_FALSE), object({ js: flag(), css: flag(), public: flag() })], 'must be true, false, or { js, css, public } booleans')
 
-const precompress = union([
-  boolean(TRUE_OR_FALSE),
-  object({ gzip: flag(), brotli: flag() }),
-], 'must be true, false, or { gzip, brotli } booleans')
+const precompress = union([boolean(TRUE_OR_FALSE), object({ gzip: flag(), brotli: flag() })], 'must be true, false, or { gzip, brotli } booleans')
 
-const invalidate = object({
-  maxPaths: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
-    max: [3000, 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)'] })),
-  purgeEverything: flag(),
-}, 'must be an object such as { maxPaths: 50, purgeEverything: false }')
+const invalidate = object(
+  {
+    maxPaths: optional(
+      integer({
+        type: 'must be a number',
+        whole: 'must be a whole number',
+        min: [1, 'must be at least 1'],
+        max: [3000, 'must be at most 3000 (CloudFront accepts 3,000 paths per invalidation)'],
+      }),
+    ),
+    purgeEverything: flag(),
+  },
+  'must be an object such as { maxPaths: 50, purgeEverything: false }',
+)
 
-const count = (what: string, max: number) => integer({
-  type: `must be a number (${what})`, whole: `must be a whole number (${what})`,
-  min: [0, `must be 0 or more (${what})`], max: [max, `must be at most ${max} (${what})`],
-})
+const count = (what: string, max: number) =>
+  integer({
+    type: `must be a number (${what})`,
+    whole: `must be a whole number (${what})`,
+    min: [0, `must be 0 or more (${what})`],
+    max: [max, `must be at most ${max} (${what})`],
+  })
 
 export const optionsShape = {
   enabled: flag(),
@@ -132,10 +176,17 @@ export const optionsShape = {
   hashPublic: flag(),
   htmlAtOrigin: flag(),
   reloadOnChunkError: flag(),
-  retain: optional(object({ releases: optional(count('releases', 10_000)), days: optional(count('days', 36_500)) },
-    'must be an object such as { releases: 3, days: 7 }')),
-  concurrency: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'],
-    max: [256, 'must be at most 256 (S3 throttles beyond that)'] })),
+  retain: optional(
+    object({ releases: optional(count('releases', 10_000)), days: optional(count('days', 36_500)) }, 'must be an object such as { releases: 3, days: 7 }'),
+  ),
+  concurrency: optional(
+    integer({
+      type: 'must be a number',
+      whole: 'must be a whole number',
+      min: [1, 'must be at least 1'],
+      max: [256, 'must be at most 256 (S3 throttles beyond that)'],
+    }),
+  ),
   deploy: flag(),
   ...deployFilesShape,
 }
@@ -144,19 +195,24 @@ export const optionsShape = {
 export const envChecks = { domain, prefix, bucket }
 
 export const optionsSchema = object(optionsShape, 'must be an object of options (the same ones as at the top level)')
-export const userConfigSchema = object({
-  ...optionsShape,
-  environments: optional(record(optionsSchema, 'must be an object of mode name -> options')),
-  // Accepted here so inline plugin options validate in one pass; resolve() strips it.
-  configFile: optional(union([string('must be a string'), literal(false)], 'must be a path string, or false')),
-}, 'the config must be an object (export default defineCdnConfig({ ... }))')
+export const userConfigSchema = object(
+  {
+    ...optionsShape,
+    environments: optional(record(optionsSchema, 'must be an object of mode name -> options')),
+    // Accepted here so inline plugin options validate in one pass; resolve() strips it.
+    configFile: optional(union([string('must be a string'), literal(false)], 'must be a path string, or false')),
+  },
+  'the config must be an object (export default defineCdnConfig({ ... }))',
+)
 
 /**
  * Nested option names users often write at the top level, with where they belong:
  * the bucket's, and each provider option an env var fills (the target's id).
  */
 const NESTED: Record<string, string> = {
-  bucket: 'storage.bucket', region: 'storage.region', endpoint: 'storage.endpoint',
+  bucket: 'storage.bucket',
+  region: 'storage.region',
+  endpoint: 'storage.endpoint',
   ...Object.fromEntries(DEFINITIONS.flatMap((d) => (d.env ?? []).map((b) => [b.option, `provider.${b.option}`]))),
 }
 const KNOWN = [...Object.keys(optionsShape), 'environments', 'configFile', ...Object.keys(NESTED)]

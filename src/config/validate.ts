@@ -62,15 +62,16 @@ function typed<T>(is: (v: unknown) => v is T, message: string, refines: Array<Re
   }
 }
 
-export const string = (message: string, ...refines: Array<Refine<string>>): Schema<string> =>
-  typed((v): v is string => typeof v === 'string', message, refines)
+export const string = (message: string, ...refines: Array<Refine<string>>): Schema<string> => typed((v): v is string => typeof v === 'string', message, refines)
 
 export const boolean = (message: string): Schema<boolean> => typed((v): v is boolean => typeof v === 'boolean', message, [])
 
 /** A string matching `re`; the message may quote the value. */
-export const matches = (re: RegExp, message: string | ((value: string) => string)): Refine<string> => (value, fail) => {
-  if (!re.test(value)) fail(typeof message === 'string' ? message : message(value))
-}
+export const matches =
+  (re: RegExp, message: string | ((value: string) => string)): Refine<string> =>
+  (value, fail) => {
+    if (!re.test(value)) fail(typeof message === 'string' ? message : message(value))
+  }
 
 /**
  * A finite whole number within [min, max]. A fraction fails alone (fatal, like a wrong

@@ -70,7 +70,6 @@ export interface ExecuteResult extends ExecutionOutcome {
   invalidationError?: unknown
 }
 
-
 export async function executePlan(options: ExecuteOptions): Promise<ExecuteResult> {
   const { storage, plan, reporter, journal } = options
   // The delete guard (maxDeletes, a nearly empty build): decided by the plan, enforced before any write.
@@ -114,20 +113,25 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
         condition = marked.etag ? { ifMatch: marked.etag } : undefined
       }
       reporter.step?.(`${STEP_NAMES[phase]} (${uploads.length})`)
-      await runPool(uploads, lanes, async (upload) => {
-        // Files are read whole (and parts held): wait for their bytes in the memory budget first.
-        const release = await storage.reserve(uploadBytesHeld(upload.size, storage.settings) * (upload.contentEncoding ? 2 : 1))
-        try {
-          await sendUpload(storage, upload, phase, options.fence, warn)
-        } finally {
-          release()
-        }
-        // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
-        if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
-        reporter.bytes?.(upload.size)
-        reporter.uploaded?.(upload)
-        await record()
-      }, options.signal)
+      await runPool(
+        uploads,
+        lanes,
+        async (upload) => {
+          // Files are read whole (and parts held): wait for their bytes in the memory budget first.
+          const release = await storage.reserve(uploadBytesHeld(upload.size, storage.settings) * (upload.contentEncoding ? 2 : 1))
+          try {
+            await sendUpload(storage, upload, phase, options.fence, warn)
+          } finally {
+            release()
+          }
+          // Only phase 1 is journalled: a failed deploy puts the pages of phases 2–3 back.
+          if (phase === 1) journal.add(upload.rel, entryOf(upload, 'journal'))
+          reporter.bytes?.(upload.size)
+          reporter.uploaded?.(upload)
+          await record()
+        },
+        options.signal,
+      )
     }
 
     // 4: commit (it clears `pending`). Pending invalidations are written ahead so a crash before the purge retries it.
@@ -179,12 +183,17 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
     // files that the release of the deploy that took the lock over serves again.
     const result = await stillOurs(storage, plan, lanes, warn)
       .then((keys) => storage.deleteKeys(keys, options.fence))
-      .catch((error: Error) => ({ deleted: [] as string[], errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }] }))
+      .catch((error: Error) => ({
+        deleted: [] as string[],
+        errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }],
+      }))
     deleted = result.deleted
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   if (plan.stateDeletes.length > 0) {
-    const result = await storage.deleteKeys(plan.stateDeletes, options.fence).catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
+    const result = await storage
+      .deleteKeys(plan.stateDeletes, options.fence)
+      .catch((error: Error) => ({ errors: [{ key: plan.stateDeletes[0]!, code: 'error', message: error.message }] }))
     for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
   }
   return { committed: true, invalidation, invalidationError, deleted, warnings }
@@ -211,10 +220,18 @@ async function putBack(storage: Storage, marked: LedgerVersion, options: Execute
   const first = error instanceof CdnDeployError ? error : new CdnDeployError('deploy', (error as Error)?.message ?? String(error), { cause: error })
   try {
     const { restored } = await restorePending(storage, marked, options.concurrency ?? storage.flow, options.fence)
-    return new CdnDeployError(first.scope, `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`, { cause: error })
+    return new CdnDeployError(
+      first.scope,
+      `${strip(first.message)}; the ${restored} page files this deploy had started to change were put back: the previous release is whole and served`,
+      { cause: error },
+    )
   } catch (restoreError) {
     const why = (restoreError as Error)?.message ?? String(restoreError)
-    return new CdnDeployError(first.scope, `${strip(first.message)}; putting back the page files it had changed failed too (${strip(why)}): the next deploy does that first`, { cause: error })
+    return new CdnDeployError(
+      first.scope,
+      `${strip(first.message)}; putting back the page files it had changed failed too (${strip(why)}): the next deploy does that first`,
+      { cause: error },
+    )
   }
 }
 
@@ -225,7 +242,13 @@ const strip = (message: string) => message.replace(/^\[cdn-deploy\] \[[a-z0-9]+\
  * release last, the commit landed and only its answer was lost (a retry then
  * met its own write: 412), so the release is live and the deploy goes on.
  */
-async function commit(storage: Storage, ledger: Ledger, release: string, condition: LedgerCondition | undefined, fence: Fence | undefined): Promise<string | undefined> {
+async function commit(
+  storage: Storage,
+  ledger: Ledger,
+  release: string,
+  condition: LedgerCondition | undefined,
+  fence: Fence | undefined,
+): Promise<string | undefined> {
   try {
     return await storage.writeLedger(ledger, condition, fence)
   } catch (error) {

@@ -77,9 +77,17 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
     const reading = storage.readLedgerVersion()
     const committing = options.commit !== undefined ? Promise.resolve(options.commit) : gitCommit(options.root ?? process.cwd(), env)
     reading.catch(() => {})
-    const { files: local, excluded } = await scanBuild(options.dir, { includeVite: !!options.includeVite, include: config.include, exclude: config.exclude, ...(options.manifest ? { manifest: options.manifest } : {}) })
+    const { files: local, excluded } = await scanBuild(options.dir, {
+      includeVite: !!options.includeVite,
+      include: config.include,
+      exclude: config.exclude,
+      ...(options.manifest ? { manifest: options.manifest } : {}),
+    })
     if (local.length === 0) {
-      throw new CdnDeployError('deploy', `nothing to deploy: ${options.dir} is empty${excluded.length ? ` once include/exclude leave out its ${excluded.length} files` : ' (build first)'}`)
+      throw new CdnDeployError(
+        'deploy',
+        `nothing to deploy: ${options.dir} is empty${excluded.length ? ` once include/exclude leave out its ${excluded.length} files` : ' (build first)'}`,
+      )
     }
     const run: Run = {
       options,
@@ -87,7 +95,12 @@ export async function deployWith(options: DeployOptions, internals: DeployIntern
       storage,
       local,
       excluded,
-      release: options.manifest?.release ?? releaseId(now(), local.map((f) => [f.rel, f.sha256])),
+      release:
+        options.manifest?.release ??
+        releaseId(
+          now(),
+          local.map((f) => [f.rel, f.sha256]),
+        ),
       commit: await committing,
       now,
       env,
@@ -124,9 +137,24 @@ export async function dryRun(run: Run, read: Ledger | undefined): Promise<Deploy
   const name = run.context.provider
   let preview: Pick<DeployReport['invalidation'], 'paths' | 'estimate'> | undefined
   if (name !== 'none' && plan.invalidate.length > 0) {
-    const paths = planInvalidationFor(name, plan.invalidate, { publicBase: run.config.publicBase, ...run.config.invalidate }, Object.keys(plan.ledger.files)).paths
+    const paths = planInvalidationFor(
+      name,
+      plan.invalidate,
+      { publicBase: run.config.publicBase, ...run.config.invalidate },
+      Object.keys(plan.ledger.files),
+    ).paths
     // Worst case: the month's free paths already used, so every path is billed.
     preview = { paths, ...(name === 'cloudfront' ? { estimate: estimateCloudFrontCost(paths, undefined, 1000) } : {}) }
   }
-  return buildReport(plan, { ...run.context, ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'), repaired: !!boot?.repaired, warnings: policyWarnings(run.config) }, undefined, preview)
+  return buildReport(
+    plan,
+    {
+      ...run.context,
+      ledger: boot?.state === 'new' ? 'bootstrapped' : (boot?.state ?? 'read'),
+      repaired: !!boot?.repaired,
+      warnings: policyWarnings(run.config),
+    },
+    undefined,
+    preview,
+  )
 }

@@ -52,7 +52,12 @@ export async function readJournal(storage: Storage): Promise<StoredJournal> {
 const baseOf = (ledger: Ledger): string => ledger.releases.at(-1)?.id ?? ''
 
 const sameObject = (a: LedgerEntry | undefined, b: LedgerEntry): boolean =>
-  !!a && a.sha256 === b.sha256 && a.size === b.size && a.contentType === b.contentType && a.cacheControl === b.cacheControl && a.contentEncoding === b.contentEncoding &&
+  !!a &&
+  a.sha256 === b.sha256 &&
+  a.size === b.size &&
+  a.contentType === b.contentType &&
+  a.cacheControl === b.cacheControl &&
+  a.contentEncoding === b.contentEncoding &&
   paramsKey(a.params) === paramsKey(b.params)
 
 /**

@@ -39,7 +39,12 @@ export async function underLock(run: Run, before: LedgerVersion | undefined, inv
   }
   for (const w of policyWarnings(run.config)) warn(w)
   const old = lock.tookOver
-  if (old) warn(old.reason === 'dead' ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine` : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`)
+  if (old)
+    warn(
+      old.reason === 'dead'
+        ? `took over the lock of ${describeHolder(old)}: that process no longer runs on this machine`
+        : `took over an expired lock held by ${describeHolder(old)} (expired ${old.expires})`,
+    )
   let done: { plan: DeployPlan; context: ReportContext; result?: ExecuteResult }
   try {
     // Both under the lock, at once: the journal, and the ledger again (304 if nobody committed since).
@@ -51,12 +56,15 @@ export async function underLock(run: Run, before: LedgerVersion | undefined, inv
     let repaired = false
     if (!ledger || options.repair) {
       const boot = await bootstrapped(run, ledger)
-      if (boot.adopted || boot.dropped) reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
+      if (boot.adopted || boot.dropped)
+        reporter.info?.(`[cdn-deploy] ledger ${ledger ? 'repaired' : 'bootstrapped'}: ${boot.adopted} objects adopted, ${boot.dropped} dropped`)
       ;({ ledger, state, repaired } = boot)
     }
     const { files: journalled, distrusted } = journalFiles(ledger, stored)
     if (distrusted > 0) {
-      warn(`the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`)
+      warn(
+        `the upload journal predates the last release (written by a deploy that lost its lock, or left by a failed cleanup): its ${distrusted} files are not trusted and go up again where this build has them`,
+      )
     }
     const journal = openJournal(storage, stored, ledger, journalled)
     const plan = planFor(run, ledger, journalled)
@@ -67,19 +75,37 @@ export async function underLock(run: Run, before: LedgerVersion | undefined, inv
       await journal.clear()
       done = { plan, context }
     } else {
-      const result = await executePlan({ storage, plan, reporter, journal, signal: heartbeat.signal, fence: heartbeat.fence, base: ledger, condition: commitCondition(read), ...(invalidator ? { invalidator } : {}) })
+      const result = await executePlan({
+        storage,
+        plan,
+        reporter,
+        journal,
+        signal: heartbeat.signal,
+        fence: heartbeat.fence,
+        base: ledger,
+        condition: commitCondition(read),
+        ...(invalidator ? { invalidator } : {}),
+      })
       done = { plan, context: { ...context, provider: invalidator?.name ?? 'none' }, result }
     }
   } finally {
     // Wait for a renewal in flight: it would otherwise rewrite the lock after the release.
     await heartbeat.stop()
-    const failed = await storage.releaseLock(lock).then(() => undefined, (error: unknown) => error as Error)
-    if (failed) warn(`could not release the deploy lock (${failed.message}): it blocks the next deploy until ${lock.info.expires}, or until \`cdn-deploy unlock\``)
+    const failed = await storage.releaseLock(lock).then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    )
+    if (failed)
+      warn(`could not release the deploy lock (${failed.message}): it blocks the next deploy until ${lock.info.expires}, or until \`cdn-deploy unlock\``)
   }
   const { plan, context, result } = done
   const report = buildReport(plan, context, result)
   if (result?.invalidationError === undefined) return { report }
   const cause = result.invalidationError as Error
-  const error = new CdnDeployError('deploy', `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate --pending\`)`, { cause })
+  const error = new CdnDeployError(
+    'deploy',
+    `release ${plan.release} is live, but invalidation failed: ${cause?.message ?? String(cause)}; the next deploy retries the ${plan.invalidate.length} pending paths (or run \`cdn-deploy invalidate --pending\`)`,
+    { cause },
+  )
   return { report, error }
 }

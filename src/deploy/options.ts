@@ -64,4 +64,3 @@ export interface DeployOutcome {
   report: DeployReport
   error?: CdnDeployError
 }
-

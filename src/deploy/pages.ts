@@ -29,14 +29,21 @@ import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/
  * the ledger lists (changed by hand) cannot be kept: its name is returned, so
  * the commit does not list it, with a line saying the file could not be put back.
  */
-export async function keepBlobs(storage: Storage, keep: readonly PlannedBlob[], concurrency: number | Limit, fence?: Fence): Promise<{ missing: string[]; warnings: string[] }> {
+export async function keepBlobs(
+  storage: Storage,
+  keep: readonly PlannedBlob[],
+  concurrency: number | Limit,
+  fence?: Fence,
+): Promise<{ missing: string[]; warnings: string[] }> {
   const missing: string[] = []
   const warnings: string[] = []
   await runPool(keep, concurrency, async (blob) => {
     const head = await storage.head(blob.from)
     if (!head || head.sha256 !== blob.sha256) {
       missing.push(blob.name)
-      warnings.push(`s3://${storage.bucket}/${blob.from} no longer holds the bytes the ledger lists (changed outside the tool): it could not be kept, so neither a failure nor a rollback can put that version back`)
+      warnings.push(
+        `s3://${storage.bucket}/${blob.from} no longer holds the bytes the ledger lists (changed outside the tool): it could not be kept, so neither a failure nor a rollback can put that version back`,
+      )
       return
     }
     // If-Match the version just checked: the copy is exactly those bytes.
@@ -49,7 +56,14 @@ export async function keepBlobs(storage: Storage, keep: readonly PlannedBlob[], 
  * Record the intent in the ledger (over the version read under the lock). A
  * failure whose answer may be lost is checked by reading the ledger again.
  */
-export async function markPending(storage: Storage, base: Ledger, condition: LedgerCondition | undefined, change: PendingChange, blobs: Record<string, string> | undefined, fence?: Fence): Promise<LedgerVersion> {
+export async function markPending(
+  storage: Storage,
+  base: Ledger,
+  condition: LedgerCondition | undefined,
+  change: PendingChange,
+  blobs: Record<string, string> | undefined,
+  fence?: Fence,
+): Promise<LedgerVersion> {
   const ledger: Ledger = { ...base, ...(blobs ? { blobs } : {}), pending: change }
   try {
     const etag = await storage.writeLedger(ledger, condition, fence)
@@ -68,7 +82,12 @@ export async function markPending(storage: Storage, base: Ledger, condition: Led
  * whose kept bytes are missing is left as it is, with a line. Throws (and the
  * intent stays for the next run) when the store fails.
  */
-export async function restorePending(storage: Storage, read: LedgerVersion, concurrency: number | Limit, fence?: Fence): Promise<{ version: LedgerVersion; restored: number; warnings: string[] }> {
+export async function restorePending(
+  storage: Storage,
+  read: LedgerVersion,
+  concurrency: number | Limit,
+  fence?: Fence,
+): Promise<{ version: LedgerVersion; restored: number; warnings: string[] }> {
   const { ledger } = read
   const pending = ledger.pending
   if (!pending) return { version: read, restored: 0, warnings: [] }
@@ -90,7 +109,13 @@ export async function restorePending(storage: Storage, read: LedgerVersion, conc
         return
       }
       // Its old headers, the `headers` rules' parameters included (Content-Disposition, metadata…).
-      const headers = { contentType: previous.contentType, cacheControl: previous.cacheControl, sha256: previous.sha256, ...(previous.contentEncoding ? { contentEncoding: previous.contentEncoding } : {}), ...(previous.params ? { params: previous.params } : {}) }
+      const headers = {
+        contentType: previous.contentType,
+        cacheControl: previous.cacheControl,
+        sha256: previous.sha256,
+        ...(previous.contentEncoding ? { contentEncoding: previous.contentEncoding } : {}),
+        ...(previous.params ? { params: previous.params } : {}),
+      }
       await storage.copyObject(blobKey(storage.statePrefix, name), key, headers, { size: previous.size, ...(fence ? { fence } : {}) })
     })
   }

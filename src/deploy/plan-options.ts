@@ -6,7 +6,10 @@
 import type { ResolvedCdnConfig } from '../config/types.js'
 import type { PlanOptions } from '../plan/plan.js'
 
-export function planOptionsFor(config: ResolvedCdnConfig, force: boolean | undefined): Pick<PlanOptions, 'filter' | 'headers' | 'redirects' | 'maxDeletes' | 'force'> {
+export function planOptionsFor(
+  config: ResolvedCdnConfig,
+  force: boolean | undefined,
+): Pick<PlanOptions, 'filter' | 'headers' | 'redirects' | 'maxDeletes' | 'force'> {
   return {
     filter: { include: config.include, exclude: config.exclude },
     headers: config.headers,

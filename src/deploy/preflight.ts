@@ -17,7 +17,10 @@ export async function checkWritable(path: string): Promise<void> {
   const file = resolve(path)
   try {
     await mkdir(dirname(file), { recursive: true })
-    const existed = await access(file, constants.F_OK).then(() => true, () => false)
+    const existed = await access(file, constants.F_OK).then(
+      () => true,
+      () => false,
+    )
     await (await open(file, 'a')).close()
     if (!existed) await rm(file, { force: true })
   } catch (cause) {

@@ -28,4 +28,3 @@ export async function stillOurs(storage: Storage, plan: DeployPlan, concurrency:
   })
   return ours.sort()
 }
-

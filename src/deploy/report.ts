@@ -78,7 +78,12 @@ export interface ExecutionOutcome {
 }
 
 /** The report, built once from the plan, the run's context and what execution did. */
-export function buildReport(plan: DeployPlan, context: ReportContext, outcome?: ExecutionOutcome, preview?: Pick<DeployReport['invalidation'], 'paths' | 'estimate'>): DeployReport {
+export function buildReport(
+  plan: DeployPlan,
+  context: ReportContext,
+  outcome?: ExecutionOutcome,
+  preview?: Pick<DeployReport['invalidation'], 'paths' | 'estimate'>,
+): DeployReport {
   const rollbackOf = plan.ledger.releases.at(-1)?.rollbackOf
   return {
     release: plan.release,
@@ -126,13 +131,17 @@ export function summaryText(report: DeployReport): string {
   if (prune.stop) lines.push(`  STOP: a deploy would stop before writing anything: ${prune.stop}`)
   const { files: excluded, kept } = report.excluded
   if (excluded.length || kept.length) {
-    lines.push(`  left out by include/exclude: ${excluded.length} files${kept.length ? `; ${kept.length} keys earlier releases uploaded kept as they are` : ''}`)
+    lines.push(
+      `  left out by include/exclude: ${excluded.length} files${kept.length ? `; ${kept.length} keys earlier releases uploaded kept as they are` : ''}`,
+    )
   }
   const inv = report.invalidation
   if (inv.provider === 'none') lines.push('  invalidation: none (provider "none")')
   else {
     const cost = inv.estimate ? ` (at most USD ${inv.estimate.usd.toFixed(3)} if the month's 1,000 free paths are used up)` : ''
-    lines.push(`  invalidation (${inv.provider}): ${inv.paths.length} paths${cost}${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`)
+    lines.push(
+      `  invalidation (${inv.provider}): ${inv.paths.length} paths${cost}${inv.ids.length ? ` [${inv.ids.join(', ')}]` : ''}${inv.pending.length ? `, ${inv.pending.length} pending retry` : ''}`,
+    )
     if (report.dryRun) for (const path of inv.paths.slice(0, 20)) lines.push(`    ${path}`)
   }
   if (!report.dryRun) lines.push(`  in ${formatDuration(report.durationMs)}, live at ${report.url}`)
@@ -186,7 +195,11 @@ export async function appendStepOutputs(report: DeployReport, env: Record<string
 }
 
 /** The edges' part (public `deploy()`, CLI): the JSON report file, the CI step summary and step outputs. */
-export async function writeReportOutputs(report: DeployReport, reportFile: string | undefined, env: Record<string, string | undefined> = process.env): Promise<void> {
+export async function writeReportOutputs(
+  report: DeployReport,
+  reportFile: string | undefined,
+  env: Record<string, string | undefined> = process.env,
+): Promise<void> {
   if (reportFile) await writeJsonReport(reportFile, report)
   await appendStepSummary(report, env)
   await appendStepOutputs(report, env)

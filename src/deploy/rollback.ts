@@ -22,7 +22,10 @@ import { preflight } from './preflight.js'
 import { silentReporter } from './progress.js'
 import type { Run } from './run.js'
 
-export interface RollbackOptions extends Pick<DeployOptions, 'config' | 'root' | 'configFile' | 'mode' | 'options' | 'reporter' | 'reportFile' | 'lockTtlMs' | 'signal'> {
+export interface RollbackOptions extends Pick<
+  DeployOptions,
+  'config' | 'root' | 'configFile' | 'mode' | 'options' | 'reporter' | 'reportFile' | 'lockTtlMs' | 'signal'
+> {
   /** The release to serve again. @default the release before the live one */
   release?: string
   /** Plan only: read the bucket, write nothing. @default false */
@@ -33,7 +36,11 @@ export interface RollbackOptions extends Pick<DeployOptions, 'config' | 'root' |
 const KEEP_ALL = Object.freeze({ releases: Number.MAX_SAFE_INTEGER, days: 0 })
 
 const isRecord = (v: unknown): v is ReleaseRecord =>
-  typeof v === 'object' && v !== null && (v as ReleaseRecord).version === 1 && typeof (v as ReleaseRecord).files === 'object' && (v as ReleaseRecord).files !== null
+  typeof v === 'object' &&
+  v !== null &&
+  (v as ReleaseRecord).version === 1 &&
+  typeof (v as ReleaseRecord).files === 'object' &&
+  (v as ReleaseRecord).files !== null
 
 /** Which release to put back: the one asked for, or the one before the live one. */
 function target(ledger: Ledger, wanted: string | undefined): string {
@@ -43,7 +50,11 @@ function target(ledger: Ledger, wanted: string | undefined): string {
   const release = ledger.releases.find((r) => r.id === id)
   if (!release) throw new CdnDeployError('deploy', `no release ${id} in the ledger (\`cdn-deploy releases\` lists them)`)
   if (release.id === live?.id) throw new CdnDeployError('deploy', `release ${id} is the live one already`)
-  if (!release.record) throw new CdnDeployError('deploy', `release ${id} cannot be rolled back to: its file map is not kept (deployed before rollback existed, or pruned by retention)`)
+  if (!release.record)
+    throw new CdnDeployError(
+      'deploy',
+      `release ${id} cannot be rolled back to: its file map is not kept (deployed before rollback existed, or pruned by retention)`,
+    )
   return id
 }
 
@@ -61,11 +72,26 @@ function filesOf(record: ReleaseRecord, ledger: Ledger, storage: Storage, id: st
     const name = blobName(entry)
     const copyFrom = sameBytes ? keyFor(rel, storage.prefix) : !entry.immutable && ledger.blobs?.[name] ? blobKey(storage.statePrefix, name) : undefined
     if (!copyFrom) missing.push(rel)
-    else files.push({ rel, path: '', size: entry.size, sha256: entry.sha256, contentType: entry.contentType, immutable: entry.immutable, cacheControl: entry.cacheControl, ...(entry.contentEncoding ? { contentEncoding: entry.contentEncoding as 'gzip' | 'br' } : {}), ...(entry.params ? { params: entry.params } : {}), copyFrom })
+    else
+      files.push({
+        rel,
+        path: '',
+        size: entry.size,
+        sha256: entry.sha256,
+        contentType: entry.contentType,
+        immutable: entry.immutable,
+        cacheControl: entry.cacheControl,
+        ...(entry.contentEncoding ? { contentEncoding: entry.contentEncoding as 'gzip' | 'br' } : {}),
+        ...(entry.params ? { params: entry.params } : {}),
+        copyFrom,
+      })
   }
   if (missing.length > 0) {
     const shown = missing.slice(0, 5).join(', ') + (missing.length > 5 ? ` and ${missing.length - 5} more` : '')
-    throw new CdnDeployError('deploy', `release ${id} cannot be rolled back to: ${missing.length} of its files are no longer kept (${shown}); retention pruned them`)
+    throw new CdnDeployError(
+      'deploy',
+      `release ${id} cannot be rolled back to: ${missing.length} of its files are no longer kept (${shown}); retention pruned them`,
+    )
   }
   return files.sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0))
 }
@@ -83,7 +109,8 @@ export async function rollbackWith(options: RollbackOptions, internals: DeployIn
     if (!read) throw new CdnDeployError('deploy', `no releases in s3://${bucket}/${config.prefix}: nothing to roll back`)
     const id = target(read.ledger, options.release)
     const record = await storage.readJson(recordKey(storage.statePrefix, id))
-    if (!isRecord(record)) throw new CdnDeployError('deploy', `release ${id} cannot be rolled back to: its file map ${recordKey(storage.statePrefix, id)} is missing or unreadable`)
+    if (!isRecord(record))
+      throw new CdnDeployError('deploy', `release ${id} cannot be rolled back to: its file map ${recordKey(storage.statePrefix, id)} is missing or unreadable`)
     const local = filesOf(record, read.ledger, storage, id)
     const run: Run = {
       options: { dir: '', ...options },
@@ -91,7 +118,10 @@ export async function rollbackWith(options: RollbackOptions, internals: DeployIn
       storage,
       local,
       excluded: [],
-      release: releaseId(now(), local.map((f) => [f.rel, f.sha256])),
+      release: releaseId(
+        now(),
+        local.map((f) => [f.rel, f.sha256]),
+      ),
       commit: read.ledger.releases.find((r) => r.id === id)?.commit,
       now,
       env,

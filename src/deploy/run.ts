@@ -51,18 +51,33 @@ export function planFor(run: Run, ledger: Ledger | undefined, journal?: Record<s
 }
 
 /** The ledger from a listing (none yet) or cross-checked against one (repair). */
-export async function bootstrapped(run: Run, ledger: Ledger | undefined): Promise<{ ledger: Ledger; state: DeployReport['ledger']; repaired: boolean; adopted: number; dropped: number }> {
+export async function bootstrapped(
+  run: Run,
+  ledger: Ledger | undefined,
+): Promise<{ ledger: Ledger; state: DeployReport['ledger']; repaired: boolean; adopted: number; dropped: number }> {
   const { config } = run
-  const boot = await bootstrapLedger(run.storage, run.local, { prefix: config.prefix, cacheControl: config.cacheControl, concurrency: run.storage.flow, ...(ledger ? { ledger } : {}) })
+  const boot = await bootstrapLedger(run.storage, run.local, {
+    prefix: config.prefix,
+    cacheControl: config.cacheControl,
+    concurrency: run.storage.flow,
+    ...(ledger ? { ledger } : {}),
+  })
   const state = ledger ? 'read' : boot.listed > 0 ? 'bootstrapped' : 'new'
-  return { ledger: boot.ledger, state, repaired: !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger), adopted: boot.adopted, dropped: boot.dropped }
+  return {
+    ledger: boot.ledger,
+    state,
+    repaired: !!ledger && JSON.stringify(boot.ledger) !== JSON.stringify(ledger),
+    adopted: boot.adopted,
+    dropped: boot.dropped,
+  }
 }
 
 /** Settings that work but break something users expect: said on every run. */
 export function policyWarnings(config: ResolvedCdnConfig): string[] {
   if (config.retain.releases >= 1) return []
-  return ['retain.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks ("Failed to fetch dynamically imported module") and no earlier release can be rolled back to; 1 or more keeps them for that many later releases']
+  return [
+    'retain.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks ("Failed to fetch dynamically imported module") and no earlier release can be rolled back to; 1 or more keeps them for that many later releases',
+  ]
 }
 
 export const isNoop = (plan: DeployPlan): boolean => plan.uploads.length === 0 && plan.deletes.length === 0 && plan.invalidate.length === 0
-

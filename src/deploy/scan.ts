@@ -141,7 +141,8 @@ async function listFiles(root: string, includeVite: boolean, ships: FileFilter, 
         // The real path is recorded (and walked): the upload opens it without following
         // links, so a link retargeted after the scan cannot publish another file.
         if (target.directory) {
-          if (chain.includes(target.real)) throw new CdnDeployError('scan', `symlink ${rel} → ${target.raw} makes a cycle (it leads back to a directory that contains it)`)
+          if (chain.includes(target.real))
+            throw new CdnDeployError('scan', `symlink ${rel} → ${target.raw} makes a cycle (it leads back to a directory that contains it)`)
           await walk(target.real, `${rel}/`, [...chain, target.real])
         } else if (ships(rel)) {
           out.push({ rel, path: target.real })
@@ -160,7 +161,10 @@ async function listFiles(root: string, includeVite: boolean, ships: FileFilter, 
 /** Keys are made from these names, so refuse any that would not map to exactly one key under the prefix. */
 async function checkName(rel: string, path: string): Promise<void> {
   if (!isSafeRelPath(rel)) {
-    throw new CdnDeployError('scan', `refusing ${JSON.stringify(rel)}: a backslash, NUL, "..", "." or empty segment would not make a safe key (rename the file)`)
+    throw new CdnDeployError(
+      'scan',
+      `refusing ${JSON.stringify(rel)}: a backslash, NUL, "..", "." or empty segment would not make a safe key (rename the file)`,
+    )
   }
   // A name that is not valid UTF-8 comes back with U+FFFD, which names another
   // (missing) file; S3 keys are UTF-8. Normalization (NFC vs NFD) is left as on disk:
@@ -181,10 +185,14 @@ async function followLink(root: string, rel: string, path: string): Promise<{ ra
     throw new CdnDeployError('scan', `symlink ${rel} → ${raw} is broken (nothing at its target)`, { cause })
   }
   if (real !== root && !real.startsWith(root.endsWith(sep) ? root : root + sep)) {
-    throw new CdnDeployError('scan', `symlink ${rel} → ${raw} leads outside the output directory ${root} (to ${real}); only links that stay inside are followed, so copy the target into the build instead`)
+    throw new CdnDeployError(
+      'scan',
+      `symlink ${rel} → ${raw} leads outside the output directory ${root} (to ${real}); only links that stay inside are followed, so copy the target into the build instead`,
+    )
   }
   const info = await stat(real)
-  if (!info.isDirectory() && !info.isFile()) throw new CdnDeployError('scan', `symlink ${rel} → ${raw} points at something that is neither a file nor a directory`)
+  if (!info.isDirectory() && !info.isFile())
+    throw new CdnDeployError('scan', `symlink ${rel} → ${raw} points at something that is neither a file nor a directory`)
   return { raw, real, directory: info.isDirectory() }
 }
 
@@ -196,7 +204,7 @@ function hashSmallFile(path: string, rel: string): { size: number; sha256: strin
     const expected = fstatSync(fd).size
     if (expected > SMALL) return undefined
     let size = 0
-    for (let n; size <= SMALL && (n = readSync(fd, smallBuffer, size, SMALL + 1 - size, null)) > 0; ) size += n
+    for (let n; size <= SMALL && (n = readSync(fd, smallBuffer, size, SMALL + 1 - size, null)) > 0;) size += n
     if (size !== expected) throw changedWhileRead(rel, expected, size)
     return { size, sha256: createHash('sha256').update(smallBuffer.subarray(0, size)).digest('hex') }
   } catch (cause) {
@@ -232,7 +240,10 @@ async function hashBigFile(path: string, rel: string): Promise<{ size: number; s
 }
 
 const changedWhileRead = (rel: string, expected: number, size: number) =>
-  new CdnDeployError('scan', `${rel} changed while it was read (${expected} → ${size}${size > SMALL ? '+' : ''} bytes); is something still writing the output directory?`)
+  new CdnDeployError(
+    'scan',
+    `${rel} changed while it was read (${expected} → ${size}${size > SMALL ? '+' : ''} bytes); is something still writing the output directory?`,
+  )
 
 /**
  * The manifest knows which names the build hashed; files it does not list

@@ -22,11 +22,20 @@ export const entryOf = (u: PlannedUpload, release: string): LedgerEntry => ({
 /** One planned upload: a server-side copy (rollback), an encoded body, or the file. */
 /** `fence`: the lock fence, for what visitors see (phases 2–3 and every copy). */
 export async function sendUpload(storage: Storage, upload: PlannedUpload, phase: Phase, fence: Fence | undefined, warn: (line: string) => void): Promise<void> {
-  const opts = { ...(phase > 1 && fence ? { fence } : {}), ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}) }
+  const opts = {
+    ...(phase > 1 && fence ? { fence } : {}),
+    ...(upload.reason === 'new' ? { foreign: (head: ObjectHead) => warn(foreignLine(storage, head)) } : {}),
+  }
   if (upload.copyFrom) {
     // A rollback: the bytes are in the bucket already (a kept blob, or the key itself for new headers).
     // With the parameters the release had (its record's): a REPLACE copy would drop them.
-    const headers = { contentType: upload.contentType, cacheControl: upload.cacheControl, sha256: upload.sha256, ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}), ...(upload.params ? { params: upload.params } : {}) }
+    const headers = {
+      contentType: upload.contentType,
+      cacheControl: upload.cacheControl,
+      sha256: upload.sha256,
+      ...(upload.contentEncoding ? { contentEncoding: upload.contentEncoding } : {}),
+      ...(upload.params ? { params: upload.params } : {}),
+    }
     await storage.copyObject(upload.copyFrom, upload.key, headers, { size: upload.size, ...(fence ? { fence } : {}) })
   } else if (upload.contentEncoding) {
     const body = await encodeBody(upload, await storage.readLocal(upload))

@@ -17,6 +17,9 @@ export function sri(bytes: Uint8Array | string): string {
 export function releaseId(date: Date, files: Iterable<[rel: string, sha256: string]>): string {
   const digest = createHash('sha256')
   for (const [rel, sha] of [...files].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) digest.update(`${rel}\0${sha}\n`)
-  const time = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
+  const time = date
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z')
   return `${time}-${digest.digest('hex').slice(0, 8)}`
 }

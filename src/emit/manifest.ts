@@ -79,7 +79,10 @@ export function createManifest(input: CreateManifestInput): CdnManifest {
   const now = input.now ?? new Date()
   return {
     version: MANIFEST_VERSION,
-    release: releaseId(now, Object.entries(files).map(([rel, f]) => [rel, f.sha256])),
+    release: releaseId(
+      now,
+      Object.entries(files).map(([rel, f]) => [rel, f.sha256]),
+    ),
     base: input.publicBase,
     generatedAt: now.toISOString(),
     entries,
@@ -111,7 +114,10 @@ export async function readBuildManifest(dir: string): Promise<CdnManifest | unde
     throw new CdnDeployError('manifest', `${file} is not valid JSON (rebuild, or delete it to fall back to name-based detection)`, { cause })
   }
   if (parsed?.version !== MANIFEST_VERSION || typeof parsed.files !== 'object' || parsed.files === null) {
-    throw new CdnDeployError('manifest', `${file} is not a version ${MANIFEST_VERSION} cdn-deploy manifest (rebuild, or delete it to fall back to name-based detection)`)
+    throw new CdnDeployError(
+      'manifest',
+      `${file} is not a version ${MANIFEST_VERSION} cdn-deploy manifest (rebuild, or delete it to fall back to name-based detection)`,
+    )
   }
   return parsed as CdnManifest
 }

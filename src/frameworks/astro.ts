@@ -62,7 +62,12 @@ export interface IntegrationEntry {
 export interface AstroIntegrationLike {
   name: string
   hooks: {
-    'astro:config:setup': (options: { config: AstroConfigLike; command: 'dev' | 'build' | 'preview' | 'sync'; updateConfig: (config: AstroConfigUpdate) => unknown; logger: AstroLogger }) => Promise<void>
+    'astro:config:setup': (options: {
+      config: AstroConfigLike
+      command: 'dev' | 'build' | 'preview' | 'sync'
+      updateConfig: (config: AstroConfigUpdate) => unknown
+      logger: AstroLogger
+    }) => Promise<void>
     'astro:config:done': (options: { config: { integrations?: IntegrationEntry[] }; buildOutput: 'static' | 'server' }) => void
     'astro:build:setup': (options: { vite: { mode?: string }; logger: AstroLogger }) => Promise<void>
     'astro:build:done': (options: { dir: URL; logger: AstroLogger }) => Promise<void>
@@ -80,7 +85,10 @@ const TOPOLOGY = { site: 'the whole site on the CDN', assets: 'HTML at your orig
 export function astroUrls(cdn: ResolvedCdnConfig, astro: AstroConfigLike): AstroConfigUpdate {
   const wanted = topology(cdn)
   const clash = (option: string, current: unknown, want: string) =>
-    new CdnDeployError('config', `astro.config ${option}: ${JSON.stringify(current)} does not match the CDN (${TOPOLOGY[wanted.kind]}: ${option} ${JSON.stringify(want)}); remove it and cdnDeploy() sets it from cdn.config`)
+    new CdnDeployError(
+      'config',
+      `astro.config ${option}: ${JSON.stringify(current)} does not match the CDN (${TOPOLOGY[wanted.kind]}: ${option} ${JSON.stringify(want)}); remove it and cdnDeploy() sets it from cdn.config`,
+    )
   const prefix = astro.build.assetsPrefix
   if (wanted.kind === 'site') {
     // Astro normalizes `base` when it validates the config, which an update skips: pass it as Astro would have.
@@ -122,7 +130,9 @@ export default function cdnDeploy(options: CdnPluginOptions = {}): AstroIntegrat
     if (!cdn.deploy) return logger.info('built for the CDN; not deploying (deploy: false)')
     const out = fileURLToPath(dir)
     if (serverOutput && !cdn.htmlAtOrigin) {
-      return logger.warn(`not deploying: pages rendered on demand come from your server, not the CDN; set htmlAtOrigin: true (assets on the CDN through build.assetsPrefix), or deploy the client files yourself: npx cdn-deploy deploy ${out}`)
+      return logger.warn(
+        `not deploying: pages rendered on demand come from your server, not the CDN; set htmlAtOrigin: true (assets on the CDN through build.assetsPrefix), or deploy the client files yourself: npx cdn-deploy deploy ${out}`,
+      )
     }
     await deployFinalOutput(out, cdn, root, logger)
   }
@@ -167,7 +177,11 @@ export default function cdnDeploy(options: CdnPluginOptions = {}): AstroIntegrat
         if (!cdn || process.env.CDN_ENV || !mode || mode === cdn.mode) return
         const again = await resolveForProject(root, options, mode)
         const same = again.enabled && again.publicBase === cdn.publicBase && again.htmlAtOrigin === cdn.htmlAtOrigin
-        if (!same) throw new CdnDeployError('config', `astro build --mode ${mode}: cdn.config environments.${mode} changes the CDN URL (or turns the CDN off), which Astro fixes before it names the mode to integrations; run it as CDN_ENV=${mode} astro build --mode ${mode}`)
+        if (!same)
+          throw new CdnDeployError(
+            'config',
+            `astro build --mode ${mode}: cdn.config environments.${mode} changes the CDN URL (or turns the CDN off), which Astro fixes before it names the mode to integrations; run it as CDN_ENV=${mode} astro build --mode ${mode}`,
+          )
         cdn = again
       },
 

@@ -76,7 +76,10 @@ const slashless = (url: string) => url.replace(/\/+$/, '')
 export function nuxtUrls(cdn: ResolvedCdnConfig, app: Pick<NuxtAppUrls, 'baseURL' | 'cdnURL'>): { baseURL?: string; cdnURL?: string } {
   const wanted = topology(cdn)
   const clash = (option: 'baseURL' | 'cdnURL', want: string) =>
-    new CdnDeployError('config', `nuxt.config app.${option}: ${JSON.stringify(app[option])} does not match the CDN (${TOPOLOGY[wanted.kind]}: app.${option} ${want}); remove it (and NUXT_APP_${option === 'baseURL' ? 'BASE' : 'CDN'}_URL) and the module sets it from cdn.config`)
+    new CdnDeployError(
+      'config',
+      `nuxt.config app.${option}: ${JSON.stringify(app[option])} does not match the CDN (${TOPOLOGY[wanted.kind]}: app.${option} ${want}); remove it (and NUXT_APP_${option === 'baseURL' ? 'BASE' : 'CDN'}_URL) and the module sets it from cdn.config`,
+    )
   const cdnURL = app.cdnURL ? slashless(app.cdnURL) : ''
   if (wanted.kind === 'site') {
     if (slashless(app.baseURL) !== '' && slashless(app.baseURL) !== slashless(wanted.base)) throw clash('baseURL', JSON.stringify(wanted.base))
@@ -125,7 +128,9 @@ async function cdnDeployModule(inline: CdnPluginOptions, nuxt: NuxtLike): Promis
   if (options.app.buildAssetsDir !== DEFAULT_ASSETS_DIR) {
     // Only `_nuxt/` is known to hold nothing but hashed names (src/plan/rules.ts); a custom
     // folder may share its name with one in public/, so its files are judged by name.
-    log.info(`app.buildAssetsDir is ${options.app.buildAssetsDir}: files there are cached as immutable when their names carry a hash (Nuxt's are hashed); add a cacheControl rule to cache the whole folder`)
+    log.info(
+      `app.buildAssetsDir is ${options.app.buildAssetsDir}: files there are cached as immutable when their names carry a hash (Nuxt's are hashed); add a cacheControl rule to cache the whole folder`,
+    )
   }
 
   /** Nitro's public output, once the main Nitro instance compiled in this run. */
@@ -141,7 +146,9 @@ async function cdnDeployModule(inline: CdnPluginOptions, nuxt: NuxtLike): Promis
     // No `compiled`: nothing was built (or a step failed, and threw before `close`).
     if (!done) return
     if (!done.static && !cdn.htmlAtOrigin) {
-      return log.warn(`not deploying: pages are rendered by the Nitro server, not served from the CDN; use nuxi generate for a static site, set htmlAtOrigin: true (assets on the CDN through app.cdnURL), or deploy the public files yourself: npx cdn-deploy deploy ${done.publicDir}`)
+      return log.warn(
+        `not deploying: pages are rendered by the Nitro server, not served from the CDN; use nuxi generate for a static site, set htmlAtOrigin: true (assets on the CDN through app.cdnURL), or deploy the public files yourself: npx cdn-deploy deploy ${done.publicDir}`,
+      )
     }
     if (!cdn.deploy) return log.info('built for the CDN; not deploying (deploy: false)')
     // A throw here rejects Nuxt's build(), and nuxi exits 1 (citty's runMain): no exit-code trick needed.

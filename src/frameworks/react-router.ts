@@ -104,7 +104,10 @@ export function basenameFor(cdn: ResolvedCdnConfig, current: string): string | u
   const wanted = viteBase(cdn)
   if (trimmed(current) === trimmed(wanted)) return undefined
   if (current === '/') return wanted
-  throw new CdnDeployError('config', `react-router.config.ts basename ${JSON.stringify(current)} does not match the CDN (the whole site on the CDN at ${cdn.publicBase}: basename ${JSON.stringify(wanted)}); set basename: '${wanted}', or remove it and cdn() sets it`)
+  throw new CdnDeployError(
+    'config',
+    `react-router.config.ts basename ${JSON.stringify(current)} does not match the CDN (the whole site on the CDN at ${cdn.publicBase}: basename ${JSON.stringify(wanted)}); set basename: '${wanted}', or remove it and cdn() sets it`,
+  )
 }
 
 /**
@@ -126,7 +129,10 @@ export async function flattenBasename(client: string, basename: string): Promise
   const fallbackRenamed = files.includes('index.html') && existsSync(top('index.html')) && !existsSync(top('__spa-fallback.html'))
   const clashes = files.filter((rel) => existsSync(top(rel)) && !(fallbackRenamed && rel === 'index.html'))
   if (clashes.length > 0) {
-    throw new CdnDeployError('build', `React Router wrote pages under ${relative(process.cwd(), nested)}/ (its basename) that would replace ${clashes.map((rel) => relative(process.cwd(), top(rel))).join(', ')} once moved to where their URLs point; rename the route or the file`)
+    throw new CdnDeployError(
+      'build',
+      `React Router wrote pages under ${relative(process.cwd(), nested)}/ (its basename) that would replace ${clashes.map((rel) => relative(process.cwd(), top(rel))).join(', ')} once moved to where their URLs point; rename the route or the file`,
+    )
   }
   if (fallbackRenamed) await rename(top('index.html'), top('__spa-fallback.html'))
   // Out of the way first: a route may share its name with the basename's first segment.
@@ -149,7 +155,9 @@ export async function flattenBasename(client: string, basename: string): Promise
 async function flattenPages(state: FrameworkHost, root: string, pages: string, basename: string): Promise<void> {
   const moved = await flattenBasename(pages, basename)
   if (moved.length > 0) {
-    state.info(`[cdn-deploy] React Router wrote ${moved.length} prerendered file${moved.length === 1 ? '' : 's'} under ${relative(root, pages)}${basename.replace(/\/?$/, '/')} (its basename; remix-run/react-router#14587): moved them up to where their URLs under ${state.config!.publicBase} point`)
+    state.info(
+      `[cdn-deploy] React Router wrote ${moved.length} prerendered file${moved.length === 1 ? '' : 's'} under ${relative(root, pages)}${basename.replace(/\/?$/, '/')} (its basename; remix-run/react-router#14587): moved them up to where their URLs under ${state.config!.publicBase} point`,
+    )
   }
 }
 
@@ -179,11 +187,19 @@ async function deployLegacy(state: FrameworkHost, router: RouterConfig, client: 
   const dir = relative(process.cwd(), client) || '.'
   if (!config.deploy) return state.info('[cdn-deploy] built for the CDN; not deploying (deploy: false)')
   // mtime has a 1–2 s resolution on some filesystems: a manifest from an earlier build is far older.
-  const written = await stat(join(client, MANIFEST_PATH)).then((s) => s.mtimeMs >= since - 2000, () => false)
+  const written = await stat(join(client, MANIFEST_PATH)).then(
+    (s) => s.mtimeMs >= since - 2000,
+    () => false,
+  )
   const manifest = written ? await readBuildManifest(client) : undefined
-  if (!manifest) return state.info(`[cdn-deploy] not deploying: the client build wrote no ${MANIFEST_PATH} to ${dir} in this build; deploy with npx cdn-deploy deploy ${dir}`)
+  if (!manifest)
+    return state.info(
+      `[cdn-deploy] not deploying: the client build wrote no ${MANIFEST_PATH} to ${dir} in this build; deploy with npx cdn-deploy deploy ${dir}`,
+    )
   if (!router.ssr && !(await routesUnder(client, basename))) {
-    return state.info(`[cdn-deploy] not deploying: React Router's SPA page in ${dir} does not route under the basename ${JSON.stringify(basename)} (this React Router version did not take it from cdn()); add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true }`)
+    return state.info(
+      `[cdn-deploy] not deploying: React Router's SPA page in ${dir} does not route under the basename ${JSON.stringify(basename)} (this React Router version did not take it from cdn()); add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true }`,
+    )
   }
   await deployFinalOutput(client, config, state.projectRoot, state, manifest)
 }
@@ -209,7 +225,10 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
       const base = viteBase(cdn)
       if (user.base !== undefined && user.base !== base) {
         const topologyName = cdn.htmlAtOrigin ? 'HTML at your origin, assets on the CDN (htmlAtOrigin: true)' : 'the whole site on the CDN'
-        throw new CdnDeployError('config', `vite.config base ${JSON.stringify(user.base)} does not match the CDN (${topologyName}: base ${JSON.stringify(base)}); remove it and cdn() sets it`)
+        throw new CdnDeployError(
+          'config',
+          `vite.config base ${JSON.stringify(user.base)} does not match the CDN (${topologyName}: base ${JSON.stringify(base)}); remove it and cdn() sets it`,
+        )
       }
       const legacy = user as LegacyBuildConfig
       if (legacy.__reactRouterEnvironmentBuildContext) {
@@ -228,10 +247,16 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
       const context = (resolved as unknown as { __reactRouterPluginContext?: RouterContext }).__reactRouterPluginContext
       const router = context?.reactRouterConfig
       if (!context || !router || typeof router.basename !== 'string') {
-        throw new CdnDeployError('config', "React Router's plugin context (__reactRouterPluginContext) carries no config: this React Router version is not supported by cdn(); remove cdn() and deploy after the build: npx cdn-deploy deploy build/client")
+        throw new CdnDeployError(
+          'config',
+          "React Router's plugin context (__reactRouterPluginContext) carries no config: this React Router version is not supported by cdn(); remove cdn() and deploy after the build: npx cdn-deploy deploy build/client",
+        )
       }
       if (!cdn.htmlAtOrigin && router.ssr !== false) {
-        throw new CdnDeployError('config', `React Router renders pages on a server (ssr: true in react-router.config.ts), so the whole site cannot be served from the CDN: set ssr: false (SPA mode, prerendering), or htmlAtOrigin: true to serve the pages from your server and the assets from ${cdn.publicBase}`)
+        throw new CdnDeployError(
+          'config',
+          `React Router renders pages on a server (ssr: true in react-router.config.ts), so the whole site cannot be served from the CDN: set ssr: false (SPA mode, prerendering), or htmlAtOrigin: true to serve the pages from your server and the assets from ${cdn.publicBase}`,
+        )
       }
       const basename = basenameFor(cdn, router.basename)
       const effective = basename ?? router.basename
@@ -244,7 +269,11 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
           return
         }
         if (legacyRun) {
-          if (basename) throw new CdnDeployError('config', `the whole site on the CDN at ${cdn.publicBase} needs React Router's basename ${JSON.stringify(basename)}: add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true } (then cdn() sets it, and deploys)`)
+          if (basename)
+            throw new CdnDeployError(
+              'config',
+              `the whole site on the CDN at ${cdn.publicBase} needs React Router's basename ${JSON.stringify(basename)}: add basename: '${basename}' to react-router.config.ts, or future: { v8_viteEnvironmentApi: true } (then cdn() sets it, and deploys)`,
+            )
           Object.assign(framework, { deploys: 'integration', hint: LEGACY_HINT })
           return
         }
@@ -278,7 +307,10 @@ export function reactRouter(plugins: readonly Plugin[]): ViteFramework | undefin
 
     finalDir() {
       if (!dirs.client) return { why: 'React Router built no client environment: nothing to deploy' }
-      if (dirs.pages && dirs.pages !== dirs.client) return { why: `React Router wrote its pages to ${dirs.pages} and the client build to ${dirs.client}: deploy the one directory holding both with npx cdn-deploy deploy <dir>` }
+      if (dirs.pages && dirs.pages !== dirs.client)
+        return {
+          why: `React Router wrote its pages to ${dirs.pages} and the client build to ${dirs.client}: deploy the one directory holding both with npx cdn-deploy deploy <dir>`,
+        }
       return { dir: dirs.client }
     },
   }

@@ -44,8 +44,18 @@ export function topology(config: ResolvedCdnConfig): { kind: 'site'; base: strin
  * `manifest`: the client build's, whose paths are those of `dir` (frameworks copy
  * the client files under the same paths); without it `<dir>/.vite/` is read.
  */
-export async function deployFinalOutput(dir: string, config: ResolvedCdnConfig, root: string, log: IntegrationLog, manifest?: CdnManifest): Promise<DeployReport> {
-  const [{ deploy }, { createConsoleReporter }, { summaryText }] = await Promise.all([import('../deploy/lazy.js'), import('../deploy/progress.js'), import('../deploy/report.js')])
+export async function deployFinalOutput(
+  dir: string,
+  config: ResolvedCdnConfig,
+  root: string,
+  log: IntegrationLog,
+  manifest?: CdnManifest,
+): Promise<DeployReport> {
+  const [{ deploy }, { createConsoleReporter }, { summaryText }] = await Promise.all([
+    import('../deploy/lazy.js'),
+    import('../deploy/progress.js'),
+    import('../deploy/report.js'),
+  ])
   const report = await deploy({ dir, config, root, ...(manifest ? { manifest } : {}), reporter: createConsoleReporter(log.level ? { level: log.level } : {}) })
   log.info(summaryText(report))
   return report

@@ -48,7 +48,10 @@ export function kitPaths(cdn: ResolvedCdnConfig, current: { base: string; assets
   for (const field of ['base', 'assets'] as const) {
     if (!clash(field)) continue
     const topology = cdn.htmlAtOrigin ? 'HTML at your origin, assets on the CDN (htmlAtOrigin: true)' : 'the whole site on the CDN'
-    throw new CdnDeployError('config', `sveltekit({ paths: { ${field}: ${JSON.stringify(current[field])} } }) does not match the CDN (${topology}: ${field} ${JSON.stringify(wanted[field])}); remove it and cdn() sets it from cdn.config`)
+    throw new CdnDeployError(
+      'config',
+      `sveltekit({ paths: { ${field}: ${JSON.stringify(current[field])} } }) does not match the CDN (${topology}: ${field} ${JSON.stringify(wanted[field])}); remove it and cdn() sets it from cdn.config`,
+    )
   }
   return wanted
 }
@@ -62,7 +65,10 @@ export function svelteKit(setup: Plugin): ViteFramework {
     config(_user, cdn) {
       // SvelteKit 2 (2.62+) has the setup plugin too, its options nested under `kit`.
       if (!options?.paths) {
-        throw new CdnDeployError('config', `cdn() supports SvelteKit 3 (its ${SETUP} plugin carries no paths options here: an older SvelteKit): upgrade, or build without cdn() and deploy the adapter's output with npx cdn-deploy deploy build`)
+        throw new CdnDeployError(
+          'config',
+          `cdn() supports SvelteKit 3 (its ${SETUP} plugin carries no paths options here: an older SvelteKit): upgrade, or build without cdn() and deploy the adapter's output with npx cdn-deploy deploy build`,
+        )
       }
       Object.assign(options.paths, kitPaths(cdn, options.paths))
       const adapter = options.adapter
@@ -74,10 +80,12 @@ export function svelteKit(setup: Plugin): ViteFramework {
       // (adapter-static `pages`/`assets`, adapter-node `build/client`).
       const adapt = adapter.adapt.bind(adapter)
       adapter.adapt = (builder: KitBuilder) => {
-        const record = (kind: keyof Written, write: KitBuilder['writeClient']) => (dest: string, ...rest: unknown[]) => {
-          recorders.get(adapter)?.[kind].add(resolve(dest))
-          return write.call(builder, dest, ...rest)
-        }
+        const record =
+          (kind: keyof Written, write: KitBuilder['writeClient']) =>
+          (dest: string, ...rest: unknown[]) => {
+            recorders.get(adapter)?.[kind].add(resolve(dest))
+            return write.call(builder, dest, ...rest)
+          }
         builder.writeClient = record('client', builder.writeClient)
         builder.writePrerendered = record('prerendered', builder.writePrerendered)
         return adapt(builder)
@@ -86,11 +94,18 @@ export function svelteKit(setup: Plugin): ViteFramework {
     },
     finalDir(state) {
       const [client, ...more] = written.client
-      if (!client) return { why: `SvelteKit's adapter${options?.adapter?.name ? ` (${options.adapter.name})` : ''} wrote no client files (no adapter, or one that does not use writeClient): deploy its output with npx cdn-deploy deploy <dir>` }
-      if (more.length > 0) return { why: `SvelteKit's adapter wrote the client files to ${written.client.size} directories: deploy each with npx cdn-deploy deploy <dir>` }
+      if (!client)
+        return {
+          why: `SvelteKit's adapter${options?.adapter?.name ? ` (${options.adapter.name})` : ''} wrote no client files (no adapter, or one that does not use writeClient): deploy its output with npx cdn-deploy deploy <dir>`,
+        }
+      if (more.length > 0)
+        return { why: `SvelteKit's adapter wrote the client files to ${written.client.size} directories: deploy each with npx cdn-deploy deploy <dir>` }
       const pages = [...written.prerendered].filter((dir) => dir !== client)
       // HTML from an origin: its server serves the pages, the CDN only the assets.
-      if (pages.length > 0 && !state.config?.htmlAtOrigin) return { why: `SvelteKit's adapter wrote pages to ${pages.join(', ')} and assets to ${client}: a whole site on the CDN needs one directory (adapter-static: the same pages and assets), or set htmlAtOrigin: true` }
+      if (pages.length > 0 && !state.config?.htmlAtOrigin)
+        return {
+          why: `SvelteKit's adapter wrote pages to ${pages.join(', ')} and assets to ${client}: a whole site on the CDN needs one directory (adapter-static: the same pages and assets), or set htmlAtOrigin: true`,
+        }
       return { dir: client }
     },
   }

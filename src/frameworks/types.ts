@@ -41,4 +41,3 @@ export interface ViteFramework {
   /** The final output directory when it is not the client build's outDir, or why there is none. */
   finalDir?(host: FrameworkHost): { dir: string } | { why: string }
 }
-

@@ -50,10 +50,16 @@ export async function flattenPlugins(plugins: PluginOption | PluginOption[] | un
 export async function detectFramework(user: UserConfig): Promise<ViteFramework | undefined> {
   const plugins = await flattenPlugins(user.plugins)
   const find = (test: (name: string) => boolean) => plugins.find((p) => test(p.name))
-  if (find((n) => n.startsWith('astro:'))) return integrationOnly('Astro', "add `integrations: [cdnDeploy()]` (import cdnDeploy from 'vite-plugin-cdn-deploy/astro') instead of cdn() in vite.plugins")
-  if (find((n) => n.startsWith('nuxt:'))) return integrationOnly('Nuxt', "add `modules: ['vite-plugin-cdn-deploy/nuxt']` to nuxt.config instead of cdn() in vite.plugins")
+  if (find((n) => n.startsWith('astro:')))
+    return integrationOnly('Astro', "add `integrations: [cdnDeploy()]` (import cdnDeploy from 'vite-plugin-cdn-deploy/astro') instead of cdn() in vite.plugins")
+  if (find((n) => n.startsWith('nuxt:')))
+    return integrationOnly('Nuxt', "add `modules: ['vite-plugin-cdn-deploy/nuxt']` to nuxt.config instead of cdn() in vite.plugins")
   const later = LATER_WRITERS.find(([prefix]) => find((n) => n.startsWith(prefix)))
-  if (later) return integrationOnly(later[1], `it writes its output after this Vite build and sets its own URLs: point its base (or asset prefix) option at the CDN yourself, and deploy the final output when the build is done: npx cdn-deploy deploy <its output dir>`)
+  if (later)
+    return integrationOnly(
+      later[1],
+      `it writes its output after this Vite build and sets its own URLs: point its base (or asset prefix) option at the CDN yourself, and deploy the final output when the build is done: npx cdn-deploy deploy <its output dir>`,
+    )
   const kit = find((n) => n === 'vite-plugin-sveltekit-setup')
   if (kit) return svelteKit(kit)
   return reactRouter(plugins) ?? vitePress(plugins)

@@ -52,7 +52,10 @@ export function sitePathBase(cdn: ResolvedCdnConfig): string {
 export function vitePressBase(cdn: ResolvedCdnConfig, current: string | undefined): string {
   const wanted = sitePathBase(cdn)
   if (current && current !== '/' && current !== wanted) {
-    throw new CdnDeployError('config', `VitePress base ${JSON.stringify(current)} (\`base\` in .vitepress/config or --base) does not match the CDN (the whole site at ${cdn.publicBase}: base ${JSON.stringify(wanted)}); remove it and cdn() sets it from cdn.config`)
+    throw new CdnDeployError(
+      'config',
+      `VitePress base ${JSON.stringify(current)} (\`base\` in .vitepress/config or --base) does not match the CDN (the whole site at ${cdn.publicBase}: base ${JSON.stringify(wanted)}); remove it and cdn() sets it from cdn.config`,
+    )
   }
   return wanted
 }
@@ -90,13 +93,19 @@ export function vitePress(plugins: Plugin[]): ViteFramework | undefined {
       if (resolved.build.ssr) {
         if (site.mpa && !wrapped.has(site)) {
           wrapped.add(site)
-          state.info(`[cdn-deploy] not deploying: VitePress MPA mode (mpa: true) builds its client without Vite plugins, so cdn() cannot prepare it; set base to ${JSON.stringify(sitePathBase(state.config))} and run npx cdn-deploy deploy ${site.outDir} after the build`)
+          state.info(
+            `[cdn-deploy] not deploying: VitePress MPA mode (mpa: true) builds its client without Vite plugins, so cdn() cannot prepare it; set base to ${JSON.stringify(sitePathBase(state.config))} and run npx cdn-deploy deploy ${site.outDir} after the build`,
+          )
         }
         return
       }
       const base = sitePathBase(state.config)
       // A `vite.base` in the VitePress config is merged after our config hook.
-      if (resolved.base !== base) throw new CdnDeployError('config', `Vite base ${JSON.stringify(resolved.base)} (\`vite.base\` in .vitepress/config?) does not match the CDN (base ${JSON.stringify(base)}); remove it and cdn() sets it from cdn.config`)
+      if (resolved.base !== base)
+        throw new CdnDeployError(
+          'config',
+          `Vite base ${JSON.stringify(resolved.base)} (\`vite.base\` in .vitepress/config?) does not match the CDN (base ${JSON.stringify(base)}); remove it and cdn() sets it from cdn.config`,
+        )
       // Read later for the pages' tags, __VP_SITE_DATA__ (the router) and the server build's base.
       site.site.base = base
       if (wrapped.has(site)) return

@@ -25,7 +25,15 @@ export const blobKey = (statePrefix: string, name: string): string => `${statePr
 /** A release's file map, read by a rollback to it. */
 export const recordKey = (statePrefix: string, release: string): string => `${statePrefix}releases/${release}.json`
 
-export function planBlobs(ledger: Ledger | undefined, uploads: readonly PlannedUpload[], history: readonly Release[], retain: RetainPolicy, now: Date, prefix: string, statePrefix: string): BlobPlan {
+export function planBlobs(
+  ledger: Ledger | undefined,
+  uploads: readonly PlannedUpload[],
+  history: readonly Release[],
+  retain: RetainPolicy,
+  now: Date,
+  prefix: string,
+  statePrefix: string,
+): BlobPlan {
   const blobs = new Map(Object.entries(ledger?.blobs ?? {}))
   const keep = new Map<string, PlannedBlob>()
   const needed = new Set<string>()
@@ -34,7 +42,8 @@ export function planBlobs(ledger: Ledger | undefined, uploads: readonly PlannedU
     if (!old) continue
     const name = blobName(old)
     needed.add(name)
-    if (!blobs.has(name) && !keep.has(name)) keep.set(name, { name, key: blobKey(statePrefix, name), from: keyFor(upload.rel, prefix), sha256: old.sha256, size: old.size })
+    if (!blobs.has(name) && !keep.has(name))
+      keep.set(name, { name, key: blobKey(statePrefix, name), from: keyFor(upload.rel, prefix), sha256: old.sha256, size: old.size })
     // The version is live now, so the ledger's release for it is the latest that had it.
     blobs.set(name, old.release)
   }

@@ -34,7 +34,13 @@ export function encodingFor(contentType: string, size: number, options: Precompr
  * Brotli sibling of a file, if it gets one. Not when the build already emits
  * `<rel>.br` itself (a compression plugin): that file is uploaded as it is.
  */
-export function brotliSiblingFor(rel: string, contentType: string, size: number, options: PrecompressOptions, existing: ReadonlySet<string>): string | undefined {
+export function brotliSiblingFor(
+  rel: string,
+  contentType: string,
+  size: number,
+  options: PrecompressOptions,
+  existing: ReadonlySet<string>,
+): string | undefined {
   const sibling = `${rel}.br`
   return options.brotli && isCompressible(contentType, size) && !existing.has(sibling) ? sibling : undefined
 }

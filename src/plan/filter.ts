@@ -21,7 +21,11 @@ export interface FileFilterOptions {
 export type FileFilter = (rel: string) => boolean
 
 /** picomatch with dot files explicit; `./x` is the same as `x`. */
-const compile = (globs: readonly string[]) => picomatch(globs.map((g) => g.replace(/^\.\//, '')), { dot: false })
+const compile = (globs: readonly string[]) =>
+  picomatch(
+    globs.map((g) => g.replace(/^\.\//, '')),
+    { dot: false },
+  )
 
 export function compileFilter(options: FileFilterOptions = {}): FileFilter {
   const include = options.include ? compile(options.include) : undefined

@@ -44,7 +44,11 @@ function paramsOf(rule: HeaderRule): ObjectParams | undefined {
 
 /** Compile once; the returned function is called per object (by its rel, or its source's for a brotli sibling). */
 export function compileObjectHeaders(inputs: HeaderInputs): (rel: string) => ObjectHeaders {
-  const rules = (inputs.headers ?? []).map(([glob, rule]) => ({ test: picomatch(glob, { dot: true }), contentType: rule['Content-Type'], params: paramsOf(rule) }))
+  const rules = (inputs.headers ?? []).map(([glob, rule]) => ({
+    test: picomatch(glob, { dot: true }),
+    contentType: rule['Content-Type'],
+    params: paramsOf(rule),
+  }))
   const redirects = new Map(Object.entries(inputs.redirects ?? {}))
   return (rel) => {
     const rule = rules.find((r) => r.test(rel))
@@ -69,7 +73,12 @@ export function redirectObjects(redirects: Readonly<Record<string, string>> | un
 /** A stable text of the parameters (sorted keys), to compare two of them. */
 export function paramsKey(params: ObjectParams | undefined): string {
   if (!params) return ''
-  const sorted = (o: object): unknown => Object.fromEntries(Object.entries(o).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, v && typeof v === 'object' ? sorted(v as object) : v]))
+  const sorted = (o: object): unknown =>
+    Object.fromEntries(
+      Object.entries(o)
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([k, v]) => [k, v && typeof v === 'object' ? sorted(v as object) : v]),
+    )
   return JSON.stringify(sorted(params))
 }
 
@@ -87,7 +96,12 @@ const SHOWN: Record<keyof ObjectParams, string> = {
  * What the plan shows for an upload: its parameters under the names the config
  * uses, and its Content-Type when a rule replaced the one its name implies.
  */
-export function shownHeaders(upload: { rel: string; contentType: string; contentEncoding?: string | undefined; params?: ObjectParams | undefined }): Record<string, string> | undefined {
+export function shownHeaders(upload: {
+  rel: string
+  contentType: string
+  contentEncoding?: string | undefined
+  params?: ObjectParams | undefined
+}): Record<string, string> | undefined {
   const out: Record<string, string> = {}
   const redirect = upload.params?.WebsiteRedirectLocation !== undefined
   const named = upload.contentEncoding === 'br' ? upload.rel.replace(/\.br$/, '') : upload.rel

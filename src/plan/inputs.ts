@@ -23,17 +23,28 @@ export function uniqueReleaseId(wanted: string, history: readonly Release[]): st
 /** S3's limit on a key, in UTF-8 bytes. */
 const MAX_KEY_BYTES = 1024
 
-export function checkInputs(local: readonly LocalFile[], ledger: Ledger | undefined, options: { release: string; now: Date; stateDir?: string | undefined }, prefix: string): void {
+export function checkInputs(
+  local: readonly LocalFile[],
+  ledger: Ledger | undefined,
+  options: { release: string; now: Date; stateDir?: string | undefined },
+  prefix: string,
+): void {
   // A ledger from a newer tool may mean things this one cannot honour; deleting
   // by it could remove files still in use.
-  if (ledger && ledger.version !== 1) throw new CdnDeployError('plan', `the bucket's ledger has version ${String(ledger.version)}, this tool understands 1 (upgrade vite-plugin-cdn-deploy)`)
+  if (ledger && ledger.version !== 1)
+    throw new CdnDeployError('plan', `the bucket's ledger has version ${String(ledger.version)}, this tool understands 1 (upgrade vite-plugin-cdn-deploy)`)
   if (!options.release) throw new CdnDeployError('plan', 'a release id is required')
   if (Number.isNaN(options.now.getTime())) throw new CdnDeployError('plan', '`now` is not a valid date')
   const seen = new Set<string>()
   for (const { rel } of local) {
     if (!isSafeRelPath(rel)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: not a relative path inside the output directory`)
-    if (isStateRel(rel, options.stateDir)) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: ${rel.startsWith(STATE_DIR) ? STATE_DIR : options.stateDir} holds the deploy's own state (ledger, lock); rename it in the build`)
-    if (Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES) throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: its key is longer than S3's ${MAX_KEY_BYTES} bytes`)
+    if (isStateRel(rel, options.stateDir))
+      throw new CdnDeployError(
+        'plan',
+        `refusing ${JSON.stringify(rel)}: ${rel.startsWith(STATE_DIR) ? STATE_DIR : options.stateDir} holds the deploy's own state (ledger, lock); rename it in the build`,
+      )
+    if (Buffer.byteLength(prefix + rel) > MAX_KEY_BYTES)
+      throw new CdnDeployError('plan', `refusing ${JSON.stringify(rel)}: its key is longer than S3's ${MAX_KEY_BYTES} bytes`)
     if (seen.has(rel)) throw new CdnDeployError('plan', `${JSON.stringify(rel)} is listed twice`)
     seen.add(rel)
   }

@@ -93,7 +93,10 @@ export function cloudflarePrefix(wildcard: string, publicBase: string): string {
  * in-flight limits per distribution), so one batch alone never exceeds them.
  * The same input always gives the same batches (CallerReference depends on it).
  */
-export function cloudFrontBatches(paths: readonly string[], limits = { paths: CLOUDFRONT_LIMITS.pathsInFlight, wildcards: CLOUDFRONT_LIMITS.wildcardsInFlight }): string[][] {
+export function cloudFrontBatches(
+  paths: readonly string[],
+  limits = { paths: CLOUDFRONT_LIMITS.pathsInFlight, wildcards: CLOUDFRONT_LIMITS.wildcardsInFlight },
+): string[][] {
   const batches: string[][] = []
   let batch: string[] = []
   let wild = 0

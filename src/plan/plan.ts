@@ -17,7 +17,18 @@ import { compileFilter, filteredOut, type FileFilterOptions } from './filter.js'
 import { compileObjectHeaders, paramsKey, redirectObjects, type HeaderRuleEntry } from './headers.js'
 import { pruneGuard } from './prune.js'
 import { DELETE_BATCH_SIZE, uploadRequests } from '../storage/limits.js'
-import { STATE_DIR, UNKNOWN_SHA256, type DeployPlan, type Ledger, type LedgerEntry, type LocalFile, type ObjectParams, type Phase, type PlannedUpload, type Release } from './types.js'
+import {
+  STATE_DIR,
+  UNKNOWN_SHA256,
+  type DeployPlan,
+  type Ledger,
+  type LedgerEntry,
+  type LocalFile,
+  type ObjectParams,
+  type Phase,
+  type PlannedUpload,
+  type Release,
+} from './types.js'
 
 export interface PlanOptions {
   /** Key prefix (normalized here: no leading `/`, one trailing `/`, or `''`). */
@@ -61,7 +72,6 @@ export interface PlanOptions {
   /** Go on past `maxDeletes` and the shrink rule. @default false */
   force?: boolean
 }
-
 
 /**
  * Entry documents besides HTML: URLs that clients fetch by a fixed name and that
@@ -135,7 +145,18 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
       continue
     }
     const { path, size, sha256, contentType, immutable } = file
-    const upload: PlannedUpload = { rel, key: keyFor(rel, prefix), path, size, sha256, contentType, cacheControl, immutable, phase: phaseFor(file.rel, immutable), reason }
+    const upload: PlannedUpload = {
+      rel,
+      key: keyFor(rel, prefix),
+      path,
+      size,
+      sha256,
+      contentType,
+      cacheControl,
+      immutable,
+      phase: phaseFor(file.rel, immutable),
+      reason,
+    }
     if (encoding) upload.contentEncoding = encoding
     if (file.copyFrom) upload.copyFrom = file.copyFrom
     if (params) upload.params = params
@@ -187,10 +208,7 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
   const statePrefix = options.statePrefix ?? `${prefix}${STATE_DIR}`
   const { releases: aged, deletes: recordDeletes } = ageRecords(history.map(copyRelease), options.retain, options.now, statePrefix)
   const stateDeletes = [...kept.deletes, ...recordDeletes]
-  const releases = trimReleases(
-    [...aged, newRelease],
-    [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()],
-  )
+  const releases = trimReleases([...aged, newRelease], [...retained.map((rel) => files.get(rel)!.release), ...kept.blobs.values()])
   for (const r of aged) if (r.record && !releases.some((kept) => kept.id === r.id)) stateDeletes.push(recordKey(statePrefix, r.id))
   const invalidations = [...invalidate].sort(compare)
   const next: Ledger = { version: 1, releases, files: sortedRecord(files) }
@@ -219,13 +237,23 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
     uploads,
     keep: kept.keep,
     stateDeletes: stateDeletes.sort(),
-    record: { version: 1, release, files: Object.fromEntries([...files].filter(([, e]) => e.release === release).map(([rel, { release: _r, etag: _e, ...entry }]) => [rel, entry])) },
+    record: {
+      version: 1,
+      release,
+      files: Object.fromEntries([...files].filter(([, e]) => e.release === release).map(([rel, { release: _r, etag: _e, ...entry }]) => [rel, entry])),
+    },
     pruneChecks: Object.fromEntries(pruneChecks),
     skips,
     deletes,
     retained,
     excluded: { files: [...(options.excluded ?? [])], kept: keptExcluded },
-    prune: pruneGuard({ deletes: deletes.length, max: options.maxDeletes, files: build.length + keptExcluded.length, previousFiles: history.at(-1)?.files ?? 0, force: options.force }),
+    prune: pruneGuard({
+      deletes: deletes.length,
+      max: options.maxDeletes,
+      files: build.length + keptExcluded.length,
+      previousFiles: history.at(-1)?.files ?? 0,
+      force: options.force,
+    }),
     invalidate: invalidations,
     ledger: next,
     stats: { uploadCount: uploads.length, uploadBytes, skipCount: skips.length, deleteCount: deletes.length, requests },
@@ -235,10 +263,18 @@ export function createPlan(local: readonly LocalFile[], ledger: Ledger | undefin
 /** The journal's upload changed the bytes or headers the ledger says the CDN may have cached. */
 function journalReplaced(committed: LedgerEntry | undefined, journalled: LedgerEntry | undefined): boolean {
   if (!committed || !journalled) return false
-  return committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl || paramsKey(committed.params) !== paramsKey(journalled.params)
+  return (
+    committed.sha256 !== journalled.sha256 || committed.cacheControl !== journalled.cacheControl || paramsKey(committed.params) !== paramsKey(journalled.params)
+  )
 }
 
-function uploadReason(file: LocalFile, cacheControl: string, encoding: string | undefined, params: ObjectParams | undefined, old: LedgerEntry | undefined): PlannedUpload['reason'] | undefined {
+function uploadReason(
+  file: LocalFile,
+  cacheControl: string,
+  encoding: string | undefined,
+  params: ObjectParams | undefined,
+  old: LedgerEntry | undefined,
+): PlannedUpload['reason'] | undefined {
   if (!old) return 'new'
   if (old.sha256 !== file.sha256 || old.size !== file.size) return 'changed'
   // Turning precompression on or off changes the stored bytes and their Content-Encoding.

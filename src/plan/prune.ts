@@ -36,7 +36,13 @@ export interface PruneGuard {
 
 const FORCE = 'run again with --force (API: force: true)'
 
-export function pruneGuard(input: { deletes: number; max?: number | undefined; files: number; previousFiles: number; force?: boolean | undefined }): PruneGuard {
+export function pruneGuard(input: {
+  deletes: number
+  max?: number | undefined
+  files: number
+  previousFiles: number
+  force?: boolean | undefined
+}): PruneGuard {
   const max = input.max ?? DEFAULT_MAX_DELETES
   const guard: PruneGuard = { deletes: input.deletes, max, files: input.files, previousFiles: input.previousFiles, forced: !!input.force }
   if (input.force) return guard

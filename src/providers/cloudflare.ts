@@ -11,7 +11,17 @@ import { CdnDeployError } from '../errors.js'
 import { registerSecret } from '../secrets.js'
 import { isWildcard } from '../plan/invalidation.js'
 import { cloudflarePrefix, urlVariants } from '../plan/invalidation-encoding.js'
-import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
+import {
+  backoff,
+  defineProvider,
+  retryAfterMs,
+  sleep,
+  type CdnProvider,
+  type InvalidateContext,
+  type InvalidationResult,
+  type InvalidationTarget,
+  type ProviderTuning,
+} from './types.js'
 
 /** Purge through the Cloudflare API. Token from `CLOUDFLARE_API_TOKEN`, never from the file. */
 export interface CloudflareProviderOptions {
@@ -54,8 +64,12 @@ function chunk<T>(items: readonly T[], size: number): T[][] {
 export function createCloudflareProvider(config: CloudflareConfig, target: InvalidationTarget, tuning: ProviderTuning, sdk: CloudflareSdk): CdnProvider {
   const { default: Cloudflare, APIConnectionError, APIError, APIUserAbortError } = sdk
   const zone = config.zoneId
-  if (!zone) throw new CdnDeployError('cloudflare', 'no zone id: set provider.zoneId or CLOUDFLARE_ZONE_ID (32 hex characters, on the zone\'s Overview page)')
-  if (!config.apiToken) throw new CdnDeployError('cloudflare', 'CLOUDFLARE_API_TOKEN is not set: create a token with the "Zone > Cache Purge" permission and set it in the environment')
+  if (!zone) throw new CdnDeployError('cloudflare', "no zone id: set provider.zoneId or CLOUDFLARE_ZONE_ID (32 hex characters, on the zone's Overview page)")
+  if (!config.apiToken)
+    throw new CdnDeployError(
+      'cloudflare',
+      'CLOUDFLARE_API_TOKEN is not set: create a token with the "Zone > Cache Purge" permission and set it in the environment',
+    )
   const batchSize = Math.max(1, config.batchSize)
   const maxAttempts = tuning.maxAttempts ?? 5
   const baseDelay = tuning.retryBaseDelayMs ?? 1000
@@ -84,7 +98,8 @@ export function createCloudflareProvider(config: CloudflareConfig, target: Inval
 
   const retryable = (err: unknown) =>
     !(err instanceof APIUserAbortError) &&
-    (err instanceof APIConnectionError || (err instanceof APIError && err.status !== undefined && (err.status === 408 || err.status === 429 || err.status >= 500)))
+    (err instanceof APIConnectionError ||
+      (err instanceof APIError && err.status !== undefined && (err.status === 408 || err.status === 429 || err.status >= 500)))
 
   async function purge(body: PurgeBody, signal?: AbortSignal): Promise<string | undefined> {
     for (let attempt = 1; ; attempt++) {
@@ -132,7 +147,11 @@ export function createCloudflareProvider(config: CloudflareConfig, target: Inval
       try {
         // https://developers.cloudflare.com/api/resources/user/subresources/tokens/methods/verify/
         const token = await client.user.tokens.verify()
-        if (token.status !== 'active') throw new CdnDeployError('cloudflare', `CLOUDFLARE_API_TOKEN is ${token.status}: create a new token with the "Zone > Cache Purge" permission on zone ${zone}`)
+        if (token.status !== 'active')
+          throw new CdnDeployError(
+            'cloudflare',
+            `CLOUDFLARE_API_TOKEN is ${token.status}: create a new token with the "Zone > Cache Purge" permission on zone ${zone}`,
+          )
       } catch (err) {
         if (err instanceof CdnDeployError) throw err
         throw fail('token verify', err)
@@ -145,10 +164,16 @@ export default defineProvider<CloudflareProviderOptions, CloudflareConfig, Cloud
   type: 'cloudflare',
   title: 'Cloudflare',
   options: {
-    zoneId: optional(string('must be a string of 32 hex characters (the zone id)', matches(ZONE_ID,
-      (value) => `"${value}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`))),
+    zoneId: optional(
+      string(
+        'must be a string of 32 hex characters (the zone id)',
+        matches(ZONE_ID, (value) => `"${value}" is not a Cloudflare zone id (32 hex characters, from the zone's Overview page)`),
+      ),
+    ),
     baseURL: optional(httpUrl('Cloudflare API')),
-    batchSize: optional(integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'], max: [1000, 'must be at most 1000'] })),
+    batchSize: optional(
+      integer({ type: 'must be a number', whole: 'must be a whole number', min: [1, 'must be at least 1'], max: [1000, 'must be at most 1000'] }),
+    ),
   },
   defaults: CLOUDFLARE_DEFAULTS,
   credentials: '`CLOUDFLARE_API_TOKEN` (Zone → Cache Purge)',
@@ -161,7 +186,13 @@ export default defineProvider<CloudflareProviderOptions, CloudflareConfig, Cloud
     const apiToken = env.CLOUDFLARE_API_TOKEN ?? ''
     need(p.zoneId, 'provider.zoneId: required for Cloudflare (set it, or CLOUDFLARE_ZONE_ID)')
     need(apiToken, 'CLOUDFLARE_API_TOKEN: required for Cloudflare: set the env var to a token with the "Zone.Cache Purge" permission')
-    return { ...p, zoneId: p.zoneId ?? '', apiToken, baseURL: p.baseURL ?? CLOUDFLARE_DEFAULTS.baseURL, batchSize: p.batchSize ?? CLOUDFLARE_DEFAULTS.batchSize }
+    return {
+      ...p,
+      zoneId: p.zoneId ?? '',
+      apiToken,
+      baseURL: p.baseURL ?? CLOUDFLARE_DEFAULTS.baseURL,
+      batchSize: p.batchSize ?? CLOUDFLARE_DEFAULTS.batchSize,
+    }
   },
   describe: (config) => `Cloudflare zone ${config.zoneId}`,
   load: createCloudflareProvider,

@@ -14,7 +14,18 @@ import { httpUrl } from '../config/checks.js'
 import { CdnDeployError } from '../errors.js'
 import { CLOUDFRONT_LIMITS } from '../plan/invalidation.js'
 import { cloudFrontBatches, encodeCloudFrontPath } from '../plan/invalidation-encoding.js'
-import { backoff, defineProvider, sleep, waitTimeoutMs, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationStatus, type InvalidationTarget, type ProviderTuning } from './types.js'
+import {
+  backoff,
+  defineProvider,
+  sleep,
+  waitTimeoutMs,
+  type CdnProvider,
+  type InvalidateContext,
+  type InvalidationResult,
+  type InvalidationStatus,
+  type InvalidationTarget,
+  type ProviderTuning,
+} from './types.js'
 
 /** Invalidate through Amazon CloudFront. Credentials come from the AWS default chain. */
 export interface CloudFrontProviderOptions {
@@ -73,17 +84,33 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
     const name = errorName(err)
     const message = err instanceof Error ? err.message : String(err)
     const where = `distribution ${id}`
-    if (name === 'NoSuchDistribution') return new CdnDeployError('cloudfront', `${where} not found (check provider.distributionId${config.endpoint ? ' and provider.endpoint' : ''})`, { cause: err })
+    if (name === 'NoSuchDistribution')
+      return new CdnDeployError('cloudfront', `${where} not found (check provider.distributionId${config.endpoint ? ' and provider.endpoint' : ''})`, {
+        cause: err,
+      })
     if (name === 'AccessDenied' || name === 'AccessDeniedException') {
-      return new CdnDeployError('cloudfront', `access denied for ${action} on ${where}: the credentials need cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:GetDistribution on arn:aws:cloudfront::<account>:distribution/${id}`, { cause: err })
+      return new CdnDeployError(
+        'cloudfront',
+        `access denied for ${action} on ${where}: the credentials need cloudfront:CreateInvalidation, cloudfront:GetInvalidation and cloudfront:GetDistribution on arn:aws:cloudfront::<account>:distribution/${id}`,
+        { cause: err },
+      )
     }
     if (name === 'CredentialsProviderError') {
-      return new CdnDeployError('cloudfront', 'no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), SSO, or OIDC web identity in CI', { cause: err })
+      return new CdnDeployError(
+        'cloudfront',
+        'no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, a profile (AWS_PROFILE), SSO, or OIDC web identity in CI',
+        { cause: err },
+      )
     }
     if (['InvalidClientTokenId', 'SignatureDoesNotMatch', 'UnrecognizedClientException', 'ExpiredToken', 'ExpiredTokenException'].includes(name)) {
-      return new CdnDeployError('cloudfront', `AWS rejected the credentials (${name}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile, and that a session token has not expired`, { cause: err })
+      return new CdnDeployError(
+        'cloudfront',
+        `AWS rejected the credentials (${name}): check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile, and that a session token has not expired`,
+        { cause: err },
+      )
     }
-    if (name === 'InvalidArgument') return new CdnDeployError('cloudfront', `CloudFront rejected the ${action} request for ${where}: ${message}`, { cause: err })
+    if (name === 'InvalidArgument')
+      return new CdnDeployError('cloudfront', `CloudFront rejected the ${action} request for ${where}: ${message}`, { cause: err })
     return new CdnDeployError('cloudfront', `${action} on ${where} failed: ${name ? `${name}: ` : ''}${message}`, { cause: err })
   }
 
@@ -105,7 +132,11 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
           // Other invalidations hold the distribution's in-flight quota; they finish in minutes.
           const delay = backoff(attempt, busyBase, 60_000)
           if (Date.now() - started + delay > busyTimeout) {
-            throw new CdnDeployError('cloudfront', `too many invalidations still in progress on distribution ${id} after ${Math.round((Date.now() - started) / 1000)} s (CloudFront allows ${CLOUDFRONT_LIMITS.pathsInFlight} paths and ${CLOUDFRONT_LIMITS.wildcardsInFlight} wildcards in flight); the paths stay pending and the next deploy retries them`, { cause: err })
+            throw new CdnDeployError(
+              'cloudfront',
+              `too many invalidations still in progress on distribution ${id} after ${Math.round((Date.now() - started) / 1000)} s (CloudFront allows ${CLOUDFRONT_LIMITS.pathsInFlight} paths and ${CLOUDFRONT_LIMITS.wildcardsInFlight} wildcards in flight); the paths stay pending and the next deploy retries them`,
+              { cause: err },
+            )
           }
           await sleep(delay, signal)
           continue
@@ -124,7 +155,8 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
       const out = await client.send(new GetInvalidationCommand({ DistributionId: id, Id: invalidationId }), { abortSignal: signal })
       return normalizeStatus(out.Invalidation?.Status)
     } catch (err) {
-      if (errorName(err) === 'NoSuchInvalidation') throw new CdnDeployError('cloudfront', `invalidation ${invalidationId} not found on distribution ${id}`, { cause: err })
+      if (errorName(err) === 'NoSuchInvalidation')
+        throw new CdnDeployError('cloudfront', `invalidation ${invalidationId} not found on distribution ${id}`, { cause: err })
       throw fail('GetInvalidation', err)
     }
   }
@@ -155,7 +187,10 @@ export function createCloudFrontProvider(config: CloudFrontConfig, _target: Inva
         pending = states.filter(([, s]) => s.toLowerCase() !== 'completed').map(([i]) => i)
         if (pending.length === 0) return
         if (Date.now() + pollMs > deadline) {
-          throw new CdnDeployError('cloudfront', `invalidation ${pending.join(', ')} on distribution ${id} still in progress after ${Math.round(timeoutMs / 1000)} s (CloudFront keeps going; check it with "cdn-deploy status")`)
+          throw new CdnDeployError(
+            'cloudfront',
+            `invalidation ${pending.join(', ')} on distribution ${id} still in progress after ${Math.round(timeoutMs / 1000)} s (CloudFront keeps going; check it with "cdn-deploy status")`,
+          )
         }
         await sleep(pollMs, signal)
       }
@@ -178,13 +213,22 @@ export default defineProvider<CloudFrontProviderOptions, CloudFrontConfig, Cloud
   type: 'cloudfront',
   title: 'Amazon CloudFront',
   options: {
-    distributionId: optional(string('must be a string such as "E2EXAMPLE1234"', matches(DISTRIBUTION_ID,
-      (value) => `"${value}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`))),
+    distributionId: optional(
+      string(
+        'must be a string such as "E2EXAMPLE1234"',
+        matches(DISTRIBUTION_ID, (value) => `"${value}" is not a CloudFront distribution id (like "E2EXAMPLE1234", not the domain name)`),
+      ),
+    ),
     endpoint: optional(httpUrl('CloudFront endpoint')),
-    wait: optional(union([
-      boolean(TRUE_OR_FALSE),
-      integer({ type: 'must be a number', whole: 'must be a whole number of seconds', min: [1, 'must be at least 1 second (or true, or false)'] }),
-    ], 'must be true, false, or a number of seconds')),
+    wait: optional(
+      union(
+        [
+          boolean(TRUE_OR_FALSE),
+          integer({ type: 'must be a number', whole: 'must be a whole number of seconds', min: [1, 'must be at least 1 second (or true, or false)'] }),
+        ],
+        'must be true, false, or a number of seconds',
+      ),
+    ),
   },
   credentials: 'the AWS credential chain',
   env: [{ name: 'CDN_DISTRIBUTION_ID', option: 'distributionId', selects: true }],

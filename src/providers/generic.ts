@@ -9,7 +9,17 @@ import { oneOf, optional, record, string } from '../config/validate.js'
 import { CdnDeployError } from '../errors.js'
 import { redact, registerSecret } from '../secrets.js'
 import { browserUrl } from '../plan/invalidation-encoding.js'
-import { backoff, defineProvider, retryAfterMs, sleep, type CdnProvider, type InvalidateContext, type InvalidationResult, type InvalidationTarget, type ProviderTuning } from './types.js'
+import {
+  backoff,
+  defineProvider,
+  retryAfterMs,
+  sleep,
+  type CdnProvider,
+  type InvalidateContext,
+  type InvalidationResult,
+  type InvalidationTarget,
+  type ProviderTuning,
+} from './types.js'
 
 /** Call your own HTTP endpoint with the changed paths and URLs. */
 export interface GenericProviderOptions {
@@ -52,7 +62,10 @@ export function resolveHeaders(headers: Record<string, string>, env: Record<stri
     out[name] = template.replace(ENV_REF, (_, variable: string) => {
       const value = env[variable]
       if (value === undefined || value === '') {
-        throw new CdnDeployError('generic', `provider.headers.${name} references \${${variable}}, which is not set in the environment (set ${variable}, e.g. as a CI secret)`)
+        throw new CdnDeployError(
+          'generic',
+          `provider.headers.${name} references \${${variable}}, which is not set in the environment (set ${variable}, e.g. as a CI secret)`,
+        )
       }
       registerSecret(value)
       secret = true
@@ -98,10 +111,17 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       if (attempt >= attempts) {
         if (response) {
           const text = excerpt(await response.text().catch(() => ''))
-          throw new CdnDeployError('generic', `webhook ${method} ${shownUrl} answered HTTP ${response.status} after ${attempt} attempts${text ? `: ${text}` : ''}`)
+          throw new CdnDeployError(
+            'generic',
+            `webhook ${method} ${shownUrl} answered HTTP ${response.status} after ${attempt} attempts${text ? `: ${text}` : ''}`,
+          )
         }
         const cause = failure as { message?: string; cause?: { code?: string } }
-        throw new CdnDeployError('generic', `webhook ${method} ${shownUrl} unreachable after ${attempt} attempts: ${cause?.cause?.code ?? cause?.message ?? String(failure)}`, { cause: failure })
+        throw new CdnDeployError(
+          'generic',
+          `webhook ${method} ${shownUrl} unreachable after ${attempt} attempts: ${cause?.cause?.code ?? cause?.message ?? String(failure)}`,
+          { cause: failure },
+        )
       }
       await response?.body?.cancel().catch(() => undefined)
       await sleep(retryAfterMs(response?.headers.get('retry-after'), maxRetryAfter) ?? backoff(attempt, baseDelay), signal)
@@ -118,7 +138,10 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       const response = await send(config.method, JSON.stringify(payload), ctx.signal)
       const text = await response.text().catch(() => '')
       if (!response.ok) {
-        throw new CdnDeployError('generic', `webhook ${config.method} ${shownUrl} answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''} (check provider.url, provider.headers and the endpoint's logs)`)
+        throw new CdnDeployError(
+          'generic',
+          `webhook ${config.method} ${shownUrl} answered HTTP ${response.status}${text ? `: ${excerpt(text)}` : ''} (check provider.url, provider.headers and the endpoint's logs)`,
+        )
       }
       return { ids: idsFrom(text), paths: payload.urls, requests: 1 }
     },
@@ -128,7 +151,10 @@ export function createGenericProvider(config: GenericConfig, target: Invalidatio
       // Two attempts: a check (before a deploy's first write) should not wait out a dead host.
       const response = await send('HEAD', undefined, undefined, 2)
       if (response.status === 401 || response.status === 403) {
-        throw new CdnDeployError('generic', `webhook ${shownUrl} refused the credentials (HTTP ${response.status}): check provider.headers and the env vars they reference`)
+        throw new CdnDeployError(
+          'generic',
+          `webhook ${shownUrl} refused the credentials (HTTP ${response.status}): check provider.headers and the env vars they reference`,
+        )
       }
       if (response.status === 404) throw new CdnDeployError('generic', `webhook ${shownUrl} not found (HTTP 404): check provider.url`)
     },

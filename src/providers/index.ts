@@ -27,7 +27,10 @@ export async function loadProvider(provider: ProviderInput, target: Invalidation
     throw new CdnDeployError('config', `the public base "${target.publicBase}" must be an absolute URL ending in "/"`)
   }
   if (!definition?.load) {
-    throw new CdnDeployError('config', `unknown provider type "${String((provider as { type?: unknown }).type)}" (use ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}, or pass an object with invalidate() and check())`)
+    throw new CdnDeployError(
+      'config',
+      `unknown provider type "${String((provider as { type?: unknown }).type)}" (use ${PROVIDER_TYPES.map((t) => `"${t}"`).join(', ')}, or pass an object with invalidate() and check())`,
+    )
   }
   const sdk = definition.peer ? await importPeer(definition.type, `provider "${definition.type}"`, definition.peer, true) : undefined
   return definition.load(provider, target, tuning ?? {}, sdk)
@@ -65,7 +68,12 @@ export interface InvalidatorResult {
  * without loading the adapter). The limits are the built-in provider's of that
  * name (a custom adapter named "cloudfront" gets CloudFront's).
  */
-export function planInvalidationFor(name: string, rels: readonly string[], options: InvalidateOptions & { publicBase: string }, universe?: readonly string[]): InvalidationPlan {
+export function planInvalidationFor(
+  name: string,
+  rels: readonly string[],
+  options: InvalidateOptions & { publicBase: string },
+  universe?: readonly string[],
+): InvalidationPlan {
   const limits = providerDefinition(name)?.invalidation
   const maxPaths = options.maxPaths ?? limits?.maxPaths ?? FALLBACK_MAX_PATHS
   return planInvalidation(rels, options.publicBase, { maxPaths, maxWildcards: limits?.maxWildcards, purgeEverything: options.purgeEverything, universe })

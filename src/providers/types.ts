@@ -61,7 +61,9 @@ export interface CdnProvider {
 export type CustomProvider = CdnProvider
 
 export function isCustomProvider(value: unknown): value is CustomProvider {
-  return typeof value === 'object' && value !== null && typeof (value as CdnProvider).invalidate === 'function' && typeof (value as CdnProvider).check === 'function'
+  return (
+    typeof value === 'object' && value !== null && typeof (value as CdnProvider).invalidate === 'function' && typeof (value as CdnProvider).check === 'function'
+  )
 }
 
 /** `invalidate` in the config (proposed; the schema is wired by config owners). */

@@ -48,15 +48,28 @@ const normalizeSrc = (src: string): string => src.replace(/^(\.\/|\/)+/, '')
 
 function listed(keys: string[]): string {
   if (keys.length === 0) return '(none)'
-  const head = keys.slice(0, MAX_LISTED).map((k) => `"${k}"`).join(', ')
+  const head = keys
+    .slice(0, MAX_LISTED)
+    .map((k) => `"${k}"`)
+    .join(', ')
   return keys.length > MAX_LISTED ? `${head}, … (${keys.length} in all)` : head
 }
 
 /** Keys that share the requested file's stem, for a "did you mean". */
 function similar(src: string, keys: string[]): string[] {
-  const stem = src.slice(src.lastIndexOf('/') + 1).replace(/\.[^.]*$/, '').toLowerCase()
+  const stem = src
+    .slice(src.lastIndexOf('/') + 1)
+    .replace(/\.[^.]*$/, '')
+    .toLowerCase()
   if (!stem) return []
-  return keys.filter((k) => k.slice(k.lastIndexOf('/') + 1).toLowerCase().startsWith(stem)).slice(0, 3)
+  return keys
+    .filter((k) =>
+      k
+        .slice(k.lastIndexOf('/') + 1)
+        .toLowerCase()
+        .startsWith(stem),
+    )
+    .slice(0, 3)
 }
 
 function guessAs(contentType: string): PreloadAs {

@@ -13,7 +13,9 @@ export function resolveBase(manifestBase: string, override?: string): string {
   try {
     url = new URL(override.startsWith('//') ? `https:${override}` : override)
   } catch (cause) {
-    throw new CdnDeployError('runtime', `base "${override}" is not an absolute URL or a root-relative path (e.g. "https://cdn2.example.com" or "/static/")`, { cause })
+    throw new CdnDeployError('runtime', `base "${override}" is not an absolute URL or a root-relative path (e.g. "https://cdn2.example.com" or "/static/")`, {
+      cause,
+    })
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new CdnDeployError('runtime', `base "${override}" must be an http(s) URL`)
   if (url.search || url.hash) throw new CdnDeployError('runtime', `base "${override}" must not have a query or fragment`)

@@ -31,7 +31,9 @@ export const CHUNK_RELOAD_STORAGE_KEY = 'cdn-deploy:chunk-reload'
  * {@link CHUNK_RELOAD_CSP_HASH} in step when changing it (a unit test checks).
  */
 export const CHUNK_RELOAD_SCRIPT =
-  '!function(w){w.addEventListener("vite:preloadError",function(e){var k=' + JSON.stringify(CHUNK_RELOAD_STORAGE_KEY) + ',t=""+Date.now(),s;' +
+  '!function(w){w.addEventListener("vite:preloadError",function(e){var k=' +
+  JSON.stringify(CHUNK_RELOAD_STORAGE_KEY) +
+  ',t=""+Date.now(),s;' +
   'try{s=w.sessionStorage;if(s.getItem(k))return;s.setItem(k,t);if(s.getItem(k)!==t)return}catch(x){return}' +
   'w.location.reload()})}(window)'
 

@@ -13,13 +13,7 @@ export { loadManifest, MANIFEST_FILE, type LoadManifestOptions } from './load.js
 export type { ReadFile } from './node-fs.js'
 export { assertManifest, SUPPORTED_VERSION } from './validate.js'
 export { escapeAttr } from './html.js'
-export {
-  chunkReloadScript,
-  CHUNK_RELOAD_CSP_HASH,
-  CHUNK_RELOAD_SCRIPT,
-  CHUNK_RELOAD_STORAGE_KEY,
-  type ChunkReloadScriptOptions,
-} from './chunk-reload.js'
+export { chunkReloadScript, CHUNK_RELOAD_CSP_HASH, CHUNK_RELOAD_SCRIPT, CHUNK_RELOAD_STORAGE_KEY, type ChunkReloadScriptOptions } from './chunk-reload.js'
 export type {
   AssetsOptions,
   CrossOrigin,

@@ -58,7 +58,10 @@ async function fromFile(path: string | URL, options: LoadManifestOptions): Promi
   const source = String(path)
   const readFile = options.readFile ?? (await nodeReadFile())
   if (!readFile) {
-    throw new CdnDeployError('runtime', `cannot read ${source}: no file system here. Pass { readFile } to loadManifest, load it from a URL, or import the JSON and call createAssets(json)`)
+    throw new CdnDeployError(
+      'runtime',
+      `cannot read ${source}: no file system here. Pass { readFile } to loadManifest, load it from a URL, or import the JSON and call createAssets(json)`,
+    )
   }
   let text: string
   try {

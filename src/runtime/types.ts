@@ -2,11 +2,7 @@
  * The manifest as the runtime reads it: the build's own declarations (types
  * only, Node-free), under the names the runtime has always exported.
  */
-export type {
-  CdnManifest as RuntimeManifest,
-  ManifestEntry as RuntimeManifestEntry,
-  ManifestFile as RuntimeManifestFile,
-} from '../emit/manifest-types.js'
+export type { CdnManifest as RuntimeManifest, ManifestEntry as RuntimeManifestEntry, ManifestFile as RuntimeManifestFile } from '../emit/manifest-types.js'
 
 /** The value of a `crossorigin` attribute, or `false` to leave it out. */
 export type CrossOrigin = 'anonymous' | 'use-credentials' | false

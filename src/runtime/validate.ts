@@ -13,7 +13,7 @@ export function assertManifest(value: unknown, source = 'manifest'): RuntimeMani
     throw new CdnDeployError(
       'runtime',
       `${source}: unsupported manifest (${found}; this runtime reads version ${SUPPORTED_VERSION}). ` +
-        'Build and read with the same vite-plugin-cdn-deploy version, and pass .vite/cdn-manifest.json, not Vite\'s .vite/manifest.json',
+        "Build and read with the same vite-plugin-cdn-deploy version, and pass .vite/cdn-manifest.json, not Vite's .vite/manifest.json",
     )
   }
   const problems: string[] = []

@@ -57,7 +57,15 @@ export interface StorageFactoryOptions {
 export type StorageSettings = Required<
   Pick<
     StorageFactoryOptions,
-    'multipartThreshold' | 'partSize' | 'partConcurrency' | 'listPageSize' | 'deleteBatchSize' | 'maxAttempts' | 'retryBaseDelayMs' | 'deadlineBaseMs' | 'minBytesPerSecond'
+    | 'multipartThreshold'
+    | 'partSize'
+    | 'partConcurrency'
+    | 'listPageSize'
+    | 'deleteBatchSize'
+    | 'maxAttempts'
+    | 'retryBaseDelayMs'
+    | 'deadlineBaseMs'
+    | 'minBytesPerSecond'
   >
 >
 

@@ -134,9 +134,7 @@ export function mapS3Error(err: unknown, ctx: S3ErrorContext): CdnDeployError {
     return fail(`${what} for ${ctx.action} on ${where(ctx)}; ${CREDENTIAL_HINT}`)
   }
   if (code === 'AccessControlListNotSupported') {
-    return fail(
-      `bucket "${ctx.bucket}" has ACLs disabled (Object Ownership "bucket owner enforced"); remove storage.acl`,
-    )
+    return fail(`bucket "${ctx.bucket}" has ACLs disabled (Object Ownership "bucket owner enforced"); remove storage.acl`)
   }
   if (code === 'AccessDenied' || code === 'Forbidden' || status === 403) {
     const iam = IAM_ACTION[ctx.action] ?? `s3:${ctx.action}`

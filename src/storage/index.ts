@@ -6,7 +6,16 @@
 import type { S3Client } from '@aws-sdk/client-s3'
 import { createBudget, createFlow, type Flow } from '../flow.js'
 import { STATE_DIR, type Ledger, type PlannedUpload } from '../plan/types.js'
-import { createAgents, createS3Client, resolveSettings, sender, type Fence, type StorageContext, type StorageFactoryOptions, type StorageSettings } from './client.js'
+import {
+  createAgents,
+  createS3Client,
+  resolveSettings,
+  sender,
+  type Fence,
+  type StorageContext,
+  type StorageFactoryOptions,
+  type StorageSettings,
+} from './client.js'
 import { mapS3Error } from './errors.js'
 import { UPLOAD_BUFFER_BUDGET } from './limits.js'
 import { readJson, readLedger, readLedgerVersion, writeJson, writeLedger, type LedgerCondition, type LedgerVersion } from './ledger.js'
@@ -107,8 +116,7 @@ export function createStorage(options: StorageFactoryOptions): Storage {
     putTarget: () => (target ??= putTarget(client, options.bucket, agents)),
     checksums: { sha256: true },
     send: sender(settings, flow),
-    fail: (err, action, key) =>
-      mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
+    fail: (err, action, key) => mapS3Error(err, { action, bucket: options.bucket, key, region: options.region, endpoint: options.endpoint }),
   }
   return {
     bucket: options.bucket,

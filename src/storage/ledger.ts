@@ -157,11 +157,29 @@ export async function writeJson(ctx: StorageContext, key: string, value: unknown
 }
 
 /** One PutObject of a JSON object of the tool's own; returns the new ETag. Errors are the SDK's. */
-export async function putJson(ctx: StorageContext, key: string, value: unknown, condition: { IfMatch?: string; IfNoneMatch?: string }, fence?: Fence): Promise<string | undefined> {
+export async function putJson(
+  ctx: StorageContext,
+  key: string,
+  value: unknown,
+  condition: { IfMatch?: string; IfNoneMatch?: string },
+  fence?: Fence,
+): Promise<string | undefined> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (conditional writes:
   // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html)
   const body = jsonBody(value)
-  const input = { Bucket: ctx.bucket, Key: key, Body: body, ContentLength: body.length, ContentType: 'application/json; charset=utf-8', CacheControl: 'no-store', ...internalAcl(ctx), ...condition }
-  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), { bytes: body.length, ...(fence ? { fence } : {}) })
+  const input = {
+    Bucket: ctx.bucket,
+    Key: key,
+    Body: body,
+    ContentLength: body.length,
+    ContentType: 'application/json; charset=utf-8',
+    CacheControl: 'no-store',
+    ...internalAcl(ctx),
+    ...condition,
+  }
+  const out = await ctx.send((abortSignal) => ctx.client.send(new PutObjectCommand(input), { abortSignal }), {
+    bytes: body.length,
+    ...(fence ? { fence } : {}),
+  })
   return out.ETag
 }

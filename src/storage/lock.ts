@@ -147,7 +147,14 @@ export async function acquireLock(ctx: StorageContext, owner: string | undefined
       condition = current.etag ? { IfMatch: current.etag } : {}
     }
     const now = Date.now()
-    const info: LockInfo = { ...(owner ? { owner } : {}), host: hostId(), pid: process.pid, token, acquired: new Date(now).toISOString(), expires: new Date(now + ttlMs).toISOString() }
+    const info: LockInfo = {
+      ...(owner ? { owner } : {}),
+      host: hostId(),
+      pid: process.pid,
+      token,
+      acquired: new Date(now).toISOString(),
+      expires: new Date(now + ttlMs).toISOString(),
+    }
     try {
       await putLock(ctx, key, info, condition)
     } catch (err) {
@@ -200,7 +207,10 @@ export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: nu
   const current = await getText(ctx, key, LOCK_BYTES)
   const held = current ? parseLock(current.body) : undefined
   if (!current || held?.token !== lock.token) {
-    throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${describeHolder(held)}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`)
+    throw new CdnDeployError(
+      'lock',
+      `lost s3://${ctx.bucket}/${key}: ${held ? `taken over by ${describeHolder(held)}` : 'it was deleted'}; stopping before the commit so the two deploys do not mix`,
+    )
   }
   try {
     await putLock(ctx, key, info, current.etag ? { IfMatch: current.etag } : {})
@@ -209,7 +219,8 @@ export async function renewLock(ctx: StorageContext, lock: LockHandle, ttlMs: nu
     // A failed condition is another writer, or our own PUT whose answer was lost and was retried: it is ours if it holds this renewal.
     const now = await getText(ctx, key, LOCK_BYTES)
     const held = now ? parseLock(now.body) : undefined
-    if (held?.token !== lock.token || held.expires !== info.expires) throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
+    if (held?.token !== lock.token || held.expires !== info.expires)
+      throw new CdnDeployError('lock', `lost s3://${ctx.bucket}/${key} while renewing it; stopping before the commit`, { cause: err })
   }
   lock.info = info
 }

@@ -51,8 +51,13 @@ export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheCo
 export const changedOnDisk = (upload: PlannedUpload, detail: string) =>
   new CdnDeployError('deploy', `${upload.rel} changed on disk since it was scanned (${detail}); nothing of it was uploaded: build and deploy again`)
 
-
-export async function putMultipart(ctx: StorageContext, upload: PlannedUpload, file: FileHandle, headers: ObjectHeaders, fence?: Fence): Promise<PutFileResult> {
+export async function putMultipart(
+  ctx: StorageContext,
+  upload: PlannedUpload,
+  file: FileHandle,
+  headers: ObjectHeaders,
+  fence?: Fence,
+): Promise<PutFileResult> {
   const { client, bucket, settings } = ctx
   const { key, size } = upload
   const partSize = partSizeFor(size, settings.partSize)
@@ -78,7 +83,7 @@ export async function putMultipart(ctx: StorageContext, upload: PlannedUpload, f
       const length = Math.min(partSize, size - start)
       const buffer = Buffer.allocUnsafe(length)
       let got = 0
-      for (let n; got < length && (n = (await file.read(buffer, got, length - got, start + got)).bytesRead) > 0; ) got += n
+      for (let n; got < length && (n = (await file.read(buffer, got, length - got, start + got)).bytesRead) > 0;) got += n
       if (got !== length) throw changedOnDisk(upload, `${size} bytes expected, it ended at ${start + got}`)
       hash.update(buffer)
       return buffer
@@ -101,7 +106,11 @@ export async function putMultipart(ctx: StorageContext, upload: PlannedUpload, f
   }
 
   try {
-    const etags = await mapPool(Array.from({ length: count }, (_, i) => i), settings.partConcurrency, uploadPart)
+    const etags = await mapPool(
+      Array.from({ length: count }, (_, i) => i),
+      settings.partConcurrency,
+      uploadPart,
+    )
     // One byte past the end: a file that grew since the scan is not the file hashed.
     const extra = (await file.read(Buffer.alloc(1), 0, 1, size)).bytesRead
     if (extra > 0) throw changedOnDisk(upload, `it is longer than the ${size} bytes scanned`)

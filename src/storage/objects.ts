@@ -135,12 +135,19 @@ export interface TextObject {
  * the deadline (a ledger may be megabytes; a lock is a few hundred bytes, and its
  * GET must fail well within the lock's lifetime). Errors are the SDK's.
  */
-export async function fetchText(ctx: StorageContext, key: string, ifNoneMatch?: string, maxBytes = 16 * 1024 * 1024): Promise<TextObject | 'not-modified' | undefined> {
+export async function fetchText(
+  ctx: StorageContext,
+  key: string,
+  ifNoneMatch?: string,
+  maxBytes = 16 * 1024 * 1024,
+): Promise<TextObject | 'not-modified' | undefined> {
   try {
     return await ctx.send(
       async (abortSignal) => {
         // https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html (If-None-Match → 304 Not Modified)
-        const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}) }), { abortSignal })
+        const out = await ctx.client.send(new GetObjectCommand({ Bucket: ctx.bucket, Key: key, ...(ifNoneMatch ? { IfNoneMatch: ifNoneMatch } : {}) }), {
+          abortSignal,
+        })
         const body = (await out.Body?.transformToString('utf8')) ?? ''
         return { body, etag: out.ETag, lastModified: out.LastModified }
       },
@@ -212,7 +219,10 @@ export async function copyObject(ctx: StorageContext, from: string, to: string, 
   }
   try {
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html
-    await ctx.send((abortSignal) => ctx.client.send(new CopyObjectCommand(input), { abortSignal }), { bytes: opts.size ?? 0, ...(opts.fence ? { fence: opts.fence } : {}) })
+    await ctx.send((abortSignal) => ctx.client.send(new CopyObjectCommand(input), { abortSignal }), {
+      bytes: opts.size ?? 0,
+      ...(opts.fence ? { fence: opts.fence } : {}),
+    })
   } catch (err) {
     throw ctx.fail(err, 'CopyObject', to)
   }

@@ -34,7 +34,8 @@ export function uploadParams(params: ObjectParams | undefined, sha256: string): 
 export function sameParams(wanted: ObjectParams | undefined, head: { params: Omit<ObjectParams, 'Metadata'>; metadata: Record<string, string> }): boolean {
   const w = wanted ?? {}
   const h = head.params
-  if (w.ContentDisposition !== h.ContentDisposition || w.ContentLanguage !== h.ContentLanguage || w.WebsiteRedirectLocation !== h.WebsiteRedirectLocation) return false
+  if (w.ContentDisposition !== h.ContentDisposition || w.ContentLanguage !== h.ContentLanguage || w.WebsiteRedirectLocation !== h.WebsiteRedirectLocation)
+    return false
   if ((w.StorageClass ?? 'STANDARD') !== (h.StorageClass ?? 'STANDARD')) return false
   if (w.ServerSideEncryption !== undefined && w.ServerSideEncryption !== h.ServerSideEncryption) return false
   if (w.SSEKMSKeyId !== undefined && w.SSEKMSKeyId !== h.SSEKMSKeyId && !h.SSEKMSKeyId?.endsWith(`:key/${w.SSEKMSKeyId}`)) return false

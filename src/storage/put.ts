@@ -54,9 +54,14 @@ export async function putTarget(client: S3Client, bucket: string, agents: Agents
   const config = client.config
   // The key is a context parameter of PutObject but S3's rules never read it (the SDK caches endpoints without it).
   const endpoint = await getEndpointFromInstructions({ Bucket: bucket, Key: 'k' }, PutObjectCommand, { ...config } as never)
-  const scheme = (endpoint.properties?.authSchemes as Array<{ name: string; signingName?: string; signingRegion?: string; signingRegionSet?: string[] }> | undefined)?.[0]
+  const scheme = (
+    endpoint.properties?.authSchemes as Array<{ name: string; signingName?: string; signingRegion?: string; signingRegionSet?: string[] }> | undefined
+  )?.[0]
   if (scheme && scheme.name !== 'sigv4' && scheme.name !== 'sigv4a') {
-    throw new CdnDeployError('s3', `bucket "${bucket}" needs the ${scheme.name} auth scheme (an S3 Express One Zone directory bucket): uploads are signed with SigV4; use a general purpose bucket`)
+    throw new CdnDeployError(
+      's3',
+      `bucket "${bucket}" needs the ${scheme.name} auth scheme (an S3 Express One Zone directory bucket): uploads are signed with SigV4; use a general purpose bucket`,
+    )
   }
   const signer = await config.signer(scheme as never)
   const region = await config.region()
@@ -133,21 +138,31 @@ export async function sendPut(client: S3Client, target: PutTarget, put: PutReque
   const built = buildPut(target, put)
   const offset = target.noSkewCorrection ? 0 : client.config.systemClockOffset
   const signed = await target.signer.sign(
-    { method: 'PUT', protocol: target.https ? 'https:' : 'http:', hostname: target.hostname, ...(target.port ? { port: target.port } : {}), ...built, body: put.body } as never,
+    {
+      method: 'PUT',
+      protocol: target.https ? 'https:' : 'http:',
+      hostname: target.hostname,
+      ...(target.port ? { port: target.port } : {}),
+      ...built,
+      body: put.body,
+    } as never,
     { signingDate: new Date(Date.now() + offset), signingRegion: target.signingRegion, signingService: target.signingService },
   )
   const sentAt = Date.now()
   const query = '?x-id=PutObject'
   const res = await new Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer | undefined }>((resolve, reject) => {
     const send = target.https ? httpsRequest : httpRequest
-    const req = send({ method: 'PUT', host: target.hostname, port: target.port, path: built.path + query, headers: signed.headers, agent: target.agent, signal }, (r) => {
-      const status = r.statusCode ?? 0
-      const chunks: Buffer[] = []
-      if (status < 300) r.resume()
-      else r.on('data', (c: Buffer) => chunks.push(c))
-      r.on('end', () => resolve({ status, headers: r.headers, body: status < 300 ? undefined : Buffer.concat(chunks) }))
-      r.on('error', reject)
-    })
+    const req = send(
+      { method: 'PUT', host: target.hostname, port: target.port, path: built.path + query, headers: signed.headers, agent: target.agent, signal },
+      (r) => {
+        const status = r.statusCode ?? 0
+        const chunks: Buffer[] = []
+        if (status < 300) r.resume()
+        else r.on('data', (c: Buffer) => chunks.push(c))
+        r.on('end', () => resolve({ status, headers: r.headers, body: status < 300 ? undefined : Buffer.concat(chunks) }))
+        r.on('error', reject)
+      },
+    )
     // Named as the SDK's handler names them (retried as transient either way).
     req.on('error', (err: NodeJS.ErrnoException) => reject(TIMEOUT_CODES.has(err.code ?? '') ? Object.assign(err, { name: 'TimeoutError' }) : err))
     req.end(put.body)
@@ -179,7 +194,14 @@ export function s3Error(status: number, headers: IncomingHttpHeaders, body: stri
     name: code,
     Code: code,
     $fault: status < 500 ? 'client' : 'server',
-    $metadata: { httpStatusCode: status, requestId, extendedRequestId: header(headers['x-amz-id-2']), attempts: 1, totalRetryDelay: 0, ...(clockSkewCorrected ? { clockSkewCorrected } : {}) },
+    $metadata: {
+      httpStatusCode: status,
+      requestId,
+      extendedRequestId: header(headers['x-amz-id-2']),
+      attempts: 1,
+      totalRetryDelay: 0,
+      ...(clockSkewCorrected ? { clockSkewCorrected } : {}),
+    },
     $response: { statusCode: status, headers: flat, body: undefined },
     ...(xmlText(body, 'Region') ? { Region: xmlText(body, 'Region') } : {}),
   })

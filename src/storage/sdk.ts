@@ -27,4 +27,5 @@ export const {
 
 export const { getEndpointFromInstructions } = require('@smithy/core/endpoints') as typeof import('@smithy/core/endpoints')
 
-export const { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } = require('@smithy/core/retry') as typeof import('@smithy/core/retry')
+export const { isClockSkewCorrectedError, isRetryableByTrait, isServerError, isThrottlingError, isTransientError } =
+  require('@smithy/core/retry') as typeof import('@smithy/core/retry')

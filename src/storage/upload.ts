@@ -80,7 +80,7 @@ function readSync1(path: string, expected: number): Buffer {
   try {
     const buffer = Buffer.allocUnsafe(expected + 1)
     let size = 0
-    for (let n; size < buffer.length && (n = readSync(fd, buffer, size, buffer.length - size, null)) > 0; ) size += n
+    for (let n; size < buffer.length && (n = readSync(fd, buffer, size, buffer.length - size, null)) > 0;) size += n
     return buffer.subarray(0, size)
   } finally {
     closeSync(fd)
@@ -92,7 +92,7 @@ async function readAsync(path: string, expected: number): Promise<Buffer> {
   try {
     const buffer = Buffer.allocUnsafe(expected + 1)
     let size = 0
-    for (let n; size < buffer.length && (n = (await handle.read(buffer, size, buffer.length - size, null)).bytesRead) > 0; ) size += n
+    for (let n; size < buffer.length && (n = (await handle.read(buffer, size, buffer.length - size, null)).bytesRead) > 0;) size += n
     return buffer.subarray(0, size)
   } finally {
     await handle.close()
@@ -104,13 +104,24 @@ const checksumRefused = (err: unknown) =>
   errorCode(err) === 'NotImplemented' || httpStatus(err) === 501 || (httpStatus(err) === 400 && /checksum/i.test(String((err as Error)?.message)))
 
 /** One PutObject of `body` under the upload's key and headers, with its sha256 as the checksum S3 verifies. */
-export async function putBuffer(ctx: StorageContext, upload: PlannedUpload, body: Buffer, opts: PutFileOptions = {}, digest: Buffer = sha256(body)): Promise<PutFileResult> {
+export async function putBuffer(
+  ctx: StorageContext,
+  upload: PlannedUpload,
+  body: Buffer,
+  opts: PutFileOptions = {},
+  digest: Buffer = sha256(body),
+): Promise<PutFileResult> {
   const checksum = digest.toString('base64')
   const payloadHash = digest.toString('hex')
   const headers = objectHeaders(ctx, upload, opts)
   const send = async (withChecksum: boolean, createOnly: boolean) => {
     const target = await ctx.putTarget()
-    const put = { key: upload.key, body, payloadHash, headers: putHeaders(headers, { ...(withChecksum ? { checksumSha256: checksum } : {}), ...(createOnly ? { ifNoneMatch: '*' } : {}) }) }
+    const put = {
+      key: upload.key,
+      body,
+      payloadHash,
+      headers: putHeaders(headers, { ...(withChecksum ? { checksumSha256: checksum } : {}), ...(createOnly ? { ifNoneMatch: '*' } : {}) }),
+    }
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html (x-amz-checksum-sha256:
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/checking-object-integrity.html)
     return ctx.send((signal) => sendPut(ctx.client, target, put, signal), { bytes: body.length, ...(opts.fence ? { fence: opts.fence } : {}) })

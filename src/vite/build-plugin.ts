@@ -25,7 +25,6 @@ import { listFiles } from '../walk.js'
 const MINIFIER = /terser|esbuild|swc|uglify|minify/i
 type ConfigContext = { environment?: { config: { root: string; publicDir: string; build: { outDir: string; copyPublicDir: boolean } } } }
 
-
 /** Client environments only: a server bundle's names and bytes are the framework's business. */
 export const clientOnly = { applyToEnvironment: (environment: { config: { consumer?: string } }) => environment.config.consumer === 'client' }
 
@@ -90,7 +89,6 @@ export function buildPlugin(state: PluginState): Plugin {
       const result = await minifyJs(code, chunk.fileName, { module: output.format === 'es', sourcemap: !!output.sourcemap })
       return result.map ? { code: result.code, map: result.map } : { code: result.code, map: null }
     },
-
 
     generateBundle: {
       order: 'post',
@@ -161,14 +159,23 @@ export function buildPlugin(state: PluginState): Plugin {
           publicFiles.push({ rel, bytes, immutable: false, source: 'public' })
         }
         const csp = chunkReloadCsp(state, rawBundle as unknown as Bundle)
-        const manifest = createManifest({ files: [...files, ...publicFiles], chunks, publicBase: config.publicBase, cacheControl: config.cacheControl, precompress: config.precompress, csp })
+        const manifest = createManifest({
+          files: [...files, ...publicFiles],
+          chunks,
+          publicBase: config.publicBase,
+          cacheControl: config.cacheControl,
+          precompress: config.precompress,
+          csp,
+        })
         const target = join(outDir, MANIFEST_PATH)
         await mkdir(dirname(target), { recursive: true })
         await writeFile(target, JSON.stringify(manifest, null, 2) + '\n')
         env.manifest = manifest
         env.outDir = outDir
         env.written = true
-        state.info(`[cdn-deploy] ${Object.keys(manifest.files).length} files for ${config.publicBase} (release ${manifest.release}); manifest: ${MANIFEST_PATH}`)
+        state.info(
+          `[cdn-deploy] ${Object.keys(manifest.files).length} files for ${config.publicBase} (release ${manifest.release}); manifest: ${MANIFEST_PATH}`,
+        )
       },
     },
   }

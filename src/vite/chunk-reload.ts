@@ -27,10 +27,19 @@ export function withChunkReload(html: string): string {
  */
 export function chunkReloadCsp(state: PluginState, bundle: Bundle): ManifestCsp | undefined {
   if (!state.config?.reloadOnChunkError) return undefined
-  const carried = Object.values(bundle).filter(isAsset)
+  const carried = Object.values(bundle)
+    .filter(isAsset)
     .some((asset) => isHtml(asset.fileName) && Buffer.from(asset.source).toString('utf8').includes(CHUNK_RELOAD_SCRIPT))
   if (carried) return { scriptSrc: [CHUNK_RELOAD_CSP_HASH] }
-  const who = !state.isVite ? 'plain Rollup builds no HTML' : state.framework ? `${state.framework.name} renders its own HTML` : 'this build emitted no HTML page'
-  sayOnce(state, `[cdn-deploy] reloadOnChunkError: ${who}, so no page got the reload script; put chunkReloadScript() from vite-plugin-cdn-deploy/runtime in the <head> of your pages`, 'warn')
+  const who = !state.isVite
+    ? 'plain Rollup builds no HTML'
+    : state.framework
+      ? `${state.framework.name} renders its own HTML`
+      : 'this build emitted no HTML page'
+  sayOnce(
+    state,
+    `[cdn-deploy] reloadOnChunkError: ${who}, so no page got the reload script; put chunkReloadScript() from vite-plugin-cdn-deploy/runtime in the <head> of your pages`,
+    'warn',
+  )
   return undefined
 }

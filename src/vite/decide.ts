@@ -50,22 +50,34 @@ export function decideDeploy(f: DeployFacts): Decision {
   if (f.trigger === 'closeBundle' && f.appBuild) return { deploy: false }
   if (f.framework?.deploys === 'self') return { deploy: false }
   if (f.framework?.deploys === 'integration') {
-    return f.trigger === 'buildApp' || !f.appBuild ? { deploy: false, why: `not deploying from the Vite plugin under ${f.framework.name}: ${f.framework.hint ?? 'use the integration'}` } : { deploy: false }
+    return f.trigger === 'buildApp' || !f.appBuild
+      ? { deploy: false, why: `not deploying from the Vite plugin under ${f.framework.name}: ${f.framework.hint ?? 'use the integration'}` }
+      : { deploy: false }
   }
   if (!f.deploy) return { deploy: false, why: 'built for the CDN; not deploying (deploy: false)' }
   if (f.watchMode) return { deploy: false, why: 'watch mode: built for the CDN, not deploying' }
   if (f.trigger === 'closeBundle' && !f.rollup && (f.viteMajor ?? 0) >= 7) {
-    return { deploy: false, why: `not deploying: this build was started through Vite's build() API, not \`vite build\`, so more may still be written to ${f.outDir ?? 'the output'}; deploy when it is complete: ${by(f.outDir)}` }
+    return {
+      deploy: false,
+      why: `not deploying: this build was started through Vite's build() API, not \`vite build\`, so more may still be written to ${f.outDir ?? 'the output'}; deploy when it is complete: ${by(f.outDir)}`,
+    }
   }
   if (f.clientBuilds === 0) return { deploy: false, why: 'no client build in this run (a server build only): nothing to deploy' }
-  if (f.clientBuilds > 1) return { deploy: false, why: `${f.clientBuilds} client environments were built: deploy each output directory with npx cdn-deploy deploy <dir>` }
+  if (f.clientBuilds > 1)
+    return { deploy: false, why: `${f.clientBuilds} client environments were built: deploy each output directory with npx cdn-deploy deploy <dir>` }
   // A whole site on the CDN whose build also made a server bundle: an SSG step of a
   // framework the plugin does not know may render the pages after this point.
   if (f.trigger === 'buildApp' && !f.framework && !f.htmlAtOrigin && (f.serverBuilds ?? 0) > 0) {
-    return { deploy: false, why: `not deploying: this build also made a server bundle, and a framework may still render pages from it; deploy the final output when the build is done (${by(f.outDir)}), or set htmlAtOrigin: true if your server renders the pages` }
+    return {
+      deploy: false,
+      why: `not deploying: this build also made a server bundle, and a framework may still render pages from it; deploy the final output when the build is done (${by(f.outDir)}), or set htmlAtOrigin: true if your server renders the pages`,
+    }
   }
   if (f.trigger === 'buildApp' && f.laterBuildApp.length > 0 && f.framework?.deploys !== 'buildApp') {
-    return { deploy: false, why: `not deploying: ${f.laterBuildApp.join(', ')} still build${f.laterBuildApp.length === 1 ? 's' : ''} after this point and may write more output; deploy when the build is done: ${by(f.outDir)}` }
+    return {
+      deploy: false,
+      why: `not deploying: ${f.laterBuildApp.join(', ')} still build${f.laterBuildApp.length === 1 ? 's' : ''} after this point and may write more output; deploy when the build is done: ${by(f.outDir)}`,
+    }
   }
   return { deploy: true }
 }

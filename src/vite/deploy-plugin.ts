@@ -23,7 +23,13 @@ const progressOf = (env: EnvState) => pending.get(env) ?? { unwritten: 0, wrote:
 
 /** Deploy `dir` (the final output) with the console reporter, and log the summary. */
 export async function deployDir(state: PluginState, dir: string, manifest?: EnvState['manifest']): Promise<void> {
-  await deployFinalOutput(dir, state.config!, state.projectRoot, { info: (m) => state.info(m), warn: (m) => state.warn(m), ...(state.level ? { level: state.level } : {}) }, manifest)
+  await deployFinalOutput(
+    dir,
+    state.config!,
+    state.projectRoot,
+    { info: (m) => state.info(m), warn: (m) => state.warn(m), ...(state.level ? { level: state.level } : {}) },
+    manifest,
+  )
 }
 
 /** Plugins sorted after `name` in the `buildApp` order that still run after it. */
@@ -34,7 +40,11 @@ function laterBuildAppPlugins(builder: ViteBuilder, name: string): string[] {
   return index < 0 ? [] : post.slice(index + 1).map((p) => p.name)
 }
 
-async function maybeDeploy(state: PluginState, trigger: Trigger, facts: { watchMode: boolean; laterBuildApp?: string[]; serverBuilds?: number }): Promise<void> {
+async function maybeDeploy(
+  state: PluginState,
+  trigger: Trigger,
+  facts: { watchMode: boolean; laterBuildApp?: string[]; serverBuilds?: number },
+): Promise<void> {
   const config = state.config
   if (!state.active || !config) return
   const built = [...state.envs.values()].filter((env) => progressOf(env).succeeded)
@@ -123,7 +133,11 @@ export function deployPlugin(state: PluginState): Plugin {
           for (const environment of environments) await builder.build(environment)
         }
         const serverBuilds = environments.filter((environment) => environment.isBuilt && environment.config.consumer === 'server').length
-        await maybeDeploy(state, 'buildApp', { watchMode: !!builder.config.build.watch, laterBuildApp: laterBuildAppPlugins(builder, 'cdn:deploy'), serverBuilds })
+        await maybeDeploy(state, 'buildApp', {
+          watchMode: !!builder.config.build.watch,
+          laterBuildApp: laterBuildAppPlugins(builder, 'cdn:deploy'),
+          serverBuilds,
+        })
       },
     },
   }

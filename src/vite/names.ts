@@ -43,7 +43,8 @@ export function hashedNames(output: Partial<Record<Field, unknown>>, isVite: boo
     const hashed = withHash(pattern)
     if (hashed === pattern) continue
     result.changed[field] = hashed
-    if (output[field] !== undefined) result.warnings.push(`[cdn-deploy] output.${field} "${pattern}" has no [hash]: using "${hashed}" so the file can be cached as immutable`)
+    if (output[field] !== undefined)
+      result.warnings.push(`[cdn-deploy] output.${field} "${pattern}" has no [hash]: using "${hashed}" so the file can be cached as immutable`)
   }
   return result
 }

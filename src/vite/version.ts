@@ -12,5 +12,8 @@ export function checkViteVersion(version: string | undefined): void {
   if (!version) return
   const major = Number(version.split('.')[0])
   if (major >= VITE_RANGE.min && major <= VITE_RANGE.max) return
-  throw new CdnDeployError('vite', `Vite ${version} is not supported: vite-plugin-cdn-deploy works with Vite ${VITE_RANGE.min} to ${VITE_RANGE.max} (upgrade the plugin, or pin vite to a supported major)`)
+  throw new CdnDeployError(
+    'vite',
+    `Vite ${version} is not supported: vite-plugin-cdn-deploy works with Vite ${VITE_RANGE.min} to ${VITE_RANGE.max} (upgrade the plugin, or pin vite to a supported major)`,
+  )
 }

@@ -22,7 +22,16 @@ import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedde
 import { EXAMPLES } from '../helpers/build.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
 const FETCH_FAILED = 'Failed to fetch dynamically imported module'
 /** How long to watch for a further (looping) reload after the last expected event. */
 const SETTLE_MS = 1500
@@ -38,7 +47,11 @@ describe('chunk-error recovery (Chromium)', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
     }
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' })
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    })
     s3 = await startEmbeddedS3({ buckets: ['site'] })
     client = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { ...EMBEDDED_CREDENTIALS } })
     work = await mkdtemp(join(tmpdir(), 'cdn-deploy-e2e-reload-'))
@@ -61,12 +74,23 @@ describe('chunk-error recovery (Chromium)', () => {
   async function buildAndDeploy(prefix: string, reloadOnChunkError: boolean): Promise<{ base: string; lazyKey: string; lazyUrl: string }> {
     const base = `${s3.endpoint}/site/${prefix}`
     const { createBuilder } = await import('vite')
-    const builder = await createBuilder({
-      root: app,
-      configFile: false,
-      logLevel: 'silent',
-      plugins: [cdn({ configFile: false, domain: base, prefix, reloadOnChunkError, storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' } })],
-    }, null)
+    const builder = await createBuilder(
+      {
+        root: app,
+        configFile: false,
+        logLevel: 'silent',
+        plugins: [
+          cdn({
+            configFile: false,
+            domain: base,
+            prefix,
+            reloadOnChunkError,
+            storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' },
+          }),
+        ],
+      },
+      null,
+    )
     await builder.buildApp()
     const manifest = JSON.parse(await readFile(join(app, 'dist/.vite/cdn-manifest.json'), 'utf8')) as CdnManifest
     const lazy = manifest.entries['src/lazy.js']!

@@ -19,7 +19,16 @@ import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedde
 import { EXAMPLES } from '../helpers/build.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
 
 describe('an open tab across deploys (Chromium)', () => {
   let s3: Awaited<ReturnType<typeof startEmbeddedS3>>
@@ -32,7 +41,11 @@ describe('an open tab across deploys (Chromium)', () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
     }
-    Object.assign(process.env, { AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1' })
+    Object.assign(process.env, {
+      AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
+      AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey,
+      AWS_REGION: 'us-east-1',
+    })
     s3 = await startEmbeddedS3({ buckets: ['site'] })
     base = `${s3.endpoint}/site/app/`
     work = await mkdtemp(join(tmpdir(), 'cdn-deploy-e2e-'))
@@ -49,12 +62,22 @@ describe('an open tab across deploys (Chromium)', () => {
   /** A real `vite build` (Vite's builder, as the CLI runs it) whose plugin deploys to the embedded bucket. */
   async function buildAndDeploy(): Promise<void> {
     const { createBuilder } = await import('vite')
-    const builder = await createBuilder({
-      root: app,
-      configFile: false,
-      logLevel: 'silent',
-      plugins: [cdn({ configFile: false, domain: base, prefix: 'app/', storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' } })],
-    }, null)
+    const builder = await createBuilder(
+      {
+        root: app,
+        configFile: false,
+        logLevel: 'silent',
+        plugins: [
+          cdn({
+            configFile: false,
+            domain: base,
+            prefix: 'app/',
+            storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' },
+          }),
+        ],
+      },
+      null,
+    )
     await builder.buildApp()
   }
 

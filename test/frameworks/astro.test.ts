@@ -18,7 +18,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
 import { readLedgerObject } from '../helpers/deploy.js'
-import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, FIXTURES, listen, published, REPO, run, storedCacheControl, useFixture, type Built, type Listening } from '../helpers/frameworks.js'
+import {
+  allowCors,
+  BUILD_MS,
+  bucketMatches,
+  checkPage,
+  close,
+  count,
+  FIXTURES,
+  listen,
+  published,
+  REPO,
+  run,
+  storedCacheControl,
+  useFixture,
+  type Built,
+  type Listening,
+} from '../helpers/frameworks.js'
 
 const PAGES = ['index.html', 'about/index.html']
 /** The fixture's astro.config.mjs, which the variants below edit. */
@@ -76,7 +92,8 @@ describe('Astro: the whole site on the CDN (base from cdn.config)', () => {
     const base = new URL(app.bucket.url(prefix)).pathname
     for (const page of PAGES) {
       const html = await readFile(join(built.dir, 'dist', page), 'utf8')
-      for (const pattern of [STYLESHEET, SCRIPT, IMAGE]) expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${base}_astro/[^/]+\\.[\\w-]{8}(_\\w+)?\\.\\w+$`))])
+      for (const pattern of [STYLESHEET, SCRIPT, IMAGE])
+        expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${base}_astro/[^/]+\\.[\\w-]{8}(_\\w+)?\\.\\w+$`))])
       expect(html).toContain(`href="${base}about/"`)
     }
   })
@@ -104,17 +121,22 @@ describe('Astro: the whole site on the CDN (base from cdn.config)', () => {
 })
 
 describe('Astro: an integration listed after cdnDeploy() writes to dist/ in astro:build:done', () => {
-  it('deploys once, after it, with its file', async () => {
-    const prefix = 'astro-later/'
-    // Like @astrojs/sitemap or a search index: written into the output at the very end.
-    const later = "import { writeFile } from 'node:fs/promises';\nconst sitemap = () => ({ name: 'sitemap', hooks: { 'astro:build:done': async ({ dir, pages, logger }) => { await writeFile(new URL('sitemap.txt', dir), pages.map((p) => p.pathname).join('\\n')); logger.info('wrote sitemap.txt'); } } });\n"
-    const built = await build(prefix, { files: { 'astro.config.mjs': later + CONFIG.replace('[cdnDeploy()]', '[cdnDeploy(), sitemap()]') } })
-    expect(built.result.code, built.output).toBe(0)
-    expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
-    expect(built.result.stdout.indexOf('[cdn-deploy] deployed release')).toBeGreaterThan(built.result.stdout.indexOf('[sitemap] wrote sitemap.txt'))
-    expect(await listTree(join(built.dir, 'dist'))).toContain('sitemap.txt')
-    expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
-  }, BUILD_MS)
+  it(
+    'deploys once, after it, with its file',
+    async () => {
+      const prefix = 'astro-later/'
+      // Like @astrojs/sitemap or a search index: written into the output at the very end.
+      const later =
+        "import { writeFile } from 'node:fs/promises';\nconst sitemap = () => ({ name: 'sitemap', hooks: { 'astro:build:done': async ({ dir, pages, logger }) => { await writeFile(new URL('sitemap.txt', dir), pages.map((p) => p.pathname).join('\\n')); logger.info('wrote sitemap.txt'); } } });\n"
+      const built = await build(prefix, { files: { 'astro.config.mjs': later + CONFIG.replace('[cdnDeploy()]', '[cdnDeploy(), sitemap()]') } })
+      expect(built.result.code, built.output).toBe(0)
+      expect(count(built.output, '[cdn-deploy] deployed release'), built.output).toBe(1)
+      expect(built.result.stdout.indexOf('[cdn-deploy] deployed release')).toBeGreaterThan(built.result.stdout.indexOf('[sitemap] wrote sitemap.txt'))
+      expect(await listTree(join(built.dir, 'dist'))).toContain('sitemap.txt')
+      expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
+    },
+    BUILD_MS,
+  )
 })
 
 interface FailCase {
@@ -130,7 +152,13 @@ interface FailCase {
 
 describe('Astro: a later step fails, or the URLs disagree → exit non-zero, nothing published', () => {
   it.each<FailCase>([
-    { name: 'a page that throws while Astro renders it', prefix: 'astro-page/', env: { FIXTURE_FAIL_PAGE: '1' }, message: /about\.astro: FIXTURE_FAIL_PAGE=1/, wroteAssets: true },
+    {
+      name: 'a page that throws while Astro renders it',
+      prefix: 'astro-page/',
+      env: { FIXTURE_FAIL_PAGE: '1' },
+      message: /about\.astro: FIXTURE_FAIL_PAGE=1/,
+      wroteAssets: true,
+    },
     {
       name: 'an astro.config base that disagrees with cdn.config',
       prefix: 'astro-base/',
@@ -141,20 +169,27 @@ describe('Astro: a later step fails, or the URLs disagree → exit non-zero, not
     {
       name: '`astro build --mode staging` where environments.staging moves the CDN URL',
       prefix: 'astro-mode/',
-      files: { 'cdn.config.ts': "export default { storage: { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1' }, environments: { staging: { htmlAtOrigin: true } } }\n" },
+      files: {
+        'cdn.config.ts':
+          "export default { storage: { endpoint: process.env.S3_ENDPOINT, forcePathStyle: true, region: 'us-east-1' }, environments: { staging: { htmlAtOrigin: true } } }\n",
+      },
       args: ['--mode', 'staging'],
       // CDN_DOMAIN and CDN_PREFIX (from the test's env) override any environment's; htmlAtOrigin moves the URLs too.
       message: /environments\.staging changes the CDN URL.*run it as CDN_ENV=staging astro build --mode staging/,
       wroteAssets: false,
     },
-  ])('$name', async ({ prefix, files, env, args, message, wroteAssets }) => {
-    const built = await build(prefix, { files, env, args })
-    expect(built.result.code, built.output).not.toBe(0)
-    expect(built.output).toMatch(message)
-    expect(existsSync(join(built.dir, 'dist/_astro')), built.output).toBe(wroteAssets)
-    expect(built.output).not.toMatch(/\[cdn-deploy\] deployed release|uploaded \d+ files/)
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, BUILD_MS)
+  ])(
+    '$name',
+    async ({ prefix, files, env, args, message, wroteAssets }) => {
+      const built = await build(prefix, { files, env, args })
+      expect(built.result.code, built.output).not.toBe(0)
+      expect(built.output).toMatch(message)
+      expect(existsSync(join(built.dir, 'dist/_astro')), built.output).toBe(wroteAssets)
+      expect(built.output).not.toMatch(/\[cdn-deploy\] deployed release|uploaded \d+ files/)
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    BUILD_MS,
+  )
 })
 
 describe('Astro: HTML at the origin, assets on the CDN (htmlAtOrigin: true → build.assetsPrefix)', () => {
@@ -184,7 +219,8 @@ describe('Astro: HTML at the origin, assets on the CDN (htmlAtOrigin: true → b
     expect(await bucketMatches(app.bucket, prefix, join(built.dir, 'dist'))).toEqual([])
     for (const page of PAGES) {
       const html = await readFile(join(built.dir, 'dist', page), 'utf8')
-      for (const pattern of [STYLESHEET, SCRIPT, IMAGE]) expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${app.bucket.url(prefix)}_astro/`))])
+      for (const pattern of [STYLESHEET, SCRIPT, IMAGE])
+        expect(refs(html, pattern), `${page} ${pattern}`).toEqual([expect.stringMatching(new RegExp(`^${app.bucket.url(prefix)}_astro/`))])
       expect(html).toContain('href="/about/"')
     }
   })
@@ -201,12 +237,20 @@ describe('Astro: HTML at the origin, assets on the CDN (htmlAtOrigin: true → b
   })
 })
 
-it("cdnDeploy() type-checks as Astro's own AstroIntegration", async () => {
-  const dir = await app.copy()
-  const check = "import type { AstroIntegration } from 'astro';\nimport cdnDeploy from 'vite-plugin-cdn-deploy/astro';\nexport const integration: AstroIntegration = cdnDeploy({ htmlAtOrigin: true });\n"
-  await writeFile(join(dir, 'check.ts'), check)
-  const tsconfig = { compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] }, files: ['check.ts'] }
-  await writeFile(join(dir, 'tsconfig.check.json'), JSON.stringify(tsconfig))
-  const result = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.check.json'], { cwd: dir })
-  expect(result.code, result.stdout + result.stderr).toBe(0)
-}, BUILD_MS)
+it(
+  "cdnDeploy() type-checks as Astro's own AstroIntegration",
+  async () => {
+    const dir = await app.copy()
+    const check =
+      "import type { AstroIntegration } from 'astro';\nimport cdnDeploy from 'vite-plugin-cdn-deploy/astro';\nexport const integration: AstroIntegration = cdnDeploy({ htmlAtOrigin: true });\n"
+    await writeFile(join(dir, 'check.ts'), check)
+    const tsconfig = {
+      compilerOptions: { strict: true, module: 'NodeNext', moduleResolution: 'NodeNext', target: 'ES2022', noEmit: true, skipLibCheck: true, types: [] },
+      files: ['check.ts'],
+    }
+    await writeFile(join(dir, 'tsconfig.check.json'), JSON.stringify(tsconfig))
+    const result = await run(process.execPath, [join(REPO, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.check.json'], { cwd: dir })
+    expect(result.code, result.stdout + result.stderr).toBe(0)
+  },
+  BUILD_MS,
+)

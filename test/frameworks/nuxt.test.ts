@@ -27,7 +27,8 @@ const notTest = { NODE_ENV: undefined, TEST: undefined }
 const app = useFixture('nuxt', { node22: true, env: notTest, command: (args) => ['npm', ['run', ...args]] })
 
 /** Copy the fixture, apply `files` over it, and run `nuxt generate` (or `build`) with the bucket's env. */
-const nuxt = (command: 'generate' | 'build', prefix: string, options: { files?: Record<string, string>; env?: Record<string, string> } = {}) => app.build(prefix, { ...options, args: [command] })
+const nuxt = (command: 'generate' | 'build', prefix: string, options: { files?: Record<string, string>; env?: Record<string, string> } = {}) =>
+  app.build(prefix, { ...options, args: [command] })
 
 describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)', () => {
   const prefix = 'nuxt/'
@@ -46,7 +47,9 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
 
   it('puts every file of .output/public in the bucket byte for byte, and nothing from .nuxt/ or the server', async () => {
     const files = await listTree(join(built.dir, PUBLIC))
-    expect(files).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '_payload.json', 'about/_payload.json', '_nuxt/builds/latest.json', 'robots.txt']))
+    expect(files).toEqual(
+      expect.arrayContaining(['index.html', 'about/index.html', '_payload.json', 'about/_payload.json', '_nuxt/builds/latest.json', 'robots.txt']),
+    )
     expect(await bucketMatches(app.bucket, prefix, join(built.dir, PUBLIC))).toEqual([])
     const keys = await listKeys(app.bucket.client, app.bucket.bucket, prefix)
     // Nuxt's intermediate client manifest (.nuxt/dist/client/manifest.json), the server and nitro.json stay private.
@@ -55,7 +58,11 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
   })
 
   it.each([
-    ['_nuxt/** (every file but builds/latest.json)', (rel: string) => rel.startsWith('_nuxt/') && rel !== '_nuxt/builds/latest.json', /^public, max-age=31536000, immutable$/],
+    [
+      '_nuxt/** (every file but builds/latest.json)',
+      (rel: string) => rel.startsWith('_nuxt/') && rel !== '_nuxt/builds/latest.json',
+      /^public, max-age=31536000, immutable$/,
+    ],
     ['_nuxt/builds/latest.json', (rel: string) => rel === '_nuxt/builds/latest.json', /^public, max-age=300$/],
     ['the _payload.json files', (rel: string) => rel.endsWith('_payload.json'), /^public, max-age=300$/],
     ['the HTML pages', (rel: string) => rel.endsWith('.html'), /^public, max-age=0, must-revalidate$/],
@@ -63,7 +70,13 @@ describe('Nuxt generate: the whole site on the CDN (app.baseURL from cdn.config)
     const rels = (await listTree(join(built.dir, PUBLIC))).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
     const ledger = await readLedgerObject(app.bucket.client, app.bucket.bucket, prefix)
-    const headers = await Promise.all(rels.map(async (rel) => [rel, (await getObject(app.bucket.client, app.bucket.bucket, prefix + rel))?.cacheControl ?? 'none', ledger?.files[rel]?.cacheControl]))
+    const headers = await Promise.all(
+      rels.map(async (rel) => [
+        rel,
+        (await getObject(app.bucket.client, app.bucket.bucket, prefix + rel))?.cacheControl ?? 'none',
+        ledger?.files[rel]?.cacheControl,
+      ]),
+    )
     expect(headers.filter(([, stored, recorded]) => !header.test(stored!) || stored !== recorded)).toEqual([])
   })
 
@@ -120,15 +133,20 @@ describe('Nuxt: a later step fails, or the URLs disagree → exit non-zero, noth
       prefix: 'nuxt-base/',
       env: {},
       files: { 'nuxt.config.ts': nuxtConfig("app: { baseURL: '/elsewhere/' },") },
-      message: /\[cdn-deploy\] \[config\] nuxt\.config app\.baseURL: "\/elsewhere\/" does not match the CDN \(the whole site on the CDN: app\.baseURL "\/site\/nuxt-base\/"\)/,
+      message:
+        /\[cdn-deploy\] \[config\] nuxt\.config app\.baseURL: "\/elsewhere\/" does not match the CDN \(the whole site on the CDN: app\.baseURL "\/site\/nuxt-base\/"\)/,
     },
-  ])('$name', async ({ prefix, env, files, message }) => {
-    const built = await nuxt('generate', prefix, { env, files })
-    expect(built.result.code, built.output).not.toBe(0)
-    expect(built.output).toMatch(message)
-    expect(built.output).not.toContain('[cdn-deploy] deployed release')
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, BUILD_MS)
+  ])(
+    '$name',
+    async ({ prefix, env, files, message }) => {
+      const built = await nuxt('generate', prefix, { env, files })
+      expect(built.result.code, built.output).not.toBe(0)
+      expect(built.output).toMatch(message)
+      expect(built.output).not.toContain('[cdn-deploy] deployed release')
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    BUILD_MS,
+  )
 })
 
 describe('Nuxt build: HTML from the Nitro server, assets on the CDN (htmlAtOrigin: true → app.cdnURL)', () => {
@@ -143,7 +161,10 @@ describe('Nuxt build: HTML from the Nitro server, assets on the CDN (htmlAtOrigi
     expect(built.result.code, built.output).toBe(0)
     // The origin: the app's own Nitro server, which serves .output/public too (the CDN must be the one asked).
     const port = await freePort()
-    server = spawn(app.node, [join(built.dir, '.output/server/index.mjs')], { env: { ...process.env, NODE_ENV: 'production', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) }, stdio: 'ignore' })
+    server = spawn(app.node, [join(built.dir, '.output/server/index.mjs')], {
+      env: { ...process.env, NODE_ENV: 'production', NITRO_HOST: '127.0.0.1', NITRO_PORT: String(port) },
+      stdio: 'ignore',
+    })
     originUrl = `http://127.0.0.1:${port}/`
     await waitFor(originUrl)
   }, BUILD_MS)

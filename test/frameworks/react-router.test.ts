@@ -21,7 +21,23 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
 import { listKeys, readLedgerObject } from '../helpers/deploy.js'
-import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, FIXTURES, listen, published, storedCacheControl, useFixture, watchNavigation, type Built as FixtureBuilt, type Listening, type Navigation } from '../helpers/frameworks.js'
+import {
+  allowCors,
+  BUILD_MS,
+  bucketMatches,
+  checkPage,
+  close,
+  count,
+  FIXTURES,
+  listen,
+  published,
+  storedCacheControl,
+  useFixture,
+  watchNavigation,
+  type Built as FixtureBuilt,
+  type Listening,
+  type Navigation,
+} from '../helpers/frameworks.js'
 
 const COUNTER = { click: 'button.counter', textOf: 'button.counter' }
 const DEPLOYED = '[cdn-deploy] deployed release'
@@ -43,7 +59,10 @@ async function build(prefix: string, files: Record<string, string> = {}, fixture
   const dir = await app.copy(fixture)
   if (fixture !== 'react-router') {
     const source = join(FIXTURES, 'react-router')
-    await cp(source, dir, { recursive: true, filter: (src) => !/^(node_modules|package(-lock)?\.json|build|\.react-router)(\/|$)/.test(src.slice(source.length + 1)) })
+    await cp(source, dir, {
+      recursive: true,
+      filter: (src) => !/^(node_modules|package(-lock)?\.json|build|\.react-router)(\/|$)/.test(src.slice(source.length + 1)),
+    })
   }
   const built = await app.buildIn(dir, prefix, { files })
   return { ...built, client: join(dir, 'build/client'), deploys: count(built.output, DEPLOYED) }
@@ -58,7 +77,9 @@ async function build(prefix: string, files: Record<string, string> = {}, fixture
 function startEdge(): Promise<Listening> {
   const fetchObject = async (path: string) => {
     const response = await fetch(app.bucket.endpoint + path.split('/').map(encodeURIComponent).join('/'))
-    return response.ok ? { status: 200, type: response.headers.get('content-type') ?? undefined, body: new Uint8Array(await response.arrayBuffer()) } : undefined
+    return response.ok
+      ? { status: 200, type: response.headers.get('content-type') ?? undefined, body: new Uint8Array(await response.arrayBuffer()) }
+      : undefined
   }
   return listen(async (path) => {
     const root = /^\/[^/]+\/[^/]+\//.exec(path)?.[0]
@@ -122,13 +143,17 @@ const PRERENDER = routerConfig('ssr: false,\n  prerender: ["/", "/about"],')
 const BUILD_END_THROWS = { 'react-router.config.ts': routerConfig('ssr: false,\n  buildEnd() {\n    throw new Error("buildEnd failed on purpose");\n  },') }
 const PRERENDER_THROWS = {
   'react-router.config.ts': PRERENDER,
-  'app/routes/about.tsx': 'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
+  'app/routes/about.tsx':
+    'export default function About() {\n  if (typeof document === "undefined") throw new Error("about failed on purpose");\n  return <h1>About</h1>;\n}\n',
 }
 const BASENAME_ELSEWHERE = { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/elsewhere/",') }
 /** vite.config.ts with cdn({ htmlAtOrigin: true }). */
-const htmlAtOrigin = async () => ({ 'vite.config.ts': (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })') })
+const htmlAtOrigin = async () => ({
+  'vite.config.ts': (await readFile(join(FIXTURES, 'react-router/vite.config.ts'), 'utf8')).replace('cdn()', 'cdn({ htmlAtOrigin: true })'),
+})
 /** The origin serves the HTML only (its SPA fallback for every route): any other request to it would be a wrong URL. */
-const spaOrigin = (built: Built) => listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
+const spaOrigin = (built: Built) =>
+  listen(async (path) => (path.includes('.') ? { status: 404 } : { status: 200, type: 'text/html', body: await readFile(join(built.client, 'index.html')) }))
 /** A build with htmlAtOrigin exited 0, deployed once, and its index.html has basename "/" and every asset at its absolute CDN URL. Returns that HTML. */
 async function expectAssetsOnCdn(built: Built, prefix: string): Promise<string> {
   expect(built.result.code, built.output).toBe(0)
@@ -146,10 +171,41 @@ const RR7 = 'React Router 7.18 (Vite 7) without future.v8_viteEnvironmentApi (tw
 
 describe.each<{ version: string; mode: string; prefix: string; fixture?: string; files: Record<string, string>; pages: string[]; last: string }>([
   { version: 'React Router 8', mode: 'SPA mode (the template with ssr: false)', prefix: 'react-router/', files: {}, pages: ['index.html'], last: SPA },
-  { version: 'React Router 8', mode: 'prerendered pages (prerender: ["/", "/about"])', prefix: 'react-router-pre/', files: { 'react-router.config.ts': PRERENDER }, pages: PRERENDERED, last: 'Prerender (html): SPA Fallback' },
-  { version: RR7, mode: 'SPA mode (the template with ssr: false, cdn() added, nothing else)', prefix: 'rr7-spa/', fixture: 'react-router7', files: {}, pages: ['index.html'], last: SPA },
-  { version: RR7, mode: 'prerendered pages, and a buildEnd of its own that writes to build/client', prefix: 'rr7-pre/', fixture: 'react-router7', files: { 'react-router.config.ts': BUILD_END_WRITES }, pages: [...PRERENDERED, 'build-end.txt'], last: 'user buildEnd: wrote build-end.txt' },
-  { version: RR7, mode: 'its own basename (the CDN path)', prefix: 'rr7-base/', fixture: 'react-router7', files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-base/",') }, pages: ['index.html'], last: SPA },
+  {
+    version: 'React Router 8',
+    mode: 'prerendered pages (prerender: ["/", "/about"])',
+    prefix: 'react-router-pre/',
+    files: { 'react-router.config.ts': PRERENDER },
+    pages: PRERENDERED,
+    last: 'Prerender (html): SPA Fallback',
+  },
+  {
+    version: RR7,
+    mode: 'SPA mode (the template with ssr: false, cdn() added, nothing else)',
+    prefix: 'rr7-spa/',
+    fixture: 'react-router7',
+    files: {},
+    pages: ['index.html'],
+    last: SPA,
+  },
+  {
+    version: RR7,
+    mode: 'prerendered pages, and a buildEnd of its own that writes to build/client',
+    prefix: 'rr7-pre/',
+    fixture: 'react-router7',
+    files: { 'react-router.config.ts': BUILD_END_WRITES },
+    pages: [...PRERENDERED, 'build-end.txt'],
+    last: 'user buildEnd: wrote build-end.txt',
+  },
+  {
+    version: RR7,
+    mode: 'its own basename (the CDN path)',
+    prefix: 'rr7-base/',
+    fixture: 'react-router7',
+    files: { 'react-router.config.ts': routerConfig('ssr: false,\n  basename: "/site/rr7-base/",') },
+    pages: ['index.html'],
+    last: SPA,
+  },
 ])('$version, the whole site on the CDN: $mode', ({ prefix, fixture, files, pages, last }) => {
   let built: Built
 
@@ -187,7 +243,11 @@ describe.each<{ version: string; mode: string; prefix: string; fixture?: string;
 
   it.each([
     ['the HTML pages', (rel: string) => rel.endsWith('.html'), /^public, max-age=0, must-revalidate$/],
-    ['the stylesheet and the image (hashed by the client build)', (rel: string) => /^assets\/.*\.(css|png)$/.test(rel), /^public, max-age=31536000, immutable$/],
+    [
+      'the stylesheet and the image (hashed by the client build)',
+      (rel: string) => /^assets\/.*\.(css|png)$/.test(rel),
+      /^public, max-age=31536000, immutable$/,
+    ],
   ])('serves %s with the right Cache-Control', async (_label, pick, header) => {
     const rels = (await listTree(built.client)).filter(pick)
     expect(rels.length).toBeGreaterThan(0)
@@ -232,14 +292,16 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
       name: 'a basename that disagrees with cdn.config',
       prefix: 'rr-basename/',
       files: BASENAME_ELSEWHERE,
-      message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN \(the whole site on the CDN at .*: basename "\/site\/rr-basename\/"\); set basename: '\/site\/rr-basename\/', or remove it/,
+      message:
+        /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN \(the whole site on the CDN at .*: basename "\/site\/rr-basename\/"\); set basename: '\/site\/rr-basename\/', or remove it/,
       wrotePages: false,
     },
     {
       name: 'server rendering (ssr: true) with the whole site on the CDN',
       prefix: 'rr-ssr/',
       files: { 'react-router.config.ts': routerConfig('ssr: true,') },
-      message: /\[cdn-deploy\] \[config\] React Router renders pages on a server \(ssr: true in react-router.config.ts\), so the whole site cannot be served from the CDN/,
+      message:
+        /\[cdn-deploy\] \[config\] React Router renders pages on a server \(ssr: true in react-router.config.ts\), so the whole site cannot be served from the CDN/,
       wrotePages: false,
     },
     {
@@ -266,14 +328,18 @@ describe('React Router 8, and 7.18 without the flag: a later step fails, or the 
       message: /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/elsewhere\/" does not match the CDN .*set basename: '\/site\/rr7-basename\/'/,
       wrotePages: false,
     },
-  ])('$name', async ({ prefix, fixture, files, message, wrotePages }) => {
-    const built = await build(prefix, files, fixture)
-    expect(built.result.code, built.output).not.toBe(0)
-    expect(built.output).toMatch(message)
-    expect(existsSync(join(built.client, 'index.html'))).toBe(wrotePages)
-    expect(built.output).not.toMatch(/\[cdn-deploy\] (uploading|deployed|committing)/)
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, BUILD_MS)
+  ])(
+    '$name',
+    async ({ prefix, fixture, files, message, wrotePages }) => {
+      const built = await build(prefix, files, fixture)
+      expect(built.result.code, built.output).not.toBe(0)
+      expect(built.output).toMatch(message)
+      expect(existsSync(join(built.client, 'index.html'))).toBe(wrotePages)
+      expect(built.output).not.toMatch(/\[cdn-deploy\] (uploading|deployed|committing)/)
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    BUILD_MS,
+  )
 })
 
 describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: true → an absolute Vite base)', () => {
@@ -307,32 +373,44 @@ describe('React Router 8: HTML at the origin, assets on the CDN (htmlAtOrigin: t
 })
 
 describe('React Router 7.18 (Vite 7)', () => {
-  it('without the flag, HTML at the origin (htmlAtOrigin: true): both builds take the absolute base, build/client is deployed once', async () => {
-    const prefix = 'rr7-origin/'
-    await allowCors(app.bucket)
-    const built = await build(prefix, await htmlAtOrigin(), 'react-router7')
-    await expectAssetsOnCdn(built, prefix)
-    const origin = await spaOrigin(built)
-    try {
-      const check = await checkPage(app.browser, `${origin.url}/`, COUNTER)
-      expect(check.problems).toEqual([])
-      expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([`${origin.url}/`])
-      expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
-    } finally {
-      await close(origin)
-    }
-  }, BUILD_MS)
+  it(
+    'without the flag, HTML at the origin (htmlAtOrigin: true): both builds take the absolute base, build/client is deployed once',
+    async () => {
+      const prefix = 'rr7-origin/'
+      await allowCors(app.bucket)
+      const built = await build(prefix, await htmlAtOrigin(), 'react-router7')
+      await expectAssetsOnCdn(built, prefix)
+      const origin = await spaOrigin(built)
+      try {
+        const check = await checkPage(app.browser, `${origin.url}/`, COUNTER)
+        expect(check.problems).toEqual([])
+        expect(check.requests.filter((url) => url.startsWith(origin.url))).toEqual([`${origin.url}/`])
+        expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+      } finally {
+        await close(origin)
+      }
+    },
+    BUILD_MS,
+  )
 
-  it('with future.v8_viteEnvironmentApi: deploys once, prerendered pages moved up, the site works from the CDN', async () => {
-    const prefix = 'rr7/'
-    const built = await build(prefix, { 'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],\n  future: { v8_viteEnvironmentApi: true },') }, 'react-router7')
-    expect(built.result.code, built.output).toBe(0)
-    expect(built.deploys, built.output).toBe(1)
-    expect(await listTree(built.client)).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '__spa-fallback.html']))
-    expect(await bucketMatches(app.bucket, prefix, built.client, ours)).toEqual([])
-    const check = await checkPage(app.browser, `${edge.url}/site/${prefix}`, COUNTER)
-    expect(check.problems).toEqual([])
-    expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
-    expect(await navigate(`${edge.url}/site/${prefix}about`, 'About')).toEqual({ problems: [], documents: 1 })
-  }, BUILD_MS)
+  it(
+    'with future.v8_viteEnvironmentApi: deploys once, prerendered pages moved up, the site works from the CDN',
+    async () => {
+      const prefix = 'rr7/'
+      const built = await build(
+        prefix,
+        { 'react-router.config.ts': routerConfig('ssr: false,\n  prerender: ["/", "/about"],\n  future: { v8_viteEnvironmentApi: true },') },
+        'react-router7',
+      )
+      expect(built.result.code, built.output).toBe(0)
+      expect(built.deploys, built.output).toBe(1)
+      expect(await listTree(built.client)).toEqual(expect.arrayContaining(['index.html', 'about/index.html', '__spa-fallback.html']))
+      expect(await bucketMatches(app.bucket, prefix, built.client, ours)).toEqual([])
+      const check = await checkPage(app.browser, `${edge.url}/site/${prefix}`, COUNTER)
+      expect(check.problems).toEqual([])
+      expect([check.before, check.after]).toEqual(['count: 0', 'count: 1'])
+      expect(await navigate(`${edge.url}/site/${prefix}about`, 'About')).toEqual({ problems: [], documents: 1 })
+    },
+    BUILD_MS,
+  )
 })

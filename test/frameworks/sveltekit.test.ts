@@ -13,7 +13,21 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { listTree } from '../helpers/build.js'
 import { readLedgerObject } from '../helpers/deploy.js'
-import { allowCors, BUILD_MS, bucketMatches, checkPage, close, count, listen, published, storedCacheControl, useFixture, watchNavigation, type Built as FixtureBuilt, type Listening } from '../helpers/frameworks.js'
+import {
+  allowCors,
+  BUILD_MS,
+  bucketMatches,
+  checkPage,
+  close,
+  count,
+  listen,
+  published,
+  storedCacheControl,
+  useFixture,
+  watchNavigation,
+  type Built as FixtureBuilt,
+  type Listening,
+} from '../helpers/frameworks.js'
 
 const VITE_CONFIG = 'vite.config.js'
 /** The fixture's vite.config.js with the plugin calls replaced, for the variants below. */
@@ -50,7 +64,10 @@ describe('SvelteKit: the whole site on the CDN (paths.base from cdn.config)', ()
 
   it("prints each of the plugin's messages once (the config is resolved 3 times: main thread + 2 workers)", () => {
     expect(built.ours.length, built.output).toBeGreaterThan(1)
-    expect(built.ours.filter((line, i) => built.ours.indexOf(line) !== i), built.output).toEqual([])
+    expect(
+      built.ours.filter((line, i) => built.ours.indexOf(line) !== i),
+      built.output,
+    ).toEqual([])
   })
 
   it('puts every file of build/ in the bucket byte for byte, and nothing else (no .svelte-kit, server or .vite file)', async () => {
@@ -122,7 +139,13 @@ describe('SvelteKit: a later step fails, or the paths disagree → exit non-zero
     {
       name: 'an adapter that throws after writing build/',
       prefix: 'sveltekit-adapter/',
-      files: { [VITE_CONFIG]: viteConfig('{ adapter: failing }', 'cdn()', "const real = adapter();\nconst failing = { name: 'failing', async adapt(builder) { await real.adapt(builder); throw new Error('adapter failed on purpose'); } };") },
+      files: {
+        [VITE_CONFIG]: viteConfig(
+          '{ adapter: failing }',
+          'cdn()',
+          "const real = adapter();\nconst failing = { name: 'failing', async adapt(builder) { await real.adapt(builder); throw new Error('adapter failed on purpose'); } };",
+        ),
+      },
       message: /adapter failed on purpose/,
       reached: 'adapter',
     },
@@ -130,18 +153,23 @@ describe('SvelteKit: a later step fails, or the paths disagree → exit non-zero
       name: 'a user paths.base that disagrees with cdn.config',
       prefix: 'sveltekit-base/',
       files: { [VITE_CONFIG]: viteConfig("{ adapter: adapter(), paths: { base: '/elsewhere' } }") },
-      message: /\[cdn-deploy\] \[config\] sveltekit\(\{ paths: \{ base: "\/elsewhere" \} \}\) does not match the CDN \(the whole site on the CDN: base "\/site\/sveltekit-base"\)/,
+      message:
+        /\[cdn-deploy\] \[config\] sveltekit\(\{ paths: \{ base: "\/elsewhere" \} \}\) does not match the CDN \(the whole site on the CDN: base "\/site\/sveltekit-base"\)/,
       reached: 'config',
     },
-  ])('$name', async ({ prefix, files, message, reached }) => {
-    const built = await build(prefix, files)
-    expect(built.result.code, built.output).not.toBe(0)
-    expect(built.output).toMatch(message)
-    expect(built.output.includes('manifest: .vite/cdn-manifest.json')).toBe(reached !== 'config')
-    expect(existsSync(join(built.dir, 'build/index.html'))).toBe(reached === 'adapter')
-    expect(built.ours.filter((line) => /deployed release|uploaded/.test(line))).toEqual([])
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, BUILD_MS)
+  ])(
+    '$name',
+    async ({ prefix, files, message, reached }) => {
+      const built = await build(prefix, files)
+      expect(built.result.code, built.output).not.toBe(0)
+      expect(built.output).toMatch(message)
+      expect(built.output.includes('manifest: .vite/cdn-manifest.json')).toBe(reached !== 'config')
+      expect(existsSync(join(built.dir, 'build/index.html'))).toBe(reached === 'adapter')
+      expect(built.ours.filter((line) => /deployed release|uploaded/.test(line))).toEqual([])
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    BUILD_MS,
+  )
 })
 
 describe('SvelteKit: HTML at the origin, assets on the CDN (htmlAtOrigin: true → paths.assets)', () => {

@@ -25,7 +25,8 @@ const output = (r: Run) => r.stdout + r.stderr
  * checkPage's problems but the browser's own request for `/favicon.ico` at the
  * server root: outside the site, referenced by no page (the fixture has no icon).
  */
-const siteProblems = (check: PageCheck) => check.problems.filter((p) => !(p.startsWith('console error: Failed to load resource') && p.endsWith(`(${new URL(check.url).origin}/favicon.ico)`)))
+const siteProblems = (check: PageCheck) =>
+  check.problems.filter((p) => !(p.startsWith('console error: Failed to load resource') && p.endsWith(`(${new URL(check.url).origin}/favicon.ico)`)))
 
 const app = useFixture('vitepress', { command: (args) => ['npx', ['vitepress', 'build', 'docs', ...args]], timeoutMs: 240_000 })
 const build = async (dir: string, prefix: string, args: string[] = []) => (await app.buildIn(dir, prefix, { args })).result
@@ -71,7 +72,9 @@ describe('vitepress build with cdn() (the whole site on the CDN)', () => {
 
   it('caches assets/** (.lean.js too) as immutable, HTML and the other fixed names as mutable', async () => {
     const files = (await listTree(join(dir, DIST))).filter((rel) => !ownManifest(rel))
-    const cache = Object.fromEntries(await Promise.all(files.map(async (rel) => [rel, (await getObject(app.bucket.client, app.bucket.bucket, PREFIX + rel))?.cacheControl] as const)))
+    const cache = Object.fromEntries(
+      await Promise.all(files.map(async (rel) => [rel, (await getObject(app.bucket.client, app.bucket.bucket, PREFIX + rel))?.cacheControl] as const)),
+    )
     for (const rel of files.filter((r) => r.startsWith('assets/'))) expect(cache[rel], rel).toBe(IMMUTABLE)
     for (const rel of ['index.html', 'guide.html', '404.html', 'hashmap.json', 'vp-icons.css', 'robots.txt']) {
       expect(cache[rel], rel).toBeDefined()
@@ -142,27 +145,38 @@ describe('vitepress build with cdn(): nothing is released when', () => {
     {
       name: 'a page fails while it is rendered (transformHtml throws on guide.html)',
       prefix: 'vitepress-render/',
-      change: (dir: string) => edit(dir, 'docs/.vitepress/config.mts', '  vite: {', "  transformHtml(html, id) {\n    if (id.endsWith('guide.html')) throw new Error('guide.html failed to render on purpose')\n  },\n  vite: {"),
+      change: (dir: string) =>
+        edit(
+          dir,
+          'docs/.vitepress/config.mts',
+          '  vite: {',
+          "  transformHtml(html, id) {\n    if (id.endsWith('guide.html')) throw new Error('guide.html failed to render on purpose')\n  },\n  vite: {",
+        ),
       message: 'guide.html failed to render on purpose',
       bundled: true,
     },
     {
       name: "the site's own buildEnd throws (after every page is written)",
       prefix: 'vitepress-build-end/',
-      change: (dir: string) => edit(dir, 'docs/.vitepress/config.mts', '  vite: {', "  buildEnd() {\n    throw new Error('user buildEnd failed on purpose')\n  },\n  vite: {"),
+      change: (dir: string) =>
+        edit(dir, 'docs/.vitepress/config.mts', '  vite: {', "  buildEnd() {\n    throw new Error('user buildEnd failed on purpose')\n  },\n  vite: {"),
       message: 'user buildEnd failed on purpose',
       bundled: true,
     },
-  ])('$name', async ({ prefix, change, message, bundled }) => {
-    const dir = await app.copy()
-    await change(dir)
-    const result = await build(dir, prefix)
-    expect(result.code, output(result)).not.toBe(0)
-    expect(output(result)).toContain(message)
-    // Where the failure came after the client bundle was built for the CDN, it still released nothing.
-    expect(result.stdout.includes('manifest: .vite/cdn-manifest.json')).toBe(bundled)
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, 300_000)
+  ])(
+    '$name',
+    async ({ prefix, change, message, bundled }) => {
+      const dir = await app.copy()
+      await change(dir)
+      const result = await build(dir, prefix)
+      expect(result.code, output(result)).not.toBe(0)
+      expect(output(result)).toContain(message)
+      // Where the failure came after the client bundle was built for the CDN, it still released nothing.
+      expect(result.stdout.includes('manifest: .vite/cdn-manifest.json')).toBe(bundled)
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    300_000,
+  )
 })
 
 describe('vitepress build with cdn(): refused at config time', () => {
@@ -181,13 +195,17 @@ describe('vitepress build with cdn(): refused at config time', () => {
       args: ['--base', '/elsewhere/'],
       message: '[cdn-deploy] [config] VitePress base "/elsewhere/"',
     },
-  ])('$name', async ({ prefix, change, args, message }) => {
-    const dir = await app.copy()
-    await change(dir)
-    const result = await build(dir, prefix, args)
-    expect(result.code, output(result)).not.toBe(0)
-    expect(output(result)).toContain(message)
-    expect(existsSync(join(dir, DIST, 'index.html'))).toBe(false)
-    expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
-  }, 300_000)
+  ])(
+    '$name',
+    async ({ prefix, change, args, message }) => {
+      const dir = await app.copy()
+      await change(dir)
+      const result = await build(dir, prefix, args)
+      expect(result.code, output(result)).not.toBe(0)
+      expect(output(result)).toContain(message)
+      expect(existsSync(join(dir, DIST, 'index.html'))).toBe(false)
+      expect(await published(app.bucket, prefix)).toEqual({ keys: [], ledger: undefined })
+    },
+    300_000,
+  )
 })

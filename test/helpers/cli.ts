@@ -57,11 +57,16 @@ export function runCli(args: string[], options: { cwd: string; env: Record<strin
   assertBuilt()
   const env = Object.fromEntries(Object.entries(options.env).filter((e): e is [string, string] => e[1] !== undefined))
   return new Promise((resolvePromise) => {
-    execFile(process.execPath, [CLI, ...args], { cwd: options.cwd, env, timeout: options.timeoutMs ?? 90_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
-      transcript.push(stdout, stderr)
-      resolvePromise({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      { cwd: options.cwd, env, timeout: options.timeoutMs ?? 90_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0
+        transcript.push(stdout, stderr)
+        resolvePromise({ code, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -81,7 +86,8 @@ export async function writeConfig(dir: string, config: unknown): Promise<void> {
 
 /** A small built site: hashed assets, HTML, a text file, a name that needs URL encoding. */
 export const SITE: Record<string, string> = {
-  'index.html': '<!doctype html><title>v1</title><script type="module" src="./assets/app-Bx7kQ2mZ.js"></script><link rel="stylesheet" href="./assets/style-9f8e7d6c.css">',
+  'index.html':
+    '<!doctype html><title>v1</title><script type="module" src="./assets/app-Bx7kQ2mZ.js"></script><link rel="stylesheet" href="./assets/style-9f8e7d6c.css">',
   'assets/app-Bx7kQ2mZ.js': 'console.log("app v1")\n',
   'assets/style-9f8e7d6c.css': 'body{color:#123}\n',
   'docs/index.html': '<!doctype html><title>docs</title>',

@@ -8,13 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { createRequire } from 'node:module'
 import type { AddressInfo } from 'node:net'
 import { dirname, join } from 'node:path'
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3'
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3'
 import { resolveConfig } from '../../src/config/resolve.js'
 import type { CdnPluginOptions, ResolvedCdnConfig } from '../../src/config/types.js'
 import type { DeployInternals, DeployOptions } from '../../src/deploy/index.js'
@@ -140,7 +134,13 @@ export async function listKeys(client: S3Client, bucket: string, prefix: string)
 }
 
 /** A plain PutObject, as another tool (or a person) would write it: no sha256 metadata. */
-export async function putPlain(client: S3Client, bucket: string, key: string, body: string | Uint8Array, headers: { ContentType?: string; CacheControl?: string } = {}): Promise<void> {
+export async function putPlain(
+  client: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  headers: { ContentType?: string; CacheControl?: string } = {},
+): Promise<void> {
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
   await client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...headers }))
 }
@@ -213,7 +213,12 @@ export type TestDeployOptions = DeployOptions & DeployInternals
 /** The public `deploy()` with test seams: the same edge (report file, step summary), internals split off. */
 export function deploy(options: TestDeployOptions): Promise<DeployReport> {
   const { env, now, storage, invalidator, ...rest } = options
-  const internals: DeployInternals = { ...(env ? { env } : {}), ...(now ? { now } : {}), ...(storage ? { storage } : {}), ...(invalidator ? { invalidator } : {}) }
+  const internals: DeployInternals = {
+    ...(env ? { env } : {}),
+    ...(now ? { now } : {}),
+    ...(storage ? { storage } : {}),
+    ...(invalidator ? { invalidator } : {}),
+  }
   return deployWith(rest, internals)
 }
 

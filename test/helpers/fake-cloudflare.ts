@@ -92,8 +92,10 @@ export async function startFakeCloudflare(zoneId = '023e105f4ecef8ad9ca31a8372d0
     if (kinds[0] !== 'purge_everything') {
       if (!Array.isArray(list) || list.length === 0) return send(res, 400, failure(1016, `${kinds[0]} must be a non-empty array`))
       if (list.length > MAX_PER_CALL) return send(res, 400, failure(1017, `Only ${MAX_PER_CALL} items may be purged per request`))
-      if (kinds[0] === 'files' && list.some((u) => typeof u !== 'string' || !/^https?:\/\//.test(u))) return send(res, 400, failure(1018, 'files must be full URLs'))
-      if (kinds[0] === 'prefixes' && list.some((p) => typeof p !== 'string' || /^[a-z]+:\/\//i.test(p))) return send(res, 400, failure(1019, 'prefixes must not include a scheme'))
+      if (kinds[0] === 'files' && list.some((u) => typeof u !== 'string' || !/^https?:\/\//.test(u)))
+        return send(res, 400, failure(1018, 'files must be full URLs'))
+      if (kinds[0] === 'prefixes' && list.some((p) => typeof p !== 'string' || /^[a-z]+:\/\//i.test(p)))
+        return send(res, 400, failure(1019, 'prefixes must not include a scheme'))
     }
     purgeCount++
     return send(res, 200, envelope({ id: `purge-${purgeCount}` }))
@@ -107,7 +109,10 @@ export async function startFakeCloudflare(zoneId = '023e105f4ecef8ad9ca31a8372d0
     token,
     requests,
     script,
-    purges: () => requests.filter((r) => r.method === 'POST' && r.path.endsWith('/purge_cache')).map((r) => JSON.parse(r.body) as { files?: string[]; prefixes?: string[] }),
+    purges: () =>
+      requests
+        .filter((r) => r.method === 'POST' && r.path.endsWith('/purge_cache'))
+        .map((r) => JSON.parse(r.body) as { files?: string[]; prefixes?: string[] }),
     stop: () => new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve()))),
   }
 }

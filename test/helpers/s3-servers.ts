@@ -96,7 +96,9 @@ function patchDesForS3rver(): void {
   const cipher = ((alg: string, key: Buffer, iv: Buffer | null, opts?: unknown) =>
     alg === 'des' ? createCipheriv('des-ede3-cbc', triple(key), iv) : Reflect.apply(createCipheriv, crypto, [alg, key, iv, opts])) as typeof createCipheriv
   const decipher = ((alg: string, key: Buffer, iv: Buffer | null, opts?: unknown) =>
-    alg === 'des' ? createDecipheriv('des-ede3-cbc', triple(key), iv) : Reflect.apply(createDecipheriv, crypto, [alg, key, iv, opts])) as typeof createDecipheriv
+    alg === 'des'
+      ? createDecipheriv('des-ede3-cbc', triple(key), iv)
+      : Reflect.apply(createDecipheriv, crypto, [alg, key, iv, opts])) as typeof createDecipheriv
   crypto.createCipheriv = cipher
   crypto.createDecipheriv = decipher
   crypto.__s3rverDes = true

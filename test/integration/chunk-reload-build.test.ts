@@ -38,7 +38,7 @@ describe.each(VITE_VERSIONS)('%s build with reloadOnChunkError', (vite) => {
     // First element of the head, before the charset meta and Vite's own tags.
     expect(head.trimStart().startsWith(chunkReloadScript())).toBe(true)
     const scripts = [...head.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)]
-    expect(scripts.map((m) => m[1]!.includes('src=') ? 'src' : m[2])).toEqual([CHUNK_RELOAD_SCRIPT, 'src'])
+    expect(scripts.map((m) => (m[1]!.includes('src=') ? 'src' : m[2]))).toEqual([CHUNK_RELOAD_SCRIPT, 'src'])
     expect(html.split(CHUNK_RELOAD_SCRIPT)).toHaveLength(2) // once
     const manifest = await manifestOf(dir)
     expect(manifest.csp).toEqual({ scriptSrc: [CHUNK_RELOAD_CSP_HASH] })

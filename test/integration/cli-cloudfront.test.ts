@@ -61,7 +61,13 @@ describe('cdn-deploy with CloudFront on moto', () => {
   it('deploy to the environment picked by CDN_ENV', async () => {
     const r = await cli('deploy', '--json')
     expect(r.code, r.stderr).toBe(0)
-    expect(parseJson<DeployReport>(r)).toMatchObject({ bucket: BUCKET, prefix: 'app/', publicBase: BASE, committed: true, invalidation: { provider: 'cloudfront' } })
+    expect(parseJson<DeployReport>(r)).toMatchObject({
+      bucket: BUCKET,
+      prefix: 'app/',
+      publicBase: BASE,
+      committed: true,
+      invalidation: { provider: 'cloudfront' },
+    })
   })
 
   it('status: the distribution is reachable', async () => {
@@ -117,6 +123,10 @@ describe('cdn-deploy with CloudFront on moto', () => {
     expect(text.stdout).toContain(release!.invalidations![0])
     const status = await cli('status')
     expect(status.code, status.stdout).toBe(0)
-    expect(status.stdout).toMatch(new RegExp(`ok\\s+invalidations\\s+(all 1 of release ${release!.id} completed|still in progress for release ${release!.id}: ${release!.invalidations![0]})`))
+    expect(status.stdout).toMatch(
+      new RegExp(
+        `ok\\s+invalidations\\s+(all 1 of release ${release!.id} completed|still in progress for release ${release!.id}: ${release!.invalidations![0]})`,
+      ),
+    )
   })
 })

@@ -33,8 +33,15 @@ const failing: Invalidator = { name: 'failing', invalidate: () => Promise.reject
 /** Deploy a changed build whose purge fails: the release is live, its paths stay pending. */
 async function deployWithFailedPurge(n: number): Promise<string[]> {
   await rewrite(join(cwd, 'dist'), { 'index.html': `<p>v${n}</p>`, 'docs/index.html': `<p>docs ${n}</p>`, 'assets/app-Ab12Cd34.js': 'app()' })
-  const config = targetConfig({ endpoint: moto.endpoint, bucket: BUCKET, prefix: 'app/', provider: { type: 'cloudfront', distributionId, endpoint: moto.endpoint } })
-  await expect(deploy({ dir: join(cwd, 'dist'), config, storage: TUNING, now: at(n), env: {}, invalidator: failing })).rejects.toThrow(/is live, but invalidation failed: purge API down/)
+  const config = targetConfig({
+    endpoint: moto.endpoint,
+    bucket: BUCKET,
+    prefix: 'app/',
+    provider: { type: 'cloudfront', distributionId, endpoint: moto.endpoint },
+  })
+  await expect(deploy({ dir: join(cwd, 'dist'), config, storage: TUNING, now: at(n), env: {}, invalidator: failing })).rejects.toThrow(
+    /is live, but invalidation failed: purge API down/,
+  )
   return (await readLedgerObject(moto.client, BUCKET, 'app/'))!.pendingInvalidations ?? []
 }
 
@@ -74,7 +81,12 @@ describe('cdn-deploy invalidate --pending', () => {
 
     const dry = await cli('invalidate', '--pending', '--dry-run', '--json')
     expect(dry.code, dry.stderr).toBe(0)
-    expect(parseJson(dry)).toMatchObject({ dryRun: true, provider: 'cloudfront', pending, paths: ['/app', '/app/', '/app/docs', '/app/docs/', '/app/docs/index.html', '/app/index.html'] })
+    expect(parseJson(dry)).toMatchObject({
+      dryRun: true,
+      provider: 'cloudfront',
+      pending,
+      paths: ['/app', '/app/', '/app/docs', '/app/docs/', '/app/docs/index.html', '/app/index.html'],
+    })
     expect((await getObject(moto.client, BUCKET, LEDGER))!.etag).toBe(etag)
     expect(await invalidationCount()).toBe(before)
 

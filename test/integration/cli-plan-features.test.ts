@@ -61,7 +61,12 @@ describe('cdn-deploy plan and deploy: what ships, headers, the delete cap', () =
     await rewrite(join(cwd, 'dist'), { 'index.html': '<p>v2</p>', 'guide.pdf': '%PDF', ...pages(15) })
     const plan = await cli('plan', '--json')
     expect(plan.code).toBe(2)
-    expect(parseJson<DeployReport>(plan).prune).toEqual({ deletes: 15, max: 10, forced: false, stop: expect.stringContaining('would delete 15 files, more than maxDeletes (10)') })
+    expect(parseJson<DeployReport>(plan).prune).toEqual({
+      deletes: 15,
+      max: 10,
+      forced: false,
+      stop: expect.stringContaining('would delete 15 files, more than maxDeletes (10)'),
+    })
     const text = await cli('plan')
     expect(text.stdout).toContain('STOP: a deploy would stop before writing anything: this deploy would delete 15 files')
     expect(text.stdout).toContain('`cdn-deploy deploy dist` would stop before writing anything')

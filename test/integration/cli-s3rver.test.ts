@@ -138,16 +138,27 @@ describe('cdn-deploy against s3rver', () => {
     expect(json.ok).toBe(true)
     expect(json.checks.map((c) => c.name)).toEqual(['config', 'bucket', 'cors', 'lock', 'ledger', 'state', 'provider'])
     // The ledger sits under the served prefix and s3rver serves it to anyone: status says so, and how to fix it.
-    expect(r.stdout).toMatch(/warn\s+state\s+the ledger is publicly readable at http:\/\/127\.0\.0\.1:\d+\/cli-site\/site\/\.cdn-deploy\/ledger\.json .*set storage\.statePrefix outside what the CDN serves \(e\.g\. "_cdn-deploy\/site\/"\)/)
+    expect(r.stdout).toMatch(
+      /warn\s+state\s+the ledger is publicly readable at http:\/\/127\.0\.0\.1:\d+\/cli-site\/site\/\.cdn-deploy\/ledger\.json .*set storage\.statePrefix outside what the CDN serves \(e\.g\. "_cdn-deploy\/site\/"\)/,
+    )
     // s3rver ignores If-None-Match on PUT: the lock cannot exclude a racing deploy, and status says so.
-    expect(r.stdout).toMatch(/warn\s+lock\s+this store ignores conditional writes \(If-None-Match\), so the deploy lock cannot stop two concurrent deploys; run one at a time/)
+    expect(r.stdout).toMatch(
+      /warn\s+lock\s+this store ignores conditional writes \(If-None-Match\), so the deploy lock cannot stop two concurrent deploys; run one at a time/,
+    )
   })
 
   it('status: no warning about the ledger once storage.statePrefix is outside the served prefix', async () => {
     const file = join(cwd, 'state.config.mjs')
-    await writeFile(file, `export default { domain: ${JSON.stringify(publicBase)}, prefix: 'site/', storage: { bucket: '${BUCKET}', statePrefix: '_state/site/' } }\n`)
+    await writeFile(
+      file,
+      `export default { domain: ${JSON.stringify(publicBase)}, prefix: 'site/', storage: { bucket: '${BUCKET}', statePrefix: '_state/site/' } }\n`,
+    )
     const json = parseJson<{ checks: Array<{ name: string; status: string; message: string }> }>(await cli('status', '--json', '--config', file))
-    expect(json.checks.find((c) => c.name === 'state')).toEqual({ name: 'state', status: 'ok', message: "the deploy's own objects live under _state/site/, outside the served prefix" })
+    expect(json.checks.find((c) => c.name === 'state')).toEqual({
+      name: 'state',
+      status: 'ok',
+      message: "the deploy's own objects live under _state/site/, outside the served prefix",
+    })
   })
 
   it('status: fails on a missing bucket, saying what to check', async () => {
@@ -160,7 +171,9 @@ describe('cdn-deploy against s3rver', () => {
   it('status: fails on rejected credentials, naming the chain to check', async () => {
     const r = await runCli(['status'], { cwd, env: { ...env, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNTOTHESERVER' } })
     expect(r.code).toBe(1)
-    expect(r.stdout).toMatch(/FAIL\s+bucket\s+\[cdn-deploy\] \[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for HeadBucket on s3:\/\/cli-site; check the AWS credential chain/)
+    expect(r.stdout).toMatch(
+      /FAIL\s+bucket\s+\[cdn-deploy\] \[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for HeadBucket on s3:\/\/cli-site; check the AWS credential chain/,
+    )
   })
 
   it('status --origin: fails without a CORS rule for the site, passes with one', async () => {
@@ -169,7 +182,12 @@ describe('cdn-deploy against s3rver', () => {
     expect(before.stdout).toMatch(/FAIL\s+cors\s+bucket cli-site has no CORS configuration/)
     expect(before.stdout).toContain('"AllowedOrigins":["https://www.example.com"]')
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketCors.html
-    await server.client.send(new PutBucketCorsCommand({ Bucket: BUCKET, CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://*.example.com'], AllowedMethods: ['GET', 'HEAD'] }] } }))
+    await server.client.send(
+      new PutBucketCorsCommand({
+        Bucket: BUCKET,
+        CORSConfiguration: { CORSRules: [{ AllowedOrigins: ['https://*.example.com'], AllowedMethods: ['GET', 'HEAD'] }] },
+      }),
+    )
     const after = await cli('status', '--origin', 'https://www.example.com')
     expect(after.code, after.stdout).toBe(0)
     expect(after.stdout).toMatch(/ok\s+cors\s+bucket CORS allows GET from https:\/\/www\.example\.com/)
@@ -231,7 +249,10 @@ describe('cdn-deploy against s3rver', () => {
   })
 
   it('verify fails when an object was overwritten with other bytes', async () => {
-    await tamper('assets/app-Bx7kQ2mZ.js', 'console.log("injected")\n', { ContentType: 'text/javascript; charset=utf-8', CacheControl: 'public, max-age=31536000, immutable' })
+    await tamper('assets/app-Bx7kQ2mZ.js', 'console.log("injected")\n', {
+      ContentType: 'text/javascript; charset=utf-8',
+      CacheControl: 'public, max-age=31536000, immutable',
+    })
     const r = await cli('verify', 'dist')
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/FAIL {2}assets\/app-Bx7kQ2mZ\.js \S+\n\s+content differs: sha256/)
@@ -284,7 +305,11 @@ describe('cdn-deploy against s3rver', () => {
   describe('unlock', () => {
     const LOCK = 'site/.cdn-deploy/lock'
     const putLock = (lock: Record<string, unknown>) => server.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: LOCK, Body: JSON.stringify(lock) }))
-    const lockExists = () => server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: LOCK })).then(() => true, () => false)
+    const lockExists = () =>
+      server.client.send(new GetObjectCommand({ Bucket: BUCKET, Key: LOCK })).then(
+        () => true,
+        () => false,
+      )
     const inMinutes = (n: number) => new Date(Date.now() + n * 60_000).toISOString()
 
     it('says so when there is no lock', async () => {

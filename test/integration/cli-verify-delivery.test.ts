@@ -41,16 +41,34 @@ const text = (n: number, seed: string) => Buffer.from(Array.from({ length: n }, 
 
 const FILES: Record<string, CdnFile> = {
   'index.html': {
-    body: Buffer.from('<!doctype html><link rel="stylesheet" href="./assets/style-9f8e7d6c.css"><script type="module" src="./assets/app-Bx7kQ2mZ.js"></script><img src="./logo.png" alt="">'),
+    body: Buffer.from(
+      '<!doctype html><link rel="stylesheet" href="./assets/style-9f8e7d6c.css"><script type="module" src="./assets/app-Bx7kQ2mZ.js"></script><img src="./logo.png" alt="">',
+    ),
     contentType: 'text/html; charset=utf-8',
     cacheControl: 'public, max-age=0, must-revalidate',
     compress: 'br',
     headers: { 'x-cache': 'RefreshHit from cloudfront' },
   },
-  'assets/app-Bx7kQ2mZ.js': { body: text(4096, 'console.log("app");\n'), contentType: 'text/javascript; charset=utf-8', cacheControl: IMMUTABLE, compress: 'br', headers: { 'x-cache': 'Hit from cloudfront', age: '120' } },
+  'assets/app-Bx7kQ2mZ.js': {
+    body: text(4096, 'console.log("app");\n'),
+    contentType: 'text/javascript; charset=utf-8',
+    cacheControl: IMMUTABLE,
+    compress: 'br',
+    headers: { 'x-cache': 'Hit from cloudfront', age: '120' },
+  },
   // Compression off for CSS at this "CDN": reported, not failed.
-  'assets/style-9f8e7d6c.css': { body: text(2048, 'body{color:#123}\n'), contentType: 'text/css; charset=utf-8', cacheControl: IMMUTABLE, headers: { 'cf-cache-status': 'MISS' } },
-  'assets/pre-Cd34Ef56.js': { body: text(3000, 'export const pre = 1;\n'), contentType: 'text/javascript; charset=utf-8', cacheControl: IMMUTABLE, stored: 'gzip' },
+  'assets/style-9f8e7d6c.css': {
+    body: text(2048, 'body{color:#123}\n'),
+    contentType: 'text/css; charset=utf-8',
+    cacheControl: IMMUTABLE,
+    headers: { 'cf-cache-status': 'MISS' },
+  },
+  'assets/pre-Cd34Ef56.js': {
+    body: text(3000, 'export const pre = 1;\n'),
+    contentType: 'text/javascript; charset=utf-8',
+    cacheControl: IMMUTABLE,
+    stored: 'gzip',
+  },
   'logo.png': { body: Buffer.from(Array.from({ length: 2048 }, (_, i) => (i * 7919) % 256)), contentType: 'image/png', cacheControl: SHORT },
   'robots.txt': { body: Buffer.from('User-agent: *\n'), contentType: 'text/plain; charset=utf-8', cacheControl: SHORT, compress: 'gzip' },
 }
@@ -109,7 +127,9 @@ async function writeLedger(): Promise<void> {
   }
   const ledger: Ledger = { version: 1, releases: [{ id: release, time: new Date().toISOString(), files: Object.keys(FILES).length, bytes: 0 }], files }
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-  await s3.client.send(new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}.cdn-deploy/ledger.json`, Body: JSON.stringify(ledger), ContentType: 'application/json' }))
+  await s3.client.send(
+    new PutObjectCommand({ Bucket: BUCKET, Key: `${PREFIX}.cdn-deploy/ledger.json`, Body: JSON.stringify(ledger), ContentType: 'application/json' }),
+  )
 }
 
 type VerifyJson = { ok: boolean; failed: number; referencesChecked: number; delivery: DeliveryReport }
@@ -179,7 +199,15 @@ describe('verify --delivery', () => {
     expect(delivery.medianMs).toBeTypeOf('number')
     expect(delivery.p95Ms!).toBeGreaterThanOrEqual(delivery.medianMs!)
     const byRel = Object.fromEntries(delivery.rows.map((x) => [x.rel, x]))
-    expect(byRel['assets/app-Bx7kQ2mZ.js']).toMatchObject({ status: 200, compressible: true, encoding: 'br', cache: 'Hit from cloudfront', age: '120', secure: true, ok: true })
+    expect(byRel['assets/app-Bx7kQ2mZ.js']).toMatchObject({
+      status: 200,
+      compressible: true,
+      encoding: 'br',
+      cache: 'Hit from cloudfront',
+      age: '120',
+      secure: true,
+      ok: true,
+    })
     expect(byRel['assets/style-9f8e7d6c.css']).toMatchObject({ compressible: true, encoding: '', cache: 'MISS' })
     expect(byRel['assets/pre-Cd34Ef56.js']).toMatchObject({ compressible: true, stored: 'gzip', encoding: 'gzip' })
     expect(byRel['logo.png']).toMatchObject({ compressible: false, encoding: '' })
@@ -196,7 +224,9 @@ describe('verify --delivery', () => {
       expect(r.code, r.stdout + r.stderr).toBe(1)
       // The usual checks ask for the stored encoding and still pass: only a browser's request shows it.
       expect(r.stdout).toContain('6 of 6 files ok')
-      expect(r.stdout).toMatch(/ {2}assets\/pre-Cd34Ef56\.js +200 +none \(stored gzip!\) +- +\d+\n {4}FAIL {2}stored gzip-encoded but served without Content-Encoding/)
+      expect(r.stdout).toMatch(
+        / {2}assets\/pre-Cd34Ef56\.js +200 +none \(stored gzip!\) +- +\d+\n {4}FAIL {2}stored gzip-encoded but served without Content-Encoding/,
+      )
       expect(r.stdout).toMatch(/delivery: 1 of 3 compressible files served compressed; median \d+ ms, p95 \d+ ms; 1 failed/)
       const json = await cli('verify', '--delivery', '--json')
       expect(json.code).toBe(1)
@@ -212,7 +242,9 @@ describe('verify --delivery', () => {
     try {
       const r = await cli('verify', '--delivery')
       expect(r.code, r.stdout + r.stderr).toBe(0)
-      expect(r.stderr).toContain(`[cdn-deploy] warning: 1 file is redirected to plain http:// at http://0.0.0.0:${cdnPort} (logo.png): browsers block http assets on https pages (mixed content)`)
+      expect(r.stderr).toContain(
+        `[cdn-deploy] warning: 1 file is redirected to plain http:// at http://0.0.0.0:${cdnPort} (logo.png): browsers block http assets on https pages (mixed content)`,
+      )
       expect(r.stdout).toMatch(/ {2}logo\.png +200 http! +none +- +\d+\n/)
       const json = parseJson<VerifyJson>(await cli('verify', '--delivery', '--json'))
       expect(json.delivery.rows.find((x) => x.rel === 'logo.png')).toMatchObject({ secure: false, finalUrl: `http://0.0.0.0:${cdnPort}/site/logo.png` })

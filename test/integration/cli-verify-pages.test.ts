@@ -139,7 +139,9 @@ describe('verify loads every page and what it references', () => {
     expect(r.stdout).toContain('[cdn-deploy] verify: 9 of 9 files ok; 2 of 2 pages ok, 7 of 7 references ok')
     expect(r.stdout).toContain('  ok    page index.html (7 references)')
     expect(r.stdout).toContain('  ok    page docs/index.html (2 references)')
-    expect(r.stdout).toMatch(/ok {4}docs\/index\.html references assets\/style-9f8e7d6c\.css \(<link rel=stylesheet>, 200, text\/css; charset=utf-8\) also by index\.html/)
+    expect(r.stdout).toMatch(
+      /ok {4}docs\/index\.html references assets\/style-9f8e7d6c\.css \(<link rel=stylesheet>, 200, text\/css; charset=utf-8\) also by index\.html/,
+    )
     expect(r.stdout).toContain('  skip  https://fonts.example.com/css?family=Inter (<link rel=stylesheet> on another origin, in index.html)')
     expect(r.stdout).not.toContain('old.html')
     expect(r.stdout).not.toContain('preconnect')
@@ -177,8 +179,12 @@ describe('verify loads every page and what it references', () => {
     const r = await cli('types/', 'verify')
     expect(r.code, r.stdout + r.stderr).toBe(1)
     expect(r.stdout).toContain('[cdn-deploy] verify: 5 of 5 files ok; 1 of 1 pages ok, 2 of 4 references ok')
-    expect(r.stdout).toContain('  FAIL  index.html references ./vendor/widget (<script src>): Content-Type is "application/octet-stream", expected a JavaScript type such as text/javascript')
-    expect(r.stdout).toContain('  FAIL  index.html references ./theme.scss (<link rel=stylesheet>): Content-Type is "application/octet-stream", expected text/css')
+    expect(r.stdout).toContain(
+      '  FAIL  index.html references ./vendor/widget (<script src>): Content-Type is "application/octet-stream", expected a JavaScript type such as text/javascript',
+    )
+    expect(r.stdout).toContain(
+      '  FAIL  index.html references ./theme.scss (<link rel=stylesheet>): Content-Type is "application/octet-stream", expected text/css',
+    )
     expect(r.stdout).toContain(`          requested ${publicBase('types/')}vendor/widget`)
     // A script of a type browsers do not run only has to exist.
     expect(r.stdout).not.toContain('tpl/card')

@@ -157,7 +157,11 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       expect(report.committed).toBe(true)
       expect(report.ledger).toBe('new')
       expect(report.uploaded.count).toBe(Object.keys(EXPECTED).length)
-      expect(fileUploads(proxy.requests).sort()).toEqual(Object.keys(EXPECTED).map((rel) => prefix + rel).sort())
+      expect(fileUploads(proxy.requests).sort()).toEqual(
+        Object.keys(EXPECTED)
+          .map((rel) => prefix + rel)
+          .sort(),
+      )
 
       for (const [rel, want] of Object.entries(EXPECTED)) {
         const got = await getObject(client(), server.bucket, prefix + rel)
@@ -175,7 +179,11 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       expect(proxy.requests.filter((r) => r.headers['x-amz-acl'] !== undefined)).toEqual([])
       expect(proxy.requests.filter((r) => r.headers['x-amz-trailer'] !== undefined)).toEqual([])
       // Nothing but the build went up: no .vite, no stray keys.
-      expect((await listKeys(client(), server.bucket, prefix)).filter((k) => !isToolKey(k))).toEqual(Object.keys(EXPECTED).map((r) => prefix + r).sort())
+      expect((await listKeys(client(), server.bucket, prefix)).filter((k) => !isToolKey(k))).toEqual(
+        Object.keys(EXPECTED)
+          .map((r) => prefix + r)
+          .sort(),
+      )
     })
 
     it('commits a ledger naming the release and every file, after every upload', async () => {
@@ -186,13 +194,22 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       expect(release).toMatchObject({ time: day(0).toISOString(), commit: 'test', files: Object.keys(EXPECTED).length })
       expect(Object.keys(ledger!.files).sort()).toEqual(Object.keys(EXPECTED).sort())
       for (const [rel, want] of Object.entries(EXPECTED)) {
-        expect(ledger!.files[rel], rel).toMatchObject({ sha256: sha256(Buffer.from(files[rel]!)), size: Buffer.from(files[rel]!).length, cacheControl: want.cache, contentType: want.type, release: release.id })
+        expect(ledger!.files[rel], rel).toMatchObject({
+          sha256: sha256(Buffer.from(files[rel]!)),
+          size: Buffer.from(files[rel]!).length,
+          cacheControl: want.cache,
+          contentType: want.type,
+          release: release.id,
+        })
       }
 
       // Order, as the server saw it: every immutable upload finished before any
       // other file started, those before any HTML/entry document, and the ledger after all.
       const byKey = spans(proxy.requests)
-      const phase = (p: number) => Object.entries(EXPECTED).filter(([, w]) => w.phase === p).map(([rel]) => byKey.get(prefix + rel)!)
+      const phase = (p: number) =>
+        Object.entries(EXPECTED)
+          .filter(([, w]) => w.phase === p)
+          .map(([rel]) => byKey.get(prefix + rel)!)
       const [p1, p2, p3] = [phase(1), phase(2), phase(3)]
       for (const p of [p1, p2, p3]) expect(p.every(Boolean)).toBe(true)
       expect(Math.max(...p1.map((s) => s.end))).toBeLessThan(Math.min(...p2.map((s) => s.start)))
@@ -203,7 +220,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       expect(ledgerPuts[0]!.done).toBeLessThan(Math.min(...p2.map((s) => s.start)))
       expect(ledgerPuts[1]!.seq).toBeGreaterThan(Math.max(...p3.map((s) => s.end)))
       // The journal and the lock are gone once the release is committed.
-      expect((await bookkeeping(client(), server.bucket, `${prefix}.cdn-deploy/`))).toEqual([`${prefix}.cdn-deploy/ledger.json`])
+      expect(await bookkeeping(client(), server.bucket, `${prefix}.cdn-deploy/`)).toEqual([`${prefix}.cdn-deploy/ledger.json`])
     })
 
     it('redeploying the same build uploads nothing and makes one request (the ledger GET)', async () => {
@@ -268,8 +285,11 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       expect(sorted).toEqual(oneChunkSequence(prefix, 'assets/app-Cc33Dd44.js', sha256(site('app-Aa11Bb22.js')['index.html']!), report.release))
       expect(proxy.requests.length).toBe(14)
 
-      const header = (method: string, name: string, h: string) => proxy.requests.find((r) => r.method === method && r.key === `${prefix}.cdn-deploy/${name}`)?.headers[h]
-      const ledgerEtag = proxy.requests.find((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/ledger.json` && r.status === 304)!.headers['if-none-match']
+      const header = (method: string, name: string, h: string) =>
+        proxy.requests.find((r) => r.method === method && r.key === `${prefix}.cdn-deploy/${name}`)?.headers[h]
+      const ledgerEtag = proxy.requests.find((r) => r.method === 'GET' && r.key === `${prefix}.cdn-deploy/ledger.json` && r.status === 304)!.headers[
+        'if-none-match'
+      ]
       expect(ledgerEtag).toMatch(/^"[0-9a-f]{32}"$/)
       expect(header('PUT', 'lock', 'if-none-match')).toBe('*')
       const [intent, commit] = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)
@@ -350,7 +370,10 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
         // moto keeps objects private to anonymous readers (like S3); a public-read
         // bucket policy makes it an origin a browser can read, as behind a CDN.
         // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html
-        const Policy = JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${server.bucket}/${prefix}*` }] })
+        const Policy = JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${server.bucket}/${prefix}*` }],
+        })
         await client().send(new PutBucketPolicyCommand({ Bucket: server.bucket, Policy }))
       }
       const report = await deploy({ dir, config: cfg, storage: TUNING, now: at(0), env: {}, commit: 'test' })
@@ -382,7 +405,10 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       const report = await run(dir, prefix, { dryRun: true })
       expect(report.dryRun).toBe(true)
       expect(report.committed).toBe(false)
-      expect(report.uploaded.files.map((f) => [f.rel, f.phase])).toEqual([['assets/a-Zx81Lk2q.js', 1], ['index.html', 3]])
+      expect(report.uploaded.files.map((f) => [f.rel, f.phase])).toEqual([
+        ['assets/a-Zx81Lk2q.js', 1],
+        ['index.html', 3],
+      ])
       expect(writes(proxy.requests)).toEqual([])
       expect(await listKeys(client(), server.bucket, prefix)).toEqual([])
     })
@@ -396,7 +422,10 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
       await rm(join(dir, 'old.txt'))
       proxy.clear()
       const report = await run(dir, prefix, { dryRun: true, now: at(1), config: config(prefix, { retain: { releases: 0, days: 0 } }) })
-      expect(report.uploaded.files.map((f) => [f.rel, f.reason]).sort()).toEqual([['index.html', 'changed'], ['new.txt', 'new']])
+      expect(report.uploaded.files.map((f) => [f.rel, f.reason]).sort()).toEqual([
+        ['index.html', 'changed'],
+        ['new.txt', 'new'],
+      ])
       expect(report.deleted).toEqual([`${prefix}old.txt`])
       expect(writes(proxy.requests)).toEqual([])
       expect(await readLedgerObject(client(), server.bucket, prefix)).toEqual(before)
@@ -479,7 +508,9 @@ describe('secrets in errors (s3rver checks access keys; neither server verifies 
         () => undefined,
         (e: Error) => e,
       )
-      expect(error?.message).toMatch(/^\[cdn-deploy\] \[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for GetObject on s3:\/\/test-bucket\/s\/\.cdn-deploy\/ledger\.json; check the AWS credential chain/)
+      expect(error?.message).toMatch(
+        /^\[cdn-deploy\] \[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for GetObject on s3:\/\/test-bucket\/s\/\.cdn-deploy\/ledger\.json; check the AWS credential chain/,
+      )
       const all = [error!.message, String(error!.stack), JSON.stringify(error), String((error as { cause?: unknown }).cause)].join('\n')
       expect(all).not.toContain(secret)
       expect(all).not.toContain('AKIAWRONG')

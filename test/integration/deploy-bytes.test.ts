@@ -32,13 +32,39 @@ describe.each([
 
   /** Deploy `dir`, running `meddle` (synchronous: done before any upload starts) once the plan is made, after the scan. */
   const run = (prefix: string, dir: string, meddle: () => void) =>
-    deploy({ dir, config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, env: {}, commit: 'c1', reporter: { start: meddle } })
-  const failure = (p: Promise<unknown>) => p.then(() => undefined, (e: Error) => e)
+    deploy({
+      dir,
+      config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix, concurrency: 1 }),
+      storage: TUNING,
+      env: {},
+      commit: 'c1',
+      reporter: { start: meddle },
+    })
+  const failure = (p: Promise<unknown>) =>
+    p.then(
+      () => undefined,
+      (e: Error) => e,
+    )
 
   it.each([
-    { what: 'a small file rewritten with the same size', file: 'robots.txt', change: (f: string) => writeFileSync(f, 'User-agent: XXXXXX'), message: /robots\.txt changed on disk since it was scanned \(same size, other bytes\); nothing of it was uploaded/ },
-    { what: 'a file that grew', file: 'robots.txt', change: (f: string) => writeFileSync(f, 'User-agent: * and more'), message: /robots\.txt changed on disk since it was scanned \(18 → 19 bytes\)/ },
-    { what: 'a file swapped for a symlink', file: 'robots.txt', change: (f: string) => (rmSync(f), symlinkSync('/etc/hostname', f)), message: /cannot read robots\.txt for upload .* \(it became a symlink since the scan; links are not followed\)/ },
+    {
+      what: 'a small file rewritten with the same size',
+      file: 'robots.txt',
+      change: (f: string) => writeFileSync(f, 'User-agent: XXXXXX'),
+      message: /robots\.txt changed on disk since it was scanned \(same size, other bytes\); nothing of it was uploaded/,
+    },
+    {
+      what: 'a file that grew',
+      file: 'robots.txt',
+      change: (f: string) => writeFileSync(f, 'User-agent: * and more'),
+      message: /robots\.txt changed on disk since it was scanned \(18 → 19 bytes\)/,
+    },
+    {
+      what: 'a file swapped for a symlink',
+      file: 'robots.txt',
+      change: (f: string) => (rmSync(f), symlinkSync('/etc/hostname', f)),
+      message: /cannot read robots\.txt for upload .* \(it became a symlink since the scan; links are not followed\)/,
+    },
   ])('$what fails the deploy naming it, and nothing else of the release goes live', async ({ file, change, message }) => {
     const prefix = `changed-${file}-${Math.random().toString(36).slice(2, 8)}/`
     const dir = await fixture({ 'index.html': '<p>hi</p>', [file]: 'User-agent: *-----' })

@@ -20,11 +20,15 @@ describe('report.changed (s3rver)', () => {
 
   it.each([
     ['nothing to do', async () => {}, false],
-    ['purges left pending in the ledger', async (prefix: string) => {
-      const ledger = (await readLedgerObject(server.client, server.bucket, prefix))!
-      ledger.pendingInvalidations = ['index.html']
-      await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${prefix}.cdn-deploy/ledger.json`, Body: JSON.stringify(ledger) }))
-    }, true],
+    [
+      'purges left pending in the ledger',
+      async (prefix: string) => {
+        const ledger = (await readLedgerObject(server.client, server.bucket, prefix))!
+        ledger.pendingInvalidations = ['index.html']
+        await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: `${prefix}.cdn-deploy/ledger.json`, Body: JSON.stringify(ledger) }))
+      },
+      true,
+    ],
   ])('dry run after a deploy: %s → %s', async (_name, tamper, expected) => {
     const prefix = `c${expected ? 1 : 0}/`
     const dir = await fixture({ 'index.html': '<p>x</p>', 'assets/a-Ab12Cd34.js': 'x' }, 'changed')

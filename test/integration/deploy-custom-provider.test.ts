@@ -30,7 +30,12 @@ describe('a custom provider adapter (s3rver)', () => {
       async check() {},
     }
     const config = resolveConfig({
-      file: { domain: 'https://cdn.example.com', prefix: 'app/', storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' }, provider: fastly },
+      file: {
+        domain: 'https://cdn.example.com',
+        prefix: 'app/',
+        storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' },
+        provider: fastly,
+      },
       env: {},
     })
     const dir = await fixture({ 'index.html': '<p>1</p>', 'docs/index.html': '<p>d</p>', 'assets/a-Ab12Cd34.js': 'a' }, 'custom')

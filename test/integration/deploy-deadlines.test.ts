@@ -51,7 +51,10 @@ describe('deadlines (moto)', () => {
     const report = await run(prefix, dir)
     proxy.fault = () => undefined
     expect(report.committed).toBe(false) // a no-op, after reading the ledger a second time
-    expect(proxy.requests.map((r) => `${r.method} ${r.key} ${r.fault ?? 'pass'}`)).toEqual([`GET ${prefix}.cdn-deploy/ledger.json cut`, `GET ${prefix}.cdn-deploy/ledger.json pass`])
+    expect(proxy.requests.map((r) => `${r.method} ${r.key} ${r.fault ?? 'pass'}`)).toEqual([
+      `GET ${prefix}.cdn-deploy/ledger.json cut`,
+      `GET ${prefix}.cdn-deploy/ledger.json pass`,
+    ])
   })
 
   it('a lock GET that never gets an answer costs a short deadline (a lock is small), so a renewal keeps a short-lived lock', async () => {
@@ -68,7 +71,14 @@ describe('deadlines (moto)', () => {
     proxy.fault = (r) => (r.method === 'GET' && r.key === lockKey && ++lockGets === 2 ? 'hang' : undefined)
     proxy.clear()
     const started = Date.now()
-    const report = await deploy({ dir: await fixture({ ...files, 'index.html': '<p>hi</p>' }), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: QUICK, lockTtlMs: 1500, env: {}, commit: 'c1' })
+    const report = await deploy({
+      dir: await fixture({ ...files, 'index.html': '<p>hi</p>' }),
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }),
+      storage: QUICK,
+      lockTtlMs: 1500,
+      env: {},
+      commit: 'c1',
+    })
     proxy.onRequest = undefined
     proxy.fault = () => undefined
     expect(report.committed).toBe(true)
@@ -81,9 +91,14 @@ describe('deadlines (moto)', () => {
     const prefix = 'hang-always/'
     proxy.fault = (r) => (r.method === 'PUT' && r.key === `${prefix}assets/app-Aa11Bb22.js` ? 'hang' : undefined)
     const started = Date.now()
-    const error = await run(prefix, await fixture(SITE)).then(() => undefined, (e: Error) => e)
+    const error = await run(prefix, await fixture(SITE)).then(
+      () => undefined,
+      (e: Error) => e,
+    )
     proxy.fault = () => undefined
     expect(Date.now() - started).toBeLessThan(10_000)
-    expect(error?.message).toMatch(/^\[cdn-deploy\] \[s3\] PutObject s3:\/\/deadlines\/hang-always\/assets\/app-Aa11Bb22\.js failed: connection error ETIMEDOUT \(no answer within 40\d ms\), retries exhausted$/)
+    expect(error?.message).toMatch(
+      /^\[cdn-deploy\] \[s3\] PutObject s3:\/\/deadlines\/hang-always\/assets\/app-Aa11Bb22\.js failed: connection error ETIMEDOUT \(no answer within 40\d ms\), retries exhausted$/,
+    )
   })
 })

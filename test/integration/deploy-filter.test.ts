@@ -7,7 +7,20 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { resolveConfig } from '../../src/config/resolve.js'
-import { at, deploy, fixture, getObject, listKeys, readLedgerObject, removeFixtures, rewrite, sha256, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
+import {
+  at,
+  deploy,
+  fixture,
+  getObject,
+  listKeys,
+  readLedgerObject,
+  removeFixtures,
+  rewrite,
+  sha256,
+  targetConfig,
+  TUNING,
+  type Tree,
+} from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
@@ -52,7 +65,13 @@ describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
     expect(r1.excluded).toEqual({ files: [], kept: [] })
 
     // From now on: no maps, no Finder files. The map changed in the build, and a new one appeared.
-    const filtered = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, retain: { releases: 1, days: 0 }, exclude: ['**/*.map', '**/.DS_Store'] })
+    const filtered = targetConfig({
+      endpoint: proxy.endpoint,
+      bucket: server.bucket,
+      prefix,
+      retain: { releases: 1, days: 0 },
+      exclude: ['**/*.map', '**/.DS_Store'],
+    })
     await rewrite(dir, { ...build(2), 'assets/extra-Qq11Ww22.js.map': '{}' })
     const plan = await deploy({ dir, config: filtered, storage: TUNING, now: at(30), env: {}, dryRun: true })
     expect(plan.excluded).toEqual({
@@ -82,7 +101,9 @@ describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
     // Besides the ledger, the tool's bookkeeping for a rollback (retain.releases: 1): the file maps
     // of the live release (5) and of the one it keeps (4), and release 4's index.html, kept when
     // release 5 replaced it. Those of releases 1–3 are pruned with their last files.
-    const state = [`blobs/${sha256('<p>release 4</p>')}`, 'ledger.json', `releases/${releases[1]}.json`, `releases/${releases[2]}.json`].map((rel) => `.cdn-deploy/${rel}`)
+    const state = [`blobs/${sha256('<p>release 4</p>')}`, 'ledger.json', `releases/${releases[1]}.json`, `releases/${releases[2]}.json`].map(
+      (rel) => `.cdn-deploy/${rel}`,
+    )
     expect(await listKeys(server.client, server.bucket, prefix)).toEqual(
       ['.DS_Store', ...state, '.well-known/security.txt', 'assets/.DS_Store', JS, MAP, 'index.html'].map((rel) => prefix + rel).sort(),
     )
@@ -105,15 +126,19 @@ describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
     expect(second.uploaded.files.map((f) => f.rel)).toEqual([MAP])
     expect((await listKeys(server.client, server.bucket, 'site/')).filter((key) => key.endsWith('.map'))).toEqual([])
     // The maps deployment is a deployment of its own: its ledger, and its release's file map (for a rollback).
-    expect(await listKeys(server.client, server.bucket, '_sourcemaps/')).toEqual(
-      ['_sourcemaps/site/.cdn-deploy/ledger.json', `_sourcemaps/site/.cdn-deploy/releases/${second.release}.json`, `_sourcemaps/site/${MAP}`],
-    )
+    expect(await listKeys(server.client, server.bucket, '_sourcemaps/')).toEqual([
+      '_sourcemaps/site/.cdn-deploy/ledger.json',
+      `_sourcemaps/site/.cdn-deploy/releases/${second.release}.json`,
+      `_sourcemaps/site/${MAP}`,
+    ])
   })
 
   it('refuses a build that include/exclude empty, saying so', async () => {
     const dir = await fixture({ 'a.js.map': '{}' })
     const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix: 'none/', sourcemaps: 'skip' })
-    await expect(deploy({ dir, config, storage: TUNING, env: {} })).rejects.toThrow(/nothing to deploy: .* is empty once include\/exclude leave out its 1 files/)
+    await expect(deploy({ dir, config, storage: TUNING, env: {} })).rejects.toThrow(
+      /nothing to deploy: .* is empty once include\/exclude leave out its 1 files/,
+    )
     expect(await listKeys(server.client, server.bucket, 'none/')).toEqual([])
   })
 })

@@ -36,17 +36,30 @@ describe.each(SERVERS)('the delete guard on $name', ({ start }) => {
   })
 
   /** Everything under the prefix, and the ledger, to compare before and after a stopped deploy. */
-  const snapshot = async (prefix: string) => ({ keys: await listKeys(server.client, server.bucket, prefix), ledger: await readLedgerObject(server.client, server.bucket, prefix) })
+  const snapshot = async (prefix: string) => ({
+    keys: await listKeys(server.client, server.bucket, prefix),
+    ledger: await readLedgerObject(server.client, server.bucket, prefix),
+  })
 
   it.each([
     {
       name: 'more deletes than maxDeletes',
-      prefix: 'cap/', before: site(30), after: site(20, 100), maxDeletes: 25, rule: /would delete 30 files, more than maxDeletes \(25\)/, deleted: 30,
+      prefix: 'cap/',
+      before: site(30),
+      after: site(20, 100),
+      maxDeletes: 25,
+      rule: /would delete 30 files, more than maxDeletes \(25\)/,
+      deleted: 30,
     },
     {
       name: 'a nearly empty build (retention still holding every file)',
-      prefix: 'shrink/', before: site(30), after: { 'index.html': '<p>oops</p>' }, maxDeletes: 256, retain: { releases: 3, days: 7 },
-      rule: /the build has 1 files where the previous release had 31 \(under 10%\)/, deleted: 0,
+      prefix: 'shrink/',
+      before: site(30),
+      after: { 'index.html': '<p>oops</p>' },
+      maxDeletes: 256,
+      retain: { releases: 3, days: 7 },
+      rule: /the build has 1 files where the previous release had 31 \(under 10%\)/,
+      deleted: 0,
     },
   ])('$name: stops before writing anything, unless forced', async ({ prefix, before, after, maxDeletes, retain, rule, deleted }) => {
     // retain.releases: 0 for the cap: the second deploy itself must reach the deletes. (Since the

@@ -55,7 +55,13 @@ describe('headers and redirects on moto', () => {
   const config = (pdf: HeaderRule) => targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, headers: rules(pdf), redirects: REDIRECTS })
 
   it('stores every header and parameter, and redirects as zero-byte objects', async () => {
-    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'notes.md': '# ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
+    const dir = await fixture({
+      'index.html': '<p>hi</p>',
+      'docs/report.pdf': '%PDF-1.7',
+      'notes.md': '# ok',
+      'private/data.json': '{}',
+      'media/intro.mp4': VIDEO,
+    })
     const plan = await deploy({ dir, config: config(PDF), storage: TUNING, now: at(0), env: {}, dryRun: true })
     expect(Object.fromEntries(plan.uploaded.files.filter((f) => f.headers).map((f) => [f.rel, f.headers]))).toEqual({
       'notes.md': { 'Content-Type': 'text/plain; charset=utf-8' },
@@ -76,7 +82,10 @@ describe('headers and redirects on moto', () => {
     expect(secret.Metadata).toEqual({ team: 'web', 'cost-center': '42', sha256: sha256('{}') })
     const video = await head(`${prefix}media/intro.mp4`) // multipart: the parameters go on CreateMultipartUpload
     expect([video.StorageClass, video.Metadata, video.ContentLength]).toEqual(['STANDARD_IA', { kind: 'video', sha256: sha256(VIDEO) }, VIDEO.length])
-    for (const [key, target] of [['old', '/hdr/index.html'], ['docs/index.html', 'https://docs.example.com/']]) {
+    for (const [key, target] of [
+      ['old', '/hdr/index.html'],
+      ['docs/index.html', 'https://docs.example.com/'],
+    ]) {
       const redirect = await head(prefix + key)
       expect([redirect.ContentLength, redirect.WebsiteRedirectLocation, redirect.ContentType]).toEqual([0, target, 'text/html; charset=utf-8'])
     }
@@ -86,7 +95,13 @@ describe('headers and redirects on moto', () => {
   })
 
   it('re-uploads and purges exactly the object whose headers changed', async () => {
-    const dir = await fixture({ 'index.html': '<p>hi</p>', 'docs/report.pdf': '%PDF-1.7', 'notes.md': '# ok', 'private/data.json': '{}', 'media/intro.mp4': VIDEO })
+    const dir = await fixture({
+      'index.html': '<p>hi</p>',
+      'docs/report.pdf': '%PDF-1.7',
+      'notes.md': '# ok',
+      'private/data.json': '{}',
+      'media/intro.mp4': VIDEO,
+    })
     purged.length = 0
     proxy.clear()
     const report = await deploy({ dir, config: config({ ...PDF, 'Content-Language': 'de-AT' }), storage: TUNING, now: at(1), env: {}, invalidator })
@@ -96,7 +111,13 @@ describe('headers and redirects on moto', () => {
     expect((await head(`${prefix}docs/report.pdf`)).ContentLanguage).toBe('de-AT')
     // A redirect's new target: that object again, and its purge.
     purged.length = 0
-    const moved = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, headers: rules({ ...PDF, 'Content-Language': 'de-AT' }), redirects: { ...REDIRECTS, '/old': '/hdr/docs/report.pdf' } })
+    const moved = targetConfig({
+      endpoint: proxy.endpoint,
+      bucket: server.bucket,
+      prefix,
+      headers: rules({ ...PDF, 'Content-Language': 'de-AT' }),
+      redirects: { ...REDIRECTS, '/old': '/hdr/docs/report.pdf' },
+    })
     const again = await deploy({ dir, config: moved, storage: TUNING, now: at(2), env: {}, invalidator })
     expect(again.uploaded.files.map((f) => [f.rel, f.reason])).toEqual([['old', 'headers']])
     expect(purged).toEqual([['old']])

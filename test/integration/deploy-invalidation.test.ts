@@ -45,7 +45,13 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
   it('purges changed HTML under the base path, nothing for hashed-only changes, and retries a failed purge on the next deploy', async () => {
     const prefix = 'app/'
     const config = (cfEndpoint: string) =>
-      targetConfig({ endpoint: moto.endpoint, bucket: moto.bucket, prefix, domain: 'https://cdn.example.com', provider: { type: 'cloudfront', distributionId, endpoint: cfEndpoint } })
+      targetConfig({
+        endpoint: moto.endpoint,
+        bucket: moto.bucket,
+        prefix,
+        domain: 'https://cdn.example.com',
+        provider: { type: 'cloudfront', distributionId, endpoint: cfEndpoint },
+      })
     const site = (html: string, extra: Tree = {}): Tree => ({
       'index.html': html,
       'about/index.html': '<p>about</p>',
@@ -101,7 +107,9 @@ describe('invalidation during a deploy (CloudFront on moto_server)', () => {
     )
     await cfProxy.stop()
     expect(error).toBeInstanceOf(CdnDeployError)
-    expect(error!.message).toMatch(/^\[cdn-deploy\] \[deploy\] release \S+ is live, but invalidation failed: \[cdn-deploy\] \[cloudfront\] CreateInvalidation on distribution \S+ failed: .*; the next deploy retries the 1 pending paths/)
+    expect(error!.message).toMatch(
+      /^\[cdn-deploy\] \[deploy\] release \S+ is live, but invalidation failed: \[cdn-deploy\] \[cloudfront\] CreateInvalidation on distribution \S+ failed: .*; the next deploy retries the 1 pending paths/,
+    )
     expect((await getObject(moto.client, moto.bucket, `${prefix}index.html`))!.bytes.toString()).toBe('<p>v4</p>')
     ledger = await readLedgerObject(moto.client, moto.bucket, prefix)
     expect(ledger!.releases).toHaveLength(4)

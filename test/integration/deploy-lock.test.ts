@@ -79,15 +79,26 @@ describe('deploy lock heartbeat (moto)', () => {
       if (!stolen) {
         stolen = true
         // Someone else decides our lock is stale and takes it.
-        await server.client.send(new PutObjectCommand({
-          Bucket: server.bucket,
-          Key: `${prefix}.cdn-deploy/lock`,
-          Body: JSON.stringify({ owner: 'other-deploy', host: 'elsewhere', pid: 1, token: 'theirs', acquired: new Date().toISOString(), expires: new Date(Date.now() + 60_000).toISOString() }),
-        }))
+        await server.client.send(
+          new PutObjectCommand({
+            Bucket: server.bucket,
+            Key: `${prefix}.cdn-deploy/lock`,
+            Body: JSON.stringify({
+              owner: 'other-deploy',
+              host: 'elsewhere',
+              pid: 1,
+              token: 'theirs',
+              acquired: new Date().toISOString(),
+              expires: new Date(Date.now() + 60_000).toISOString(),
+            }),
+          }),
+        )
       }
       await sleep(250)
     }
-    await expect(deploy({ dir, config, storage: TUNING, lockTtlMs: 600, commit: 'test', env: {} })).rejects.toThrow(/\[lock\] lost .*taken over by other-deploy/)
+    await expect(deploy({ dir, config, storage: TUNING, lockTtlMs: 600, commit: 'test', env: {} })).rejects.toThrow(
+      /\[lock\] lost .*taken over by other-deploy/,
+    )
     proxy.onRequest = undefined
     expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(ledgerBefore)
     // The lock is the other deploy's: not deleted, and no journal written over theirs.
@@ -112,7 +123,9 @@ describe('deploy lock heartbeat (moto)', () => {
     }
     const error = await deploy({ dir, config, storage: TUNING, lockTtlMs: 60_000, commit: 'test', env: {} }).catch((e: Error) => e)
     proxy.onRequest = undefined
-    expect(String(error)).toMatch(/\[lock\] s3:\/\/lock-heartbeat\/zombie\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
+    expect(String(error)).toMatch(
+      /\[lock\] s3:\/\/lock-heartbeat\/zombie\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/,
+    )
     const commit = proxy.requests.find((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json`)
     expect(commit).toMatchObject({ status: 412 })
     expect(await readLedgerObject(server.client, server.bucket, prefix)).toEqual(theirs)
@@ -136,12 +149,28 @@ describe('deploy lock heartbeat (moto)', () => {
       // The renewals answer a moment after the upload: the page write would go first without a fence.
       if (r.key === lockKey) await thawed.then(() => sleep(300))
     }
-    const a = deploy({ dir: await fixture(build('A'), 'stalled-a'), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, lockTtlMs: 1000, commit: 'A', env: {} })
-    const failed = a.then(() => undefined, (e: Error) => e)
+    const a = deploy({
+      dir: await fixture(build('A'), 'stalled-a'),
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }),
+      storage: TUNING,
+      lockTtlMs: 1000,
+      commit: 'A',
+      env: {},
+    })
+    const failed = a.then(
+      () => undefined,
+      (e: Error) => e,
+    )
     while (!frozen) await sleep(20)
     // B, straight to the server: A's lock expires unrenewed, B takes it over and commits its release.
     await sleep(1300)
-    const b = await deploy({ dir: await fixture(build('B'), 'stalled-b'), config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix }), storage: TUNING, commit: 'B', env: {} })
+    const b = await deploy({
+      dir: await fixture(build('B'), 'stalled-b'),
+      config: targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix }),
+      storage: TUNING,
+      commit: 'B',
+      env: {},
+    })
     expect(b.committed).toBe(true)
     thaw()
     const error = await failed
@@ -171,8 +200,19 @@ describe('deploy lock heartbeat (moto)', () => {
       if (r.key === lockKey) await thawed.then(() => sleep(300))
     }
     const warnings: string[] = []
-    const a = deploy({ dir: await fixture(v2, 'prune-v2'), config: config(proxy.endpoint), storage: TUNING, lockTtlMs: 1000, commit: 'A', env: {}, reporter: { warn: (w) => warnings.push(w) } })
-    const settled = a.then((report) => report, (e: Error) => e)
+    const a = deploy({
+      dir: await fixture(v2, 'prune-v2'),
+      config: config(proxy.endpoint),
+      storage: TUNING,
+      lockTtlMs: 1000,
+      commit: 'A',
+      env: {},
+      reporter: { warn: (w) => warnings.push(w) },
+    })
+    const settled = a.then(
+      (report) => report,
+      (e: Error) => e,
+    )
     while (!frozen) await sleep(20)
     // B, straight to the server once A's lock expired: v1 again, which serves `old` (still there, so kept as it is).
     await sleep(1300)
@@ -183,7 +223,9 @@ describe('deploy lock heartbeat (moto)', () => {
     proxy.onRequest = undefined
     // A's release was committed before the stall (the deploy succeeded); its prune stopped at the fence.
     expect(report).toMatchObject({ committed: true, deleted: [] })
-    expect(warnings.join('\n')).toMatch(/could not delete stalled-prune\/assets\/old-Aa11Bb22\.js: error \[cdn-deploy\] \[lock\] lost .*\(and the rest of the prune\)/)
+    expect(warnings.join('\n')).toMatch(
+      /could not delete stalled-prune\/assets\/old-Aa11Bb22\.js: error \[cdn-deploy\] \[lock\] lost .*\(and the rest of the prune\)/,
+    )
     expect((await getObject(server.client, server.bucket, prefix + old))?.bytes.toString()).toBe('old()')
     const ledger = (await readLedgerObject(server.client, server.bucket, prefix))!
     expect(ledger.releases.map((r) => r.commit)).toEqual(['v1', 'A', 'B'])

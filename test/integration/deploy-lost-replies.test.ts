@@ -49,7 +49,10 @@ describe('lost responses and dead holders (moto)', () => {
     proxy.fault = () => undefined
     expect(report.committed).toBe(true)
     const puts = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock`)
-    expect(puts.map((r) => [r.fault ?? 'pass', r.status])).toEqual([['lost', 200], ['pass', 412]])
+    expect(puts.map((r) => [r.fault ?? 'pass', r.status])).toEqual([
+      ['lost', 200],
+      ['pass', 412],
+    ])
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
   })
 
@@ -64,12 +67,23 @@ describe('lost responses and dead holders (moto)', () => {
     let lockPuts = 0
     proxy.fault = (r) => (r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock` && ++lockPuts === 2 ? 'lost' : undefined)
     proxy.clear()
-    const report = await deploy({ dir: await fixture({ ...files, 'index.html': '<p>v1</p>' }), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, lockTtlMs: 600, env: {}, commit: 'c1' })
+    const report = await deploy({
+      dir: await fixture({ ...files, 'index.html': '<p>v1</p>' }),
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }),
+      storage: TUNING,
+      lockTtlMs: 600,
+      env: {},
+      commit: 'c1',
+    })
     proxy.onRequest = undefined
     proxy.fault = () => undefined
     expect(report.committed).toBe(true)
     const puts = proxy.requests.filter((r) => r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/lock`)
-    expect(puts.slice(0, 3).map((r) => [r.fault ?? 'pass', r.status])).toEqual([['pass', 200], ['lost', 200], ['pass', 412]])
+    expect(puts.slice(0, 3).map((r) => [r.fault ?? 'pass', r.status])).toEqual([
+      ['pass', 200],
+      ['lost', 200],
+      ['pass', 412],
+    ])
     expect(puts.length).toBeGreaterThan(3) // renewed again afterwards
     expect(await exists(server.client, server.bucket, `${prefix}.cdn-deploy/lock`)).toBe(false)
   })
@@ -80,7 +94,14 @@ describe('lost responses and dead holders (moto)', () => {
     const purged: string[][] = []
     const invalidator = { name: 'test', invalidate: async (rels: string[]) => (purged.push(rels), { ids: ['I1'], paths: rels }) }
     loseFirst((m, k) => m === 'PUT' && k === `${prefix}.cdn-deploy/ledger.json`)
-    const report = await deploy({ dir: await fixture({ ...SITE, 'index.html': '<p>v2</p>' }), config: config(prefix), storage: TUNING, env: {}, commit: 'c2', invalidator })
+    const report = await deploy({
+      dir: await fixture({ ...SITE, 'index.html': '<p>v2</p>' }),
+      config: config(prefix),
+      storage: TUNING,
+      env: {},
+      commit: 'c2',
+      invalidator,
+    })
     proxy.fault = () => undefined
     expect(report.committed).toBe(true)
     expect(purged).toEqual([['index.html']])
@@ -97,7 +118,14 @@ describe('lost responses and dead holders (moto)', () => {
     await putPlain(server.client, server.bucket, `${prefix}.cdn-deploy/lock`, JSON.stringify(lock))
     const warnings: string[] = []
     const started = Date.now()
-    const report = await deploy({ dir: await fixture(SITE), config: config(prefix), storage: TUNING, env: {}, commit: 'c1', reporter: { warn: (w) => warnings.push(w) } })
+    const report = await deploy({
+      dir: await fixture(SITE),
+      config: config(prefix),
+      storage: TUNING,
+      env: {},
+      commit: 'c1',
+      reporter: { warn: (w) => warnings.push(w) },
+    })
     expect(Date.now() - started).toBeLessThan(10_000)
     expect(report.committed).toBe(true)
     const line = `took over the lock of a deploy on host ${hostId()} (pid ${pid}): that process no longer runs on this machine`

@@ -37,7 +37,15 @@ describe.each([
     await putPlain(server.client, server.bucket, `${prefix}assets/old-Ab12Cd34.js`, 'someone else put this here')
     await rewrite(dir, { 'index.html': '<p>2</p>' })
     const warnings: string[] = []
-    const report = await deploy({ dir, config: config(prefix), storage: TUNING, now: at(1), env: {}, commit: 'c2', reporter: { warn: (w) => warnings.push(w) } })
+    const report = await deploy({
+      dir,
+      config: config(prefix),
+      storage: TUNING,
+      now: at(1),
+      env: {},
+      commit: 'c2',
+      reporter: { warn: (w) => warnings.push(w) },
+    })
     expect(report.deleted).toEqual([`${prefix}assets/mine-Ef56Gh78.js`])
     const line = `left s3://${server.bucket}/${prefix}assets/old-Ab12Cd34.js: it no longer holds what this tool wrote (changed by someone else), so it is not deleted and no longer owned`
     expect(warnings).toContain(line)
@@ -48,7 +56,11 @@ describe.each([
 
   it('says when retain.releases is 0 that open tabs lose their chunks', async () => {
     const report = await deploy({ dir: await fixture({ 'index.html': '<p>r0</p>' }), config: config('zero/'), storage: TUNING, env: {}, commit: 'c1' })
-    expect(report.warnings).toContainEqual(expect.stringMatching(/^retain\.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks/))
+    expect(report.warnings).toContainEqual(
+      expect.stringMatching(
+        /^retain\.releases is 0: a file dropped from the build is deleted by the very next deploy, so tabs opened before it fail to load its chunks/,
+      ),
+    )
   })
 
   if (conditions) {
@@ -59,30 +71,59 @@ describe.each([
       await putPlain(server.client, server.bucket, `${prefix}assets/app-Aa11Bb22.js`, 'by hand')
       await rewrite(dir, { 'index.html': '<p>2</p>', 'assets/app-Aa11Bb22.js': 'app()' })
       const warnings: string[] = []
-      const report = await deploy({ dir, config: config(prefix, { releases: 3, days: 7 }), storage: TUNING, env: {}, commit: 'c2', reporter: { warn: (w) => warnings.push(w) } })
-      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^s3://${server.bucket}/foreign/assets/app-Aa11Bb22\\.js held an object this tool did not write \\(7 bytes, modified \\S+\\): replacing it with this build's file$`))])
+      const report = await deploy({
+        dir,
+        config: config(prefix, { releases: 3, days: 7 }),
+        storage: TUNING,
+        env: {},
+        commit: 'c2',
+        reporter: { warn: (w) => warnings.push(w) },
+      })
+      expect(warnings).toEqual([
+        expect.stringMatching(
+          new RegExp(
+            `^s3://${server.bucket}/foreign/assets/app-Aa11Bb22\\.js held an object this tool did not write \\(7 bytes, modified \\S+\\): replacing it with this build's file$`,
+          ),
+        ),
+      ])
       expect(report.warnings).toEqual(warnings)
       expect((await getObject(server.client, server.bucket, `${prefix}assets/app-Aa11Bb22.js`))!.bytes.toString()).toBe('app()')
     })
 
-    it('an object already holding the build\'s bytes and headers at a new key is kept: one conditional PUT, no overwrite', async () => {
+    it("an object already holding the build's bytes and headers at a new key is kept: one conditional PUT, no overwrite", async () => {
       const prefix = 'same/'
       const dir = await fixture({ 'index.html': '<p>1</p>' })
       await deploy({ dir, config: config(prefix, { releases: 3, days: 7 }), storage: TUNING, env: {}, commit: 'c1' })
       // As an earlier run whose answer was lost would have left it.
       const key = `${prefix}assets/app-Aa11Bb22.js`
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
-      await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: key, Body: 'app()', ContentType: 'text/javascript; charset=utf-8', CacheControl: 'public, max-age=31536000, immutable', Metadata: { sha256: sha256('app()') } }))
+      await server.client.send(
+        new PutObjectCommand({
+          Bucket: server.bucket,
+          Key: key,
+          Body: 'app()',
+          ContentType: 'text/javascript; charset=utf-8',
+          CacheControl: 'public, max-age=31536000, immutable',
+          Metadata: { sha256: sha256('app()') },
+        }),
+      )
       await rewrite(dir, { 'index.html': '<p>1</p>', 'assets/app-Aa11Bb22.js': 'app()' })
       proxy.clear()
       const warnings: string[] = []
-      await deploy({ dir, config: config(prefix, { releases: 3, days: 7 }), storage: TUNING, env: {}, commit: 'c2', reporter: { warn: (w) => warnings.push(w) } })
+      await deploy({
+        dir,
+        config: config(prefix, { releases: 3, days: 7 }),
+        storage: TUNING,
+        env: {},
+        commit: 'c2',
+        reporter: { warn: (w) => warnings.push(w) },
+      })
       expect(warnings).toEqual([])
       expect(proxy.requests.filter((r) => r.key === key).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200'])
       expect(fileUploads(proxy.requests)).toEqual([key])
     })
 
-    it('an object with the build\'s bytes and headers is kept only with the parameters the headers rules give it too', async () => {
+    it("an object with the build's bytes and headers is kept only with the parameters the headers rules give it too", async () => {
       const prefix = 'params/'
       const headers = { 'files/*.pdf': { 'Content-Disposition': 'attachment', metadata: { team: 'web' } } }
       const withRules = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, retain: { releases: 3, days: 7 }, headers })
@@ -95,12 +136,22 @@ describe.each([
       const full = `${prefix}files/full-Cc33Dd44.pdf`
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
       await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: bare, ...same, Metadata: { sha256: sha256('%PDF') } }))
-      await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: full, ...same, ContentDisposition: 'attachment', Metadata: { team: 'web', sha256: sha256('%PDF') } }))
+      await server.client.send(
+        new PutObjectCommand({
+          Bucket: server.bucket,
+          Key: full,
+          ...same,
+          ContentDisposition: 'attachment',
+          Metadata: { team: 'web', sha256: sha256('%PDF') },
+        }),
+      )
       await rewrite(dir, { 'index.html': '<p>1</p>', 'files/bare-Aa11Bb22.pdf': '%PDF', 'files/full-Cc33Dd44.pdf': '%PDF' })
       proxy.clear()
       const warnings: string[] = []
       await deploy({ dir, config: withRules, storage: TUNING, env: {}, commit: 'c2', reporter: { warn: (w) => warnings.push(w) } })
-      expect(warnings).toEqual([expect.stringMatching(new RegExp(`^s3://${server.bucket}/params/files/bare-Aa11Bb22\\.pdf held an object this tool did not write`))])
+      expect(warnings).toEqual([
+        expect.stringMatching(new RegExp(`^s3://${server.bucket}/params/files/bare-Aa11Bb22\\.pdf held an object this tool did not write`)),
+      ])
       expect(proxy.requests.filter((r) => r.key === full).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200'])
       expect(proxy.requests.filter((r) => r.key === bare).map((r) => `${r.method} ${r.status}`)).toEqual(['PUT 412', 'HEAD 200', 'PUT 200'])
       // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html

@@ -47,7 +47,13 @@ describe.each([
   })
 
   const run = (prefix: string, dir: string, n: number) =>
-    deploy({ dir, config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }), storage: TUNING, env: {}, commit: `c${n}` })
+    deploy({
+      dir,
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, concurrency: 1 }),
+      storage: TUNING,
+      env: {},
+      commit: `c${n}`,
+    })
   const v1dirs = new Map<string, string>()
 
   /** Deploy V1 to a fresh prefix; returns what visitors get and the ledger. */
@@ -73,7 +79,11 @@ describe.each([
     { at: 'phase 2 (robots.txt)', fails: (r, p) => r.method === 'PUT' && r.key === `${p}robots.txt` && !isCopy(r), putBack: true },
     { at: 'phase 3, after one page went up (index.html)', fails: (r, p) => r.method === 'PUT' && r.key === `${p}index.html` && !isCopy(r), putBack: true },
     // The commit's attempts fail; the PUT that clears the intent after the pages are put back goes through.
-    { at: 'the commit', fails: (r, p) => r.method === 'PUT' && r.key === `${p}.cdn-deploy/ledger.json` && intentSeen && ++commitAttempts <= TUNING.maxAttempts, putBack: true },
+    {
+      at: 'the commit',
+      fails: (r, p) => r.method === 'PUT' && r.key === `${p}.cdn-deploy/ledger.json` && intentSeen && ++commitAttempts <= TUNING.maxAttempts,
+      putBack: true,
+    },
   ]
   let intentSeen = false
   let commitAttempts = 0
@@ -88,7 +98,10 @@ describe.each([
       if (r.method === 'PUT' && r.key === `${prefix}.cdn-deploy/ledger.json` && !failing) intentSeen = true
       return failing ? 'internal' : undefined
     }
-    const error = await run(prefix, await fixture(V2), 2).then(() => undefined, (e: Error) => e)
+    const error = await run(prefix, await fixture(V2), 2).then(
+      () => undefined,
+      (e: Error) => e,
+    )
     proxy.fault = () => undefined
     expect(error).toBeInstanceOf(Error)
     if (putBack) expect(error!.message).toMatch(/page files this deploy had started to change were put back: the previous release is whole and served$/)
@@ -115,7 +128,10 @@ describe.each([
       }
       return isCopy(r) && !r.key!.includes('.cdn-deploy/') ? 'internal' : undefined
     }
-    const error = await run(prefix, await fixture(V2), 2).then(() => undefined, (e: Error) => e)
+    const error = await run(prefix, await fixture(V2), 2).then(
+      () => undefined,
+      (e: Error) => e,
+    )
     proxy.fault = () => undefined
     expect(error!.message).toMatch(/putting back the page files it had changed failed too \(.*\): the next deploy does that first$/)
     const stuck = (await readLedgerObject(server.client, server.bucket, prefix))!
@@ -125,7 +141,14 @@ describe.each([
     // Redeploying the previous build: its plan is empty, but the ledger's intent sends it through the lock, which puts the pages back.
     const warnings: string[] = []
     proxy.clear()
-    const report = await deploy({ dir: v1dirs.get(prefix)!, config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }), storage: TUNING, env: {}, commit: 'c1', reporter: { warn: (w) => warnings.push(w) } })
+    const report = await deploy({
+      dir: v1dirs.get(prefix)!,
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }),
+      storage: TUNING,
+      env: {},
+      commit: 'c1',
+      reporter: { warn: (w) => warnings.push(w) },
+    })
     expect(report.uploaded.count).toBe(0)
     expect(warnings).toEqual([`the deploy of release ${stuck.pending!.release} stopped before its commit: put back the 4 page files it may have changed`])
     expect(await served(prefix)).toEqual(before.pages)
@@ -135,7 +158,9 @@ describe.each([
     // HTML first: the two pages are put back (and the new one deleted) before robots.txt.
     const seq = describeRequests(proxy.requests)
     const at = (line: string) => seq.indexOf(line)
-    expect(at(`PUT ${prefix}robots.txt`)).toBeGreaterThan(Math.max(at(`PUT ${prefix}about/index.html`), at(`PUT ${prefix}index.html`), at('POST <bucket>?delete')))
+    expect(at(`PUT ${prefix}robots.txt`)).toBeGreaterThan(
+      Math.max(at(`PUT ${prefix}about/index.html`), at(`PUT ${prefix}index.html`), at('POST <bucket>?delete')),
+    )
     expect(Math.min(at(`PUT ${prefix}about/index.html`), at(`PUT ${prefix}index.html`))).toBeGreaterThan(at(`GET ${prefix}.cdn-deploy/journal.json`))
   })
 })

@@ -43,14 +43,22 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     const files = (await listTree(outDir)).filter((f) => !f.startsWith('.vite/'))
     expect(files.length).toBeGreaterThanOrEqual(8)
     expect(await expectTreeInBucket(server.client, server.bucket, prefix, outDir, files)).toEqual([])
-    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.includes('.cdn-deploy/')).sort()).toEqual(files.map((f) => prefix + f).sort())
+    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.includes('.cdn-deploy/')).sort()).toEqual(
+      files.map((f) => prefix + f).sort(),
+    )
     const manifest = await readJson<CdnManifest>(join(outDir, '.vite/cdn-manifest.json'))
     const ledger = await readLedgerObject(server.client, server.bucket, prefix)
     expect(ledger!.releases.map((r) => r.id)).toEqual([manifest.release])
     // Headers come from the build's own knowledge of what is hashed.
     for (const rel of files) {
       const got = await getObject(server.client, server.bucket, prefix + rel)
-      expect(got!.cacheControl, rel).toBe(manifest.files[rel]!.immutable ? 'public, max-age=31536000, immutable' : rel.endsWith('.html') ? 'public, max-age=0, must-revalidate' : 'public, max-age=300')
+      expect(got!.cacheControl, rel).toBe(
+        manifest.files[rel]!.immutable
+          ? 'public, max-age=31536000, immutable'
+          : rel.endsWith('.html')
+            ? 'public, max-age=0, must-revalidate'
+            : 'public, max-age=300',
+      )
     }
   })
 
@@ -82,7 +90,11 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
   it('a plain Rollup build whose writeBundle fails deploys nothing (Rollup runs writeBundle handlers in parallel)', async () => {
     const prefix = 'fail-rollup/'
     const dir = await tempDir('rollup-fail')
-    const bundle = await rollup({ input: join(EXAMPLES, 'rollup/src/main.js'), plugins: [cssAsset(), ...(plugin(prefix) as RollupPlugin[]), throwing('writeBundle') as RollupPlugin], logLevel: 'silent' })
+    const bundle = await rollup({
+      input: join(EXAMPLES, 'rollup/src/main.js'),
+      plugins: [cssAsset(), ...(plugin(prefix) as RollupPlugin[]), throwing('writeBundle') as RollupPlugin],
+      logLevel: 'silent',
+    })
     try {
       await expect(bundle.write({ dir, format: 'es' })).rejects.toThrow('planned failure in writeBundle')
     } finally {
@@ -138,18 +150,46 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     { name: '`vite build` on Vite 7', vite: 'vite7', releases: 1 },
     { name: '`vite build` on Vite 6: at the end of the client build', vite: 'vite6', releases: 1 },
     { name: '`vite build` on Vite 5', vite: 'vite5', releases: 1 },
-    { name: "Vite 8 through build(): a tool may write more after it returns", vite: 'vite', api: true, releases: 0, says: /started through Vite's build\(\) API.*npx cdn-deploy deploy / },
-    { name: 'a server build only (`vite build --ssr`)', vite: 'vite', config: { build: { ssr: 'src/lazy.js' } }, releases: 0, says: /no client build in this run/ },
+    {
+      name: 'Vite 8 through build(): a tool may write more after it returns',
+      vite: 'vite',
+      api: true,
+      releases: 0,
+      says: /started through Vite's build\(\) API.*npx cdn-deploy deploy /,
+    },
+    {
+      name: 'a server build only (`vite build --ssr`)',
+      vite: 'vite',
+      config: { build: { ssr: 'src/lazy.js' } },
+      releases: 0,
+      says: /no client build in this run/,
+    },
     { name: 'another plugin still builds after ours', vite: 'vite', extra: [laterBuildApp], releases: 0, says: /late-writer still builds after this point/ },
     { name: 'enabled: false', vite: 'vite', enabled: false, releases: 0, says: /disabled \(enabled: false/ },
   ])('$name', async ({ name, vite, api, config, extra, enabled, releases, says }) => {
     const prefix = `when-${name.replace(/\W+/g, '-').slice(0, 40)}/`
     const { lines, config: logging } = listening()
-    const plugins = [cdn({ configFile: false, domain: 'https://cdn.example.com', prefix, storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' }, ...(enabled === false ? { enabled } : {}) }), ...(extra ?? [])]
+    const plugins = [
+      cdn({
+        configFile: false,
+        domain: 'https://cdn.example.com',
+        prefix,
+        storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' },
+        ...(enabled === false ? { enabled } : {}),
+      }),
+      ...(extra ?? []),
+    ]
     const inline: InlineConfig = { ...logging, ...config }
     if (api) {
       const { build } = await import('vite')
-      await build({ root: join(EXAMPLES, 'basic'), configFile: false, logLevel: 'silent', plugins, ...inline, build: { outDir: await tempDir('api'), emptyOutDir: true } })
+      await build({
+        root: join(EXAMPLES, 'basic'),
+        configFile: false,
+        logLevel: 'silent',
+        plugins,
+        ...inline,
+        build: { outDir: await tempDir('api'), emptyOutDir: true },
+      })
     } else {
       await viteBuild(vite, { plugins, config: inline })
     }
@@ -166,7 +206,10 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     const root = await tempDir(`basic-log-${level}`)
     await cp(join(EXAMPLES, 'basic'), root, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) })
     await rm(join(root, 'cdn.config.ts'))
-    await writeFile(join(root, 'cdn.config.mjs'), `export default ${JSON.stringify({ domain: 'https://cdn.example.com', prefix, storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' } })}\n`)
+    await writeFile(
+      join(root, 'cdn.config.mjs'),
+      `export default ${JSON.stringify({ domain: 'https://cdn.example.com', prefix, storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' } })}\n`,
+    )
     const vite = join(import.meta.dirname, '../../node_modules/vite/bin/vite.js')
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', NODE_ENV: 'production', CI: '1' }
     // The config imports the plugin by its package name: link this repo in.
@@ -181,4 +224,3 @@ describe('cdn:deploy in a real vite build (s3rver)', () => {
     else expect(ours).toEqual([])
   })
 })
-

@@ -20,7 +20,10 @@ const FILES: Record<string, string> = {
 }
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex')
 
-describe.each([['s3rver', startS3rver], ['moto', startMoto]] as const)('precompress on %s', (_name, start) => {
+describe.each([
+  ['s3rver', startS3rver],
+  ['moto', startMoto],
+] as const)('precompress on %s', (_name, start) => {
   let server: S3TestServer
   beforeAll(async () => {
     server = await start('precompress')
@@ -39,7 +42,12 @@ describe.each([['s3rver', startS3rver], ['moto', startMoto]] as const)('precompr
       await writeFile(join(dir, rel), text)
     }
     const config = resolveConfig({
-      file: { domain: 'http://127.0.0.1:1', prefix: 'pc/', storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' }, precompress: { gzip: true, brotli: true } },
+      file: {
+        domain: 'http://127.0.0.1:1',
+        prefix: 'pc/',
+        storage: { bucket: server.bucket, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' },
+        precompress: { gzip: true, brotli: true },
+      },
       env: {},
     })
     const report = await deploy({ dir, config, commit: 'test', env: {} })

@@ -57,13 +57,17 @@ describe('preflight (moto)', () => {
       what: 'a report path that cannot be written',
       provider: () => ({ type: 'cloudfront', distributionId, endpoint: server.endpoint }),
       reportFile: true,
-      message: /^\[cdn-deploy\] \[deploy\] cannot write the report to .*file\.txt\/report\.json \((ENOTDIR|EEXIST)\): fix the path before deploying; nothing was uploaded$/,
+      message:
+        /^\[cdn-deploy\] \[deploy\] cannot write the report to .*file\.txt\/report\.json \((ENOTDIR|EEXIST)\): fix the path before deploying; nothing was uploaded$/,
     },
   ])('$what: fails before the first write', async ({ provider, reportFile, message }) => {
     const prefix = `pre-${Math.random().toString(36).slice(2, 8)}/`
     const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, provider: provider() as never })
     proxy.clear()
-    const error = await deploy({ dir, config, storage: TUNING, env: {}, commit: 'c1', ...(reportFile ? { reportFile: await notFile() } : {}) }).then(() => undefined, (e: Error) => e)
+    const error = await deploy({ dir, config, storage: TUNING, env: {}, commit: 'c1', ...(reportFile ? { reportFile: await notFile() } : {}) }).then(
+      () => undefined,
+      (e: Error) => e,
+    )
     expect(error?.message).toMatch(message)
     expect(writes(proxy.requests)).toEqual([])
     expect(describeRequests(proxy.requests)).toEqual([`GET ${prefix}.cdn-deploy/ledger.json`])

@@ -25,7 +25,8 @@ describe('a prune that fails after the commit (moto)', () => {
     const prefix = `prune-${fault}/`
     // Nothing retained: the second deploy prunes the first's chunk.
     const config = targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, retain: { releases: 0, days: 0 } })
-    const run = (files: Record<string, string>, n: number) => fixture(files).then((dir) => deploy({ dir, config, storage: TUNING, now: at(n), env: {}, commit: `c${n}` }))
+    const run = (files: Record<string, string>, n: number) =>
+      fixture(files).then((dir) => deploy({ dir, config, storage: TUNING, now: at(n), env: {}, commit: `c${n}` }))
     await run({ 'index.html': '<script src="/assets/a-Aa11Bb22.js"></script>', 'assets/a-Aa11Bb22.js': 'a()' }, 0)
     proxy.fault = (r) => (r.method === 'POST' && r.query.includes('delete') ? fault : undefined)
     const report = await run({ 'index.html': '<script src="/assets/b-Cc33Dd44.js"></script>', 'assets/b-Cc33Dd44.js': 'b()' }, 1)

@@ -6,7 +6,22 @@
  * that already holds the files adopts them instead of uploading them again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { at, exists, fixture, getObject, listKeys, putPlain, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree, deploy, type TestDeployOptions as DeployOptions } from '../helpers/deploy.js'
+import {
+  at,
+  exists,
+  fixture,
+  getObject,
+  listKeys,
+  putPlain,
+  readLedgerObject,
+  removeFixtures,
+  rewrite,
+  targetConfig,
+  TUNING,
+  type Tree,
+  deploy,
+  type TestDeployOptions as DeployOptions,
+} from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, writes, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
@@ -93,9 +108,11 @@ describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
     const ledger8 = await readLedgerObject(server.client, server.bucket, prefix)
     expect(Object.keys(ledger8!.files).sort()).toEqual(['assets/keep-Ab12Cd34.js', 'index.html'])
     // (Plus what a rollback needs: the kept bytes of replaced pages, `blobs/`, and release maps, `releases/`.)
-    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`))).toEqual(
-      [...FOREIGN, `${prefix}.cdn-deploy/ledger.json`, `${prefix}assets/keep-Ab12Cd34.js`, `${prefix}index.html`].sort(),
-    )
+    expect(
+      (await listKeys(server.client, server.bucket, prefix)).filter(
+        (k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`),
+      ),
+    ).toEqual([...FOREIGN, `${prefix}.cdn-deploy/ledger.json`, `${prefix}assets/keep-Ab12Cd34.js`, `${prefix}index.html`].sort())
   })
 
   it('a first deploy onto files already in the bucket adopts the matching ones and claims nothing else', async () => {
@@ -108,7 +125,8 @@ describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
       'img.txt': 'local bytes',
     }
     // Uploaded by another tool: plain single-part PutObject, no sha256 metadata, MD5 ETag.
-    const put = (rel: string, body: string, headers: { ContentType?: string; CacheControl?: string }) => putPlain(server.client, server.bucket, prefix + rel, body, headers)
+    const put = (rel: string, body: string, headers: { ContentType?: string; CacheControl?: string }) =>
+      putPlain(server.client, server.bucket, prefix + rel, body, headers)
     await put('assets/a-Ab12Cd34.js', 'a()', { ContentType: 'text/javascript; charset=utf-8', CacheControl: 'public, max-age=31536000, immutable' })
     await put('robots.txt', 'User-agent: *', { ContentType: 'text/plain; charset=utf-8', CacheControl: 'public, max-age=300' })
     await put('assets/b-Ef56Gh78.css', 'b{}', { ContentType: 'text/css' }) // same bytes, other headers
@@ -146,6 +164,10 @@ describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
     const third = await deploy({ dir, config, storage: TUNING, now: at(30), env: {}, commit: 'boot3', repair: true })
     expect(third.deleted.sort()).toEqual(['assets/a-Ab12Cd34.js', 'assets/b-Ef56Gh78.css', 'img.txt', 'robots.txt'].map((r) => prefix + r))
     expect(writes(proxy.requests).filter((r) => r.key !== undefined && UNRELATED.includes(r.key))).toEqual([])
-    expect((await listKeys(server.client, server.bucket, prefix)).filter((k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`))).toEqual([...UNRELATED, `${prefix}.cdn-deploy/ledger.json`, `${prefix}index.html`].sort())
+    expect(
+      (await listKeys(server.client, server.bucket, prefix)).filter(
+        (k) => !k.startsWith(`${prefix}.cdn-deploy/blobs/`) && !k.startsWith(`${prefix}.cdn-deploy/releases/`),
+      ),
+    ).toEqual([...UNRELATED, `${prefix}.cdn-deploy/ledger.json`, `${prefix}index.html`].sort())
   })
 })

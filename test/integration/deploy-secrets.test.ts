@@ -49,9 +49,26 @@ describe('a webhook that echoes its token (s3rver)', () => {
     const saved = process.env.HOOK_TOKEN
     process.env.HOOK_TOKEN = TOKEN // the provider reads ${VAR} from the process environment
     try {
-      const config = targetConfig({ endpoint: server.endpoint, bucket: server.bucket, prefix, provider: { type: 'generic', url, headers: { authorization: 'Bearer ${HOOK_TOKEN}' } } })
-      const error = await deploy({ dir: await fixture({ 'index.html': '<p>hi</p>' }), config, storage: TUNING, env, commit: 'c1', reportFile: join(out, 'report.json') }).then(() => undefined, (e: Error) => e)
-      expect(error?.message).toMatch(/release \S+ is live, but invalidation failed: \[cdn-deploy\] \[generic\] webhook POST http:\/\/127\.0\.0\.1:\d+\/purge answered HTTP 400: /)
+      const config = targetConfig({
+        endpoint: server.endpoint,
+        bucket: server.bucket,
+        prefix,
+        provider: { type: 'generic', url, headers: { authorization: 'Bearer ${HOOK_TOKEN}' } },
+      })
+      const error = await deploy({
+        dir: await fixture({ 'index.html': '<p>hi</p>' }),
+        config,
+        storage: TUNING,
+        env,
+        commit: 'c1',
+        reportFile: join(out, 'report.json'),
+      }).then(
+        () => undefined,
+        (e: Error) => e,
+      )
+      expect(error?.message).toMatch(
+        /release \S+ is live, but invalidation failed: \[cdn-deploy\] \[generic\] webhook POST http:\/\/127\.0\.0\.1:\d+\/purge answered HTTP 400: /,
+      )
       const texts = [error!.message, await readFile(join(out, 'report.json'), 'utf8'), await readFile(join(out, 'summary.md'), 'utf8')]
       for (const text of texts) expect(text).not.toContain(TOKEN.slice(0, 10))
       expect(error!.message).toContain('***')

@@ -47,8 +47,19 @@ describe('smaller defects', () => {
 
   it('an endpoint that is not an S3 API is not taken for an empty bucket', async () => {
     const endpoint = `http://127.0.0.1:${(website.address() as AddressInfo).port}`
-    const error = await deploy({ dir: await fixture({ 'index.html': '<p>x</p>' }), config: targetConfig({ endpoint, bucket: 'site' }), storage: TUNING, env: {}, commit: 'c1' }).then(() => undefined, (e: Error) => e)
-    expect(error?.message).toMatch(/^\[cdn-deploy\] \[s3\] GetObject s3:\/\/site\/\.cdn-deploy\/ledger\.json: http:\/\/127\.0\.0\.1:\d+ answered 404 without an S3 error \(NoSuchKey\): is storage\.endpoint an S3 API/)
+    const error = await deploy({
+      dir: await fixture({ 'index.html': '<p>x</p>' }),
+      config: targetConfig({ endpoint, bucket: 'site' }),
+      storage: TUNING,
+      env: {},
+      commit: 'c1',
+    }).then(
+      () => undefined,
+      (e: Error) => e,
+    )
+    expect(error?.message).toMatch(
+      /^\[cdn-deploy\] \[s3\] GetObject s3:\/\/site\/\.cdn-deploy\/ledger\.json: http:\/\/127\.0\.0\.1:\d+ answered 404 without an S3 error \(NoSuchKey\): is storage\.endpoint an S3 API/,
+    )
   })
 
   it('a file name with a terminal escape sequence is printed escaped', async () => {
@@ -67,9 +78,17 @@ describe('smaller defects', () => {
   it('a lock that cannot be released is said, with when it expires', async () => {
     const prefix = 'unreleased/'
     proxy.fault = (r) => (r.method === 'DELETE' && r.key === `${prefix}.cdn-deploy/lock` ? 'internal' : undefined)
-    const report = await deploy({ dir: await fixture({ 'index.html': '<p>x</p>' }), config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }), storage: TUNING, env: {}, commit: 'c1' })
+    const report = await deploy({
+      dir: await fixture({ 'index.html': '<p>x</p>' }),
+      config: targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix }),
+      storage: TUNING,
+      env: {},
+      commit: 'c1',
+    })
     proxy.fault = () => undefined
     expect(report.committed).toBe(true)
-    expect(report.warnings).toEqual([expect.stringMatching(/^could not release the deploy lock \(.*HTTP 500.*\): it blocks the next deploy until \S+, or until `cdn-deploy unlock`$/)])
+    expect(report.warnings).toEqual([
+      expect.stringMatching(/^could not release the deploy lock \(.*HTTP 500.*\): it blocks the next deploy until \S+, or until `cdn-deploy unlock`$/),
+    ])
   })
 })

@@ -45,7 +45,10 @@ describe.each([
     const lock = await lockDuringDeploy('_cdn-deploy/app/', { USER: 'alice', GITHUB_ACTIONS: 'true', GITHUB_RUN_ID: '4242' })
     expect(await listKeys(server.client, server.bucket, 'app/')).toEqual(['app/assets/app-Aa11Bb22.js', 'app/index.html', 'app/robots.txt'])
     expect(await bookkeeping(server.client, server.bucket, '_cdn-deploy/app/')).toEqual(['_cdn-deploy/app/ledger.json'])
-    expect(await listKeys(server.client, server.bucket, '_cdn-deploy/')).toEqual(['_cdn-deploy/app/ledger.json', expect.stringMatching(/^_cdn-deploy\/app\/releases\/\S+\.json$/)])
+    expect(await listKeys(server.client, server.bucket, '_cdn-deploy/')).toEqual([
+      '_cdn-deploy/app/ledger.json',
+      expect.stringMatching(/^_cdn-deploy\/app\/releases\/\S+\.json$/),
+    ])
     // The lock: a token, a hash of the host name, the pid and the times; no user, host name or run id.
     expect(Object.keys(lock).sort()).toEqual(['acquired', 'expires', 'host', 'pid', 'token'])
     expect(lock.host).toMatch(/^[0-9a-f]{16}$/)

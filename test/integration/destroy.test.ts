@@ -47,13 +47,21 @@ beforeAll(async () => {
   cwd = await tempDir('destroy')
   const storage = { bucket: BUCKET, region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true }
   await writeConfig(cwd, {
-    domain: 'https://cdn.example.com', prefix: 'app/', storage,
+    domain: 'https://cdn.example.com',
+    prefix: 'app/',
+    storage,
     environments: { private: { storage: { statePrefix: '_cdn-deploy/app/' } } },
   })
   const site = { 'index.html': '<p>hi</p>', 'assets/app-Ab12Cd34.js': 'app()', 'robots.txt': 'User-agent: *' }
   const dir = await fixture(site)
   for (const prefix of ['app/', P]) {
-    const report = await deploy({ dir, config: targetConfig({ endpoint: moto.endpoint, bucket: BUCKET, prefix, redirects: { '/old': '/x' } }), storage: TUNING, now: at(0), env: {} })
+    const report = await deploy({
+      dir,
+      config: targetConfig({ endpoint: moto.endpoint, bucket: BUCKET, prefix, redirects: { '/old': '/x' } }),
+      storage: TUNING,
+      now: at(0),
+      env: {},
+    })
     if (prefix === P) previewRelease = report.release
     else productionRelease = report.release
   }
@@ -61,7 +69,13 @@ beforeAll(async () => {
   await put(`${P}by-hand.txt`)
   await put(`${S}notes.txt`)
   await put(`${P}orphan-Qq11Ww22.js`)
-  await put(`${S}journal.json`, JSON.stringify({ version: 1, files: { 'orphan-Qq11Ww22.js': { sha256: 'x', size: 1, contentType: 'text/javascript', cacheControl: 'x', immutable: true, release: 'journal' } } }))
+  await put(
+    `${S}journal.json`,
+    JSON.stringify({
+      version: 1,
+      files: { 'orphan-Qq11Ww22.js': { sha256: 'x', size: 1, contentType: 'text/javascript', cacheControl: 'x', immutable: true, release: 'journal' } },
+    }),
+  )
   await put(`${S}blobs/ab/cdef`)
   await put(`${S}releases/r1.json`)
 })
@@ -125,7 +139,9 @@ describe('cdn-deploy destroy', () => {
     expect(await listKeys(moto.client, BUCKET, 'app/')).toEqual(before.filter((key) => key.startsWith('app/')))
     // (its 4 objects, its ledger and its release record)
     expect((await listKeys(moto.client, BUCKET, 'app/')).length).toBe(6)
-    expect(await listKeys(moto.client, BUCKET, 'app/.cdn-deploy/')).toEqual(['ledger.json', `releases/${productionRelease}.json`].map((rel) => `app/.cdn-deploy/${rel}`))
+    expect(await listKeys(moto.client, BUCKET, 'app/.cdn-deploy/')).toEqual(
+      ['ledger.json', `releases/${productionRelease}.json`].map((rel) => `app/.cdn-deploy/${rel}`),
+    )
 
     // Again: nothing of the tool's is left; the kept objects stay kept.
     const again = await cli('destroy', '--prefix', P, '--yes', '--json')

@@ -114,7 +114,11 @@ async function nodeOutcome(c: Case, dist: string): Promise<Outcome> {
   try {
     const manifest = await loadManifest((s.CDN_MANIFEST as string | undefined) ?? dist)
     const crossorigin = s.CDN_CROSSORIGIN === null ? false : ((s.CDN_CROSSORIGIN as 'anonymous' | 'use-credentials' | undefined) ?? 'anonymous')
-    const assets = createAssets(manifest, { base: (s.CDN_BASE as string | undefined) ?? undefined, crossorigin, integrity: (s.CDN_INTEGRITY as boolean | undefined) ?? true })
+    const assets = createAssets(manifest, {
+      base: (s.CDN_BASE as string | undefined) ?? undefined,
+      crossorigin,
+      integrity: (s.CDN_INTEGRITY as boolean | undefined) ?? true,
+    })
     return { ok: JSON.parse(JSON.stringify(c.node!(assets))) as unknown }
   } catch (err) {
     if (!(err instanceof CdnDeployError)) throw err
@@ -157,14 +161,19 @@ function cases(manifest: RuntimeManifest, tmp: string, httpBase: string): Case[]
     // Entries: CSS of the entry and of its imports, modulepreloads of the imports, the script.
     { name: 'entry main', template: "{% cdn_entry_tags 'src/main.ts' %}", node: (a) => a.tags('src/main.ts') },
     { name: 'entry admin', template: "{% cdn_entry_tags 'src/admin.ts' %}", node: (a) => a.tags('src/admin.ts') },
-    { name: 'two entries, shared chunk once', template: "{% cdn_entry_tags 'src/main.ts' 'src/admin.ts' %}", node: (a) => a.tags(['src/main.ts', 'src/admin.ts']) },
+    {
+      name: 'two entries, shared chunk once',
+      template: "{% cdn_entry_tags 'src/main.ts' 'src/admin.ts' %}",
+      node: (a) => a.tags(['src/main.ts', 'src/admin.ts']),
+    },
     { name: 'the dynamically imported chunk by its key', template: "{% cdn_entry_tags 'src/details.ts' %}", node: (a) => a.tags('src/details.ts') },
     { name: 'a shared chunk as an entry', template: `{% cdn_entry_tags '${shared}' 'src/admin.ts' %}`, node: (a) => a.tags([shared, 'src/admin.ts']) },
     { name: 'keys with ./ and /', template: "{% cdn_entry_tags './src/main.ts' '/src/admin.ts' %}", node: (a) => a.tags(['./src/main.ts', '/src/admin.ts']) },
     { name: 'entry() for own markup', call: ['entry', 'src/main.ts', 'src/admin.ts'], node: (a) => a.entry(['src/main.ts', 'src/admin.ts']) },
     {
       name: 'cdn_entry ... as',
-      template: "{% cdn_entry 'src/main.ts' as e %}{% for s in e.styles %}{{ s.href }} {{ s.integrity }};{% endfor %}{% for s in e.scripts %}{{ s.src }};{% endfor %}",
+      template:
+        "{% cdn_entry 'src/main.ts' as e %}{% for s in e.styles %}{{ s.href }} {{ s.integrity }};{% endfor %}{% for s in e.scripts %}{{ s.src }};{% endfor %}",
       node: (a) => ((e) => [...e.styles.map((s) => `${s.href} ${s.integrity};`), ...e.scripts.map((s) => `${s.src};`)].join(''))(a.entry('src/main.ts')),
     },
     // URLs: entry keys, hashed public files (hashPublic), output files.
@@ -172,7 +181,7 @@ function cases(manifest: RuntimeManifest, tmp: string, httpBase: string): Case[]
     { name: 'url of a public file', template: "{% cdn_asset_url 'logo.svg' %}", node: (a) => a.url('logo.svg') },
     { name: 'url of /favicon.svg', template: "{% cdn_asset_url '/favicon.svg' %}", node: (a) => a.url('/favicon.svg') },
     { name: 'url of an output file', template: `{% cdn_asset_url '${mainCss}' %}`, node: (a) => a.url(mainCss) },
-    { name: 'url as a variable', template: "{% cdn_asset_url 'logo.svg' as logo %}<img src=\"{{ logo }}\">", node: (a) => `<img src="${a.url('logo.svg')}">` },
+    { name: 'url as a variable', template: '{% cdn_asset_url \'logo.svg\' as logo %}<img src="{{ logo }}">', node: (a) => `<img src="${a.url('logo.svg')}">` },
     { name: 'file() record', call: ['file', 'logo.svg'], node: (a) => a.file('logo.svg') },
     // Preloads: `as` guessed or given; SRI and crossorigin where the kind needs them.
     { name: 'preload, image guessed', template: "{% cdn_preload 'logo.svg' %}", node: (a) => a.preload('logo.svg') },
@@ -185,7 +194,11 @@ function cases(manifest: RuntimeManifest, tmp: string, httpBase: string): Case[]
     { name: 'dns-prefetch', template: '{% cdn_dns_prefetch %}', node: (a) => a.dnsPrefetch() },
     { name: 'dns-prefetch of a host', template: "{% cdn_dns_prefetch 'static.example.net' %}", node: (a) => a.dnsPrefetch('static.example.net') },
     { name: 'preconnect', template: '{% cdn_preconnect %}', node: (a) => a.preconnect() },
-    { name: 'preconnect, origin normalized', template: "{% cdn_preconnect '//Static.Example.NET:443/x' %}", node: (a) => a.preconnect('//Static.Example.NET:443/x') },
+    {
+      name: 'preconnect, origin normalized',
+      template: "{% cdn_preconnect '//Static.Example.NET:443/x' %}",
+      node: (a) => a.preconnect('//Static.Example.NET:443/x'),
+    },
     { name: 'release', template: '{% cdn_release %}', node: (a) => a.release },
     // Errors: what is unknown, what was meant, what there is.
     { name: 'unknown entry', template: "{% cdn_entry_tags 'src/main.js' %}", node: (a) => a.tags('src/main.js') },
@@ -208,19 +221,41 @@ function cases(manifest: RuntimeManifest, tmp: string, httpBase: string): Case[]
     ).map(([name, settings]): Case => ({ name, settings, template: ALL(mainCss), node: allNode(mainCss) })),
     // Where the manifest comes from.
     { name: 'manifest over http', settings: { CDN_MANIFEST: `${httpBase}/django/.vite/cdn-manifest.json` }, template: ALL(mainCss), node: allNode(mainCss) },
-    { name: 'manifest path to the .json', settings: { CDN_MANIFEST: join(tmp, 'dist/.vite/cdn-manifest.json') }, template: ALL(mainCss), node: allNode(mainCss) },
-    { name: 'manifest over http, 404', settings: { CDN_MANIFEST: `${httpBase}/nope/cdn-manifest.json` }, template: '{% cdn_preconnect %}', node: (a) => a.preconnect() },
+    {
+      name: 'manifest path to the .json',
+      settings: { CDN_MANIFEST: join(tmp, 'dist/.vite/cdn-manifest.json') },
+      template: ALL(mainCss),
+      node: allNode(mainCss),
+    },
+    {
+      name: 'manifest over http, 404',
+      settings: { CDN_MANIFEST: `${httpBase}/nope/cdn-manifest.json` },
+      template: '{% cdn_preconnect %}',
+      node: (a) => a.preconnect(),
+    },
     { name: "Vite's own manifest", settings: { CDN_MANIFEST: join(tmp, 'vite-manifest.json') }, template: '{% cdn_preconnect %}', node: (a) => a.preconnect() },
     { name: 'not a cdn-deploy manifest', settings: { CDN_MANIFEST: join(tmp, 'invalid.json') }, template: '{% cdn_preconnect %}', node: (a) => a.preconnect() },
-    { name: 'not JSON', settings: { CDN_MANIFEST: join(tmp, 'broken.json') }, template: '{% cdn_preconnect %}', node: (a) => a.preconnect(), match: /^\[cdn-deploy\] \[django\] \S+broken\.json is not valid JSON \(.+\)$/ },
+    {
+      name: 'not JSON',
+      settings: { CDN_MANIFEST: join(tmp, 'broken.json') },
+      template: '{% cdn_preconnect %}',
+      node: (a) => a.preconnect(),
+      match: /^\[cdn-deploy\] \[django\] \S+broken\.json is not valid JSON \(.+\)$/,
+    },
     {
       name: 'no manifest',
       settings: { CDN_MANIFEST: join(tmp, 'nowhere') },
       page: '/',
       node: (a) => a.preconnect(),
-      match: /^\[cdn-deploy\] \[django\] cannot read \S+\/nowhere\/\.vite\/cdn-manifest\.json: .*(no such file|No such file).* \(build first: the plugin writes it as <outDir>\/\.vite\/cdn-manifest\.json\)$/,
+      match:
+        /^\[cdn-deploy\] \[django\] cannot read \S+\/nowhere\/\.vite\/cdn-manifest\.json: .*(no such file|No such file).* \(build first: the plugin writes it as <outDir>\/\.vite\/cdn-manifest\.json\)$/,
     },
-    { name: 'CDN_MANIFEST unset (Django only)', settings: { CDN_MANIFEST: null }, template: '{% cdn_preconnect %}', match: /^\[cdn-deploy\] \[django\] settings\.CDN_MANIFEST is not set: / },
+    {
+      name: 'CDN_MANIFEST unset (Django only)',
+      settings: { CDN_MANIFEST: null },
+      template: '{% cdn_preconnect %}',
+      match: /^\[cdn-deploy\] \[django\] settings\.CDN_MANIFEST is not set: /,
+    },
   ]
 }
 
@@ -294,15 +329,19 @@ describe('examples/django', () => {
     if (tmp) await rm(tmp, { recursive: true, force: true })
   })
 
-  it('offers the Flask example\'s helpers (and cdn_entry), each exercised below', () => {
+  it("offers the Flask example's helpers (and cdn_entry), each exercised below", () => {
     expect(out.tags).toEqual(TAGS)
-    for (const tag of TAGS) expect(all.some((c) => c.template?.includes(`{% ${tag} `) || c.template?.includes(`{% ${tag} %}`)), tag).toBe(true)
+    for (const tag of TAGS)
+      expect(
+        all.some((c) => c.template?.includes(`{% ${tag} `) || c.template?.includes(`{% ${tag} %}`)),
+        tag,
+      ).toBe(true)
   })
 
   it.each([
     ['/', 'src/main.ts'],
     ['/admin', 'src/admin.ts'],
-  ])('renders %s with the Node runtime\'s tags for %s, SRI matching the built bytes', async (path, key) => {
+  ])("renders %s with the Node runtime's tags for %s, SRI matching the built bytes", async (path, key) => {
     const page = out.pages[path]!
     expect(page.status).toBe(200)
     const html = page.html
@@ -339,8 +378,19 @@ describe('examples/django', () => {
 
   it('renders every template tag exactly as the Node runtime, under every option and manifest source', async () => {
     const expectedErrors = new Set([
-      'unknown entry', 'unknown entry among known', 'unknown asset', 'unknown preload', 'not a host', 'a bad base', 'a base with a query',
-      'manifest over http, 404', "Vite's own manifest", 'not a cdn-deploy manifest', 'not JSON', 'no manifest', 'CDN_MANIFEST unset (Django only)',
+      'unknown entry',
+      'unknown entry among known',
+      'unknown asset',
+      'unknown preload',
+      'not a host',
+      'a bad base',
+      'a base with a query',
+      'manifest over http, 404',
+      "Vite's own manifest",
+      'not a cdn-deploy manifest',
+      'not JSON',
+      'no manifest',
+      'CDN_MANIFEST unset (Django only)',
     ])
     for (const c of all) {
       const got = out.cases[c.name]
@@ -358,8 +408,12 @@ describe('examples/django', () => {
     const error = (name: string) => (out.cases[name] as { error: string }).error
     expect(ok('entry main').split('\n')).toHaveLength(4) // 2 stylesheets, 1 modulepreload, 1 script
     expect(ok('two entries, shared chunk once').match(/rel="modulepreload"/g)).toHaveLength(1)
-    expect(ok('the dynamically imported chunk by its key')).toMatch(/^<link rel="stylesheet" href="[^"]+details-[^"]+\.css" integrity="sha384-[^"]+" crossorigin="anonymous">\n<script type="module" src="[^"]+details-[^"]+\.js" integrity="sha384-[^"]+" crossorigin="anonymous"><\/script>$/)
-    expect(ok('preload the lazy chunk (script, SRI)')).toMatch(/^<link rel="preload" href="[^"]+details-[^"]+\.js" as="script" integrity="sha384-[^"]+" crossorigin="anonymous">$/)
+    expect(ok('the dynamically imported chunk by its key')).toMatch(
+      /^<link rel="stylesheet" href="[^"]+details-[^"]+\.css" integrity="sha384-[^"]+" crossorigin="anonymous">\n<script type="module" src="[^"]+details-[^"]+\.js" integrity="sha384-[^"]+" crossorigin="anonymous"><\/script>$/,
+    )
+    expect(ok('preload the lazy chunk (script, SRI)')).toMatch(
+      /^<link rel="preload" href="[^"]+details-[^"]+\.js" as="script" integrity="sha384-[^"]+" crossorigin="anonymous">$/,
+    )
     expect(ok('preload as font')).toBe(`<link rel="preload" href="${assets.url('logo.svg')}" as="font" type="image/svg+xml" crossorigin="anonymous">`)
     expect(ok('url of a public file')).toMatch(/^https:\/\/cdn\.example\.com\/django\/assets\/logo-[\w-]+\.svg$/)
     expect(ok('preconnect, origin normalized')).toBe('<link rel="preconnect" href="https://static.example.net" crossorigin="anonymous">')
@@ -367,7 +421,9 @@ describe('examples/django', () => {
     expect(ok('integrity off')).not.toContain('integrity')
     expect(ok('another base with a path')).toContain('"https://assets.example.org:8443/v2/assets/')
     expect(ok('a root-relative base')).toContain('"/static/assets/')
-    expect(error('unknown entry')).toMatch(/^\[cdn-deploy\] \[django\] unknown entry "src\/main\.js" in release \S+ \(did you mean "src\/main\.ts"\?\)\. Known entries: .*"src\/admin\.ts"/)
+    expect(error('unknown entry')).toMatch(
+      /^\[cdn-deploy\] \[django\] unknown entry "src\/main\.js" in release \S+ \(did you mean "src\/main\.ts"\?\)\. Known entries: .*"src\/admin\.ts"/,
+    )
     expect(error("Vite's own manifest")).toMatch(/no "version" field.*not Vite's \.vite\/manifest\.json$/)
   })
 

@@ -76,7 +76,9 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#34;':
 function parseTags(html: string): Array<Record<string, string>> {
   return [...html.matchAll(/<(script|link)\b([^>]*)>/g)].map(([, tag, attrs]) => ({
     tag: tag!,
-    ...Object.fromEntries([...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#34|#39|lt|gt);/g, (e) => ENTITIES[e]!)])),
+    ...Object.fromEntries(
+      [...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#34|#39|lt|gt);/g, (e) => ENTITIES[e]!)]),
+    ),
   }))
 }
 
@@ -122,7 +124,12 @@ describe('examples/flask', () => {
     await writeFile(join(dist, 'vite-manifest.json'), JSON.stringify({ 'frontend/main.js': { file: 'assets/main.js', isEntry: true } }))
     const { stdout } = await run(PYTHON, ['-B', '-c', SCRIPT], {
       cwd: EXAMPLE,
-      env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', CDN_TEST_MANIFEST: join(dist, '.vite/cdn-manifest.json'), CDN_TEST_VITE_MANIFEST: join(dist, 'vite-manifest.json') },
+      env: {
+        ...process.env,
+        PYTHONDONTWRITEBYTECODE: '1',
+        CDN_TEST_MANIFEST: join(dist, '.vite/cdn-manifest.json'),
+        CDN_TEST_VITE_MANIFEST: join(dist, 'vite-manifest.json'),
+      },
     })
     out = JSON.parse(stdout) as typeof out
   })

@@ -24,7 +24,9 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;':
 function parseTags(html: string): Array<Record<string, string>> {
   return [...html.matchAll(/<(script|link)\b([^>]*)>/g)].map(([, tag, attrs]) => ({
     tag: tag!,
-    ...Object.fromEntries([...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e]!)])),
+    ...Object.fromEntries(
+      [...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e]!)]),
+    ),
   }))
 }
 
@@ -52,7 +54,11 @@ interface Server {
 }
 
 async function startServer(dist: string, env: Record<string, string> = {}): Promise<Server> {
-  const child = spawn(process.execPath, ['server.js'], { cwd: EXAMPLE, env: { ...process.env, PORT: '0', DIST: dist, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['server.js'], {
+    cwd: EXAMPLE,
+    env: { ...process.env, PORT: '0', DIST: dist, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let output = ''
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`server.js did not start:\n${output}`)), 20_000)
@@ -87,7 +93,8 @@ describe('examples/ssr-express', () => {
   const servers: Server[] = []
 
   beforeAll(async () => {
-    if (!existsSync(resolve(import.meta.dirname, '../../dist/runtime/index.js'))) throw new Error('dist/runtime is missing: run `npm run build` (npm test does)')
+    if (!existsSync(resolve(import.meta.dirname, '../../dist/runtime/index.js')))
+      throw new Error('dist/runtime is missing: run `npm run build` (npm test does)')
     dist = await tempDir('ssr')
     const env = { ...process.env, CDN_DEPLOY: '0' }
     await run(VITE, ['build', '--outDir', join(dist, 'client'), '--emptyOutDir', '--logLevel', 'warn'], { cwd: EXAMPLE, env })

@@ -40,16 +40,37 @@ describe('a frozen plan (s3rver)', () => {
       let ledger = await storage.readLedger()
       if (twice) {
         const first = createPlan(await scanDir(dir), undefined, options)
-        await executePlan({ storage, plan: deepFreeze(first), base: { version: 1, releases: [], files: {} }, concurrency: 2, reporter: {}, journal: openJournal(storage, { data: undefined, exists: false }, first.ledger, {}) })
+        await executePlan({
+          storage,
+          plan: deepFreeze(first),
+          base: { version: 1, releases: [], files: {} },
+          concurrency: 2,
+          reporter: {},
+          journal: openJournal(storage, { data: undefined, exists: false }, first.ledger, {}),
+        })
         ledger = await storage.readLedger()
         await writeFile(join(dir, 'index.html'), '<p>hello</p>') // one upload, one purge
       }
       const stored = await readJournal(storage)
-      const plan = deepFreeze(createPlan(await scanDir(dir), ledger, { ...options, release: twice ? 'r2' : 'r1', journal: journalFiles(ledger ?? { version: 1, releases: [], files: {} }, stored).files }))
+      const plan = deepFreeze(
+        createPlan(await scanDir(dir), ledger, {
+          ...options,
+          release: twice ? 'r2' : 'r1',
+          journal: journalFiles(ledger ?? { version: 1, releases: [], files: {} }, stored).files,
+        }),
+      )
       const before = JSON.stringify(plan)
       const purged: string[][] = []
       const invalidator = { name: 'test', invalidate: async (rels: string[]) => (purged.push(rels), { ids: ['i1'], paths: rels }) }
-      const result = await executePlan({ storage, plan, base: ledger ?? { version: 1, releases: [], files: {} }, concurrency: 2, reporter: {}, invalidator, journal: openJournal(storage, stored, plan.ledger, {}) })
+      const result = await executePlan({
+        storage,
+        plan,
+        base: ledger ?? { version: 1, releases: [], files: {} },
+        concurrency: 2,
+        reporter: {},
+        invalidator,
+        journal: openJournal(storage, stored, plan.ledger, {}),
+      })
       expect(result.committed).toBe(true)
       expect(JSON.stringify(plan)).toBe(before)
       expect(purged).toEqual([plan.invalidate])

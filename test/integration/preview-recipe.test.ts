@@ -18,9 +18,22 @@ import { baseEnv, CLI, registerS3rverKey, runCli, SITE, writeConfig, writeSite }
 import { listKeys, readLedgerObject } from '../helpers/deploy.js'
 import { startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; env?: Record<string, string> }
-interface Job { if: string; steps: Step[]; environment?: { name: string; url: string } }
-interface Workflow { on: { pull_request: { types: string[] } }; jobs: { deploy: Job; destroy: Job } }
+interface Step {
+  name?: string
+  id?: string
+  uses?: string
+  run?: string
+  env?: Record<string, string>
+}
+interface Job {
+  if: string
+  steps: Step[]
+  environment?: { name: string; url: string }
+}
+interface Workflow {
+  on: { pull_request: { types: string[] } }
+  jobs: { deploy: Job; destroy: Job }
+}
 
 const DOC = resolve(import.meta.dirname, '../../docs/ci.md')
 let doc: string
@@ -91,7 +104,7 @@ describe('the workflow in docs/ci.md', () => {
     expect(destroy.steps[at(destroy, 'cdn-deploy destroy')]!.run).toMatch(/^npx cdn-deploy destroy --prefix "\$CDN_PREFIX" --yes$/)
   })
 
-  it('turns each branch of the doc\'s table into its prefix, always a valid one', async () => {
+  it("turns each branch of the doc's table into its prefix, always a valid one", async () => {
     const rows = [...doc.matchAll(/^\| `([^`]+)` \| `(previews\/[^`]*)` \|$/gm)].map((m) => [m[1]!, m[2]!] as const)
     expect(rows.length).toBeGreaterThanOrEqual(5)
     const cwd = await tempDir('preview-prefix')
@@ -114,10 +127,17 @@ describe('the recipe run against s3rver', () => {
     server = await startS3rver(BUCKET)
     registerS3rverKey()
     cwd = await tempDir('preview-recipe')
-    await writeConfig(cwd, { domain: 'https://cdn.example.com', prefix: 'app/', storage: { bucket: BUCKET, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' } })
+    await writeConfig(cwd, {
+      domain: 'https://cdn.example.com',
+      prefix: 'app/',
+      storage: { bucket: BUCKET, endpoint: server.endpoint, forcePathStyle: true, region: 'us-east-1' },
+    })
     await writeSite(join(cwd, 'dist'), SITE)
     // `npx cdn-deploy …` as on a runner after `npm ci`: the built bin.
-    await writeFile(join(cwd, 'npx'), `#!/bin/sh\n[ "$1" = cdn-deploy ] || { echo "unexpected: npx $*" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${CLI}" "$@"\n`)
+    await writeFile(
+      join(cwd, 'npx'),
+      `#!/bin/sh\n[ "$1" = cdn-deploy ] || { echo "unexpected: npx $*" >&2; exit 127; }\nshift\nexec "${process.execPath}" "${CLI}" "$@"\n`,
+    )
     await chmod(join(cwd, 'npx'), 0o755)
     env = { ...baseEnv(cwd), PATH: `${cwd}:${process.env.PATH ?? '/usr/bin:/bin'}` }
     // Production, deployed from main: the previews must never touch it.
@@ -136,7 +156,12 @@ describe('the recipe run against s3rver', () => {
     const ran: string[] = []
     for (const [i, step] of job.steps.entries()) {
       if (!step.run || !(step.run.includes('CDN_PREFIX=') || /cdn-deploy (deploy|destroy)/.test(step.run))) continue
-      const carried = Object.fromEntries((await readFile(githubEnv, 'utf8')).split('\n').filter(Boolean).map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]))
+      const carried = Object.fromEntries(
+        (await readFile(githubEnv, 'utf8'))
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => l.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      )
       const files = { GITHUB_ENV: githubEnv, GITHUB_STEP_SUMMARY: join(cwd, `summary-${i}`), GITHUB_OUTPUT: join(cwd, `output-${i}`) }
       for (const path of [files.GITHUB_STEP_SUMMARY, files.GITHUB_OUTPUT]) await writeFile(path, '')
       const stepEnv = Object.fromEntries(Object.entries(step.env ?? {}).map(([k, v]) => [k, v === '${{ github.head_ref }}' ? branch : v]))

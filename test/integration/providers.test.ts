@@ -8,11 +8,7 @@
 import { readdir, readFile } from 'node:fs/promises'
 import { createHash } from 'node:crypto'
 import * as cloudFrontSdk from '@aws-sdk/client-cloudfront'
-import {
-  CloudFrontClient,
-  GetInvalidationCommand,
-  ListInvalidationsCommand,
-} from '@aws-sdk/client-cloudfront'
+import { CloudFrontClient, GetInvalidationCommand, ListInvalidationsCommand } from '@aws-sdk/client-cloudfront'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CdnDeployError } from '../../src/errors.js'
 import { CLOUDFRONT_LIMITS, planInvalidation } from '../../src/plan/invalidation.js'
@@ -102,7 +98,14 @@ describe('CloudFront against moto_server', () => {
 
   it('a hashed-only change yields no path, and no path means no call at all', async () => {
     const sha = (s: string) => createHash('sha256').update(s).digest('hex')
-    const file = (rel: string, content = rel): LocalFile => ({ rel, path: `/dist/${rel}`, size: content.length, sha256: sha(content), contentType: contentTypeFor(rel), immutable: looksHashed(rel) })
+    const file = (rel: string, content = rel): LocalFile => ({
+      rel,
+      path: `/dist/${rel}`,
+      size: content.length,
+      sha256: sha(content),
+      contentType: contentTypeFor(rel),
+      immutable: looksHashed(rel),
+    })
     const options: PlanOptions = { prefix: 'app/', cacheControl: [], retain: { releases: 3, days: 7 }, release: 'r1', now: new Date('2026-01-01T00:00:00Z') }
     const v1 = [file('index.html'), file('assets/index-Bx12abcd.js'), file('robots.txt')]
     const { pendingInvalidations: _, ...ledger } = createPlan(v1, undefined, options).ledger
@@ -201,7 +204,12 @@ describe('CloudFront busy distribution (scripted client)', () => {
 
   it('backs off on TooManyInvalidationsInProgress and retries with the same CallerReference', async () => {
     const { calls, client } = scripted(2)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5 }, cloudFrontSdk)
+    const p = createCloudFrontProvider(
+      { type: 'cloudfront', distributionId: 'E2EXAMPLE1' },
+      { publicBase: PUBLIC_BASE },
+      { client, retryBaseDelayMs: 5 },
+      cloudFrontSdk,
+    )
     const result = await p.invalidate(['/app/index.html'], { release: 'r1', publicBase: PUBLIC_BASE })
     expect(result).toEqual({ ids: ['I-OK'], paths: ['/app/index.html'], requests: 1 })
     const creates = calls.filter((c) => c.command === 'CreateInvalidationCommand')
@@ -212,14 +220,24 @@ describe('CloudFront busy distribution (scripted client)', () => {
 
   it('gives up after busyTimeoutMs with a message that says what happens next', async () => {
     const { client } = scripted(Infinity)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, retryBaseDelayMs: 5, busyTimeoutMs: 60 }, cloudFrontSdk)
+    const p = createCloudFrontProvider(
+      { type: 'cloudfront', distributionId: 'E2EXAMPLE1' },
+      { publicBase: PUBLIC_BASE },
+      { client, retryBaseDelayMs: 5, busyTimeoutMs: 60 },
+      cloudFrontSdk,
+    )
     const err = await caught(p.invalidate(['/app/index.html'], { release: 'r1', publicBase: PUBLIC_BASE }))
     expect(err.message).toMatch(/too many invalidations still in progress on distribution E2EXAMPLE1 .*next deploy retries them/)
   })
 
   it('wait times out on an invalidation that stays InProgress', async () => {
     const { client } = scripted(0)
-    const p = createCloudFrontProvider({ type: 'cloudfront', distributionId: 'E2EXAMPLE1' }, { publicBase: PUBLIC_BASE }, { client, pollIntervalMs: 10 }, cloudFrontSdk)
+    const p = createCloudFrontProvider(
+      { type: 'cloudfront', distributionId: 'E2EXAMPLE1' },
+      { publicBase: PUBLIC_BASE },
+      { client, pollIntervalMs: 10 },
+      cloudFrontSdk,
+    )
     const err = await caught(p.wait!(['I-OK'], 50))
     expect(err.message).toMatch(/invalidation I-OK on distribution E2EXAMPLE1 still in progress after 0 s/)
   })
@@ -227,7 +245,14 @@ describe('CloudFront busy distribution (scripted client)', () => {
 
 describe('Cloudflare against a local purge_cache endpoint', () => {
   let cf: FakeCloudflare
-  const config = (over: Record<string, unknown> = {}) => ({ type: 'cloudflare' as const, zoneId: cf.zoneId, apiToken: cf.token, baseURL: cf.baseURL, batchSize: 100, ...over })
+  const config = (over: Record<string, unknown> = {}) => ({
+    type: 'cloudflare' as const,
+    zoneId: cf.zoneId,
+    apiToken: cf.token,
+    baseURL: cf.baseURL,
+    batchSize: 100,
+    ...over,
+  })
 
   beforeAll(async () => {
     cf = await startFakeCloudflare()
@@ -287,7 +312,8 @@ describe('Cloudflare against a local purge_cache endpoint', () => {
 
   it('keeps retrying 5xx up to maxAttempts, then fails naming the status', async () => {
     cf.requests.length = 0
-    for (let i = 0; i < 3; i++) cf.script.push({ status: 503, body: { success: false, errors: [{ code: 10001, message: 'service unavailable' }], messages: [], result: null } })
+    for (let i = 0; i < 3; i++)
+      cf.script.push({ status: 503, body: { success: false, errors: [{ code: 10001, message: 'service unavailable' }], messages: [], result: null } })
     const provider = (await loadProvider(config(), { publicBase: PUBLIC_BASE }, { retryBaseDelayMs: 5, maxAttempts: 3 }))!
     const err = await caught(provider.invalidate(['/app/index.html'], { release: 'r5', publicBase: PUBLIC_BASE }))
     expect(err.message).toContain('HTTP 503, code 10001: service unavailable')
@@ -347,7 +373,10 @@ describe('generic webhook against a recording server', () => {
   it('a missing env var fails before any request, naming the variable', async () => {
     hook.requests.length = 0
     delete process.env.CDN_HOOK_MISSING
-    const provider = (await loadProvider({ type: 'generic', url: hook.url, method: 'PUT', headers: { 'X-Key': '${CDN_HOOK_MISSING}' } }, { publicBase: PUBLIC_BASE }))!
+    const provider = (await loadProvider(
+      { type: 'generic', url: hook.url, method: 'PUT', headers: { 'X-Key': '${CDN_HOOK_MISSING}' } },
+      { publicBase: PUBLIC_BASE },
+    ))!
     const err = await caught(provider.invalidate(['/app/index.html'], { release: 'r2', publicBase: PUBLIC_BASE }))
     expect(err.message).toContain('provider.headers.X-Key references ${CDN_HOOK_MISSING}, which is not set')
     expect(hook.requests).toHaveLength(0)
@@ -376,7 +405,11 @@ describe('generic webhook against a recording server', () => {
     const dead = await startRecordingServer()
     const url = dead.url
     await dead.stop()
-    const provider = (await loadProvider({ type: 'generic', url, method: 'POST', headers: {} }, { publicBase: PUBLIC_BASE }, { retryBaseDelayMs: 5, maxAttempts: 2 }))!
+    const provider = (await loadProvider(
+      { type: 'generic', url, method: 'POST', headers: {} },
+      { publicBase: PUBLIC_BASE },
+      { retryBaseDelayMs: 5, maxAttempts: 2 },
+    ))!
     const err = await caught(provider.invalidate(['/app/index.html'], { release: 'r4', publicBase: PUBLIC_BASE }))
     expect(err.message).toMatch(/unreachable after 2 attempts: ECONNREFUSED/)
   })
@@ -389,7 +422,7 @@ describe('registry', () => {
     expect(await loadProvider(custom, { publicBase: PUBLIC_BASE })).toBe(custom)
   })
 
-  it('createInvalidator: rels → planned paths with the provider\'s default threshold; nothing changed → no call; a slow wait does not fail the purge', async () => {
+  it("createInvalidator: rels → planned paths with the provider's default threshold; nothing changed → no call; a slow wait does not fail the purge", async () => {
     const received: string[][] = []
     const adapter: CdnProvider = {
       name: 'cloudfront',
@@ -410,7 +443,9 @@ describe('registry', () => {
     expect(few.paths).toHaveLength(60) // Cloudflare's threshold is 500
   })
 
-  const pkg = packageJson as unknown as Record<'peerDependencies' | 'devDependencies', Record<string, string>> & { peerDependenciesMeta: Record<string, { optional?: boolean }> }
+  const pkg = packageJson as unknown as Record<'peerDependencies' | 'devDependencies', Record<string, string>> & {
+    peerDependenciesMeta: Record<string, { optional?: boolean }>
+  }
 
   it('no module imports an optional SDK statically: each is imported when its provider (or presignS3Url) is used', async () => {
     const optional = Object.keys(pkg.peerDependenciesMeta).filter((name) => pkg.peerDependenciesMeta[name]!.optional && !['vite', 'rollup'].includes(name))

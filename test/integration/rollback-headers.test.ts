@@ -15,7 +15,12 @@ import { at, deploy, fixture, getObject, readLedgerObject, removeFixtures, rewri
 import { startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, type S3TestServer } from '../helpers/s3-servers.js'
 
-interface Version { pdf: string; lang: string; build: string; target: string }
+interface Version {
+  pdf: string
+  lang: string
+  build: string
+  target: string
+}
 const V1: Version = { pdf: 'attachment; filename="report.pdf"', lang: 'de-DE', build: '1', target: '/rb/docs/report.pdf' }
 const V2: Version = { pdf: 'inline', lang: 'en', build: '2', target: 'https://docs.example.com/' }
 const PDF = '%PDF-1.7 report'
@@ -40,7 +45,10 @@ describe('rollback and put-back restore headers rules on moto', () => {
       endpoint: proxy.endpoint,
       bucket: server.bucket,
       prefix,
-      headers: { 'docs/*.pdf': { 'Content-Disposition': v.pdf }, '**/*.html': { 'Content-Language': v.lang, metadata: { build: v.build } } } satisfies Record<string, HeaderRule>,
+      headers: { 'docs/*.pdf': { 'Content-Disposition': v.pdf }, '**/*.html': { 'Content-Language': v.lang, metadata: { build: v.build } } } satisfies Record<
+        string,
+        HeaderRule
+      >,
       redirects: { '/old': v.target },
     })
   // https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html
@@ -56,7 +64,12 @@ describe('rollback and put-back restore headers rules on moto', () => {
     }
   }
   const expected = (n: number, v: Version) => ({
-    page: { body: `<p>release ${n}</p>`, language: v.lang, metadata: { build: v.build, sha256: sha256(`<p>release ${n}</p>`) }, type: 'text/html; charset=utf-8' },
+    page: {
+      body: `<p>release ${n}</p>`,
+      language: v.lang,
+      metadata: { build: v.build, sha256: sha256(`<p>release ${n}</p>`) },
+      type: 'text/html; charset=utf-8',
+    },
     pdf: { disposition: v.pdf, type: 'application/pdf', sha256: sha256(PDF) },
     old: { location: v.target, size: 0 },
   })
@@ -96,7 +109,10 @@ describe('rollback and put-back restore headers rules on moto', () => {
     proxy.fault = (r) => (r.method === 'PUT' && r.key?.startsWith(`${prefix}.cdn-deploy/releases/`) ? 'internal' : undefined)
     const dir = await fixture(tree(3))
     const error = await deploy({ dir, config: config(V1), storage: TUNING, now: at(4), env: {} })
-      .then(() => undefined, (e: unknown) => e)
+      .then(
+        () => undefined,
+        (e: unknown) => e,
+      )
       .finally(() => (proxy.fault = () => undefined))
     expect(error).toBeInstanceOf(Error)
     expect((error as Error).message).toMatch(/were put back: the previous release is whole and served$/)

@@ -13,16 +13,45 @@ import { releaseRows } from '../../src/cli/releases.js'
 import { rollbackWith, type RollbackOptions } from '../../src/deploy/lazy.js'
 import type { DeployInternals } from '../../src/deploy/options.js'
 import { createTestDistribution } from '../helpers/cloudfront.js'
-import { at, deploy, exists, fixture, getObject, readLedgerObject, removeFixtures, rewrite, sha256, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
+import {
+  at,
+  deploy,
+  exists,
+  fixture,
+  getObject,
+  readLedgerObject,
+  removeFixtures,
+  rewrite,
+  sha256,
+  targetConfig,
+  TUNING,
+  type Tree,
+} from '../helpers/deploy.js'
 import { startRecordingProxy, writes, type RecordingProxy } from '../helpers/recording-proxy.js'
 import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 import { tempDir } from '../helpers/build.js'
 import { baseEnv, registerS3rverKey, runCli } from '../helpers/cli.js'
 
 const page = (n: number, asset: string) => `<!doctype html><p>release ${n}</p><script type="module" src="/app/assets/${asset}"></script>`
-const R1: Tree = { 'index.html': page(1, 'app-Aa11Bb22.js'), 'about/index.html': '<p>about 1</p>', 'assets/app-Aa11Bb22.js': 'app(1)', 'robots.txt': 'User-agent: *' }
-const R2: Tree = { 'index.html': page(2, 'app-Cc33Dd44.js'), 'about/index.html': '<p>about 2</p>', 'assets/app-Cc33Dd44.js': 'app(2)', 'robots.txt': 'User-agent: *\nDisallow: /2', 'new.html': '<p>new in 2</p>' }
-const R3: Tree = { 'index.html': page(3, 'app-Ee55Ff66.js'), 'about/index.html': '<p>about 2</p>', 'assets/app-Ee55Ff66.js': 'app(3)', 'robots.txt': 'User-agent: *\nDisallow: /2' }
+const R1: Tree = {
+  'index.html': page(1, 'app-Aa11Bb22.js'),
+  'about/index.html': '<p>about 1</p>',
+  'assets/app-Aa11Bb22.js': 'app(1)',
+  'robots.txt': 'User-agent: *',
+}
+const R2: Tree = {
+  'index.html': page(2, 'app-Cc33Dd44.js'),
+  'about/index.html': '<p>about 2</p>',
+  'assets/app-Cc33Dd44.js': 'app(2)',
+  'robots.txt': 'User-agent: *\nDisallow: /2',
+  'new.html': '<p>new in 2</p>',
+}
+const R3: Tree = {
+  'index.html': page(3, 'app-Ee55Ff66.js'),
+  'about/index.html': '<p>about 2</p>',
+  'assets/app-Ee55Ff66.js': 'app(3)',
+  'robots.txt': 'User-agent: *\nDisallow: /2',
+}
 const PAGES = ['index.html', 'about/index.html', 'robots.txt', 'new.html']
 
 describe.each([
@@ -46,7 +75,13 @@ describe.each([
   })
 
   const config = (prefix: string, retain = { releases: 3, days: 0 }) =>
-    targetConfig({ endpoint: proxy.endpoint, bucket: server.bucket, prefix, retain, ...(cloudfront ? { provider: { type: 'cloudfront', distributionId, endpoint: server.endpoint } } : {}) })
+    targetConfig({
+      endpoint: proxy.endpoint,
+      bucket: server.bucket,
+      prefix,
+      retain,
+      ...(cloudfront ? { provider: { type: 'cloudfront', distributionId, endpoint: server.endpoint } } : {}),
+    })
   const back = (options: RollbackOptions, internals: DeployInternals = {}) => rollbackWith(options, { storage: TUNING, env: {}, ...internals })
 
   /** What visitors get by a fixed URL: bytes and headers. */
@@ -65,14 +100,16 @@ describe.each([
     const list = await cf!.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 }))
     const items = list.InvalidationList?.Items ?? []
     const out: string[][] = []
-    for (const item of items.slice(before)) { // moto lists them oldest first
+    for (const item of items.slice(before)) {
+      // moto lists them oldest first
       // https://docs.aws.amazon.com/cloudfront/latest/APIReference/API_GetInvalidation.html
       const got = await cf!.send(new GetInvalidationCommand({ DistributionId: distributionId, Id: item.Id! }))
       out.push([...(got.Invalidation?.InvalidationBatch?.Paths?.Items ?? [])].sort())
     }
     return out
   }
-  const invalidationCount = async () => (cloudfront ? ((await cf!.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 }))).InvalidationList?.Items ?? []).length : 0)
+  const invalidationCount = async () =>
+    cloudfront ? ((await cf!.send(new ListInvalidationsCommand({ DistributionId: distributionId, MaxItems: 100 }))).InvalidationList?.Items ?? []).length : 0
 
   it('serves an earlier release again, byte for byte, as a new release, purging exactly what it restored; a polled bucket never serves a page pointing at a missing object', async () => {
     const prefix = 'app/'
@@ -84,7 +121,9 @@ describe.each([
       ids.push((await deploy({ dir, config: config(prefix), storage: TUNING, now: at(n), env: {}, commit: `c${n + 1}` })).release)
       states.push(await served(prefix))
     }
-    expect(releaseRows((await readLedgerObject(server.client, server.bucket, prefix))!.releases.slice().reverse(), ids[2]).map((r) => r.split(/\s{2,}/)[5])).toEqual(['ROLLBACK', 'live', 'yes', 'yes'])
+    expect(
+      releaseRows((await readLedgerObject(server.client, server.bucket, prefix))!.releases.slice().reverse(), ids[2]).map((r) => r.split(/\s{2,}/)[5]),
+    ).toEqual(['ROLLBACK', 'live', 'yes', 'yes'])
 
     // A dry run says what would come back and writes nothing.
     proxy.clear()
@@ -104,7 +143,8 @@ describe.each([
         // s3rver replaces an object's file non-atomically: a GET during the copy may find none, or an empty one
         // (S3 and moto replace atomically). Such a read shows no page at all, so it proves nothing either way.
         if (!html?.bytes.length) continue
-        for (const [, path] of html.bytes.toString().matchAll(/src="\/(app\/assets\/[^"]+)"/g)) if (!(await exists(server.client, server.bucket, path!))) broken.push(path!)
+        for (const [, path] of html.bytes.toString().matchAll(/src="\/(app\/assets\/[^"]+)"/g))
+          if (!(await exists(server.client, server.bucket, path!))) broken.push(path!)
         polls++
       }
     })()
@@ -128,7 +168,11 @@ describe.each([
     // And the first release, by id: its hashed file is still kept (3 later releases).
     const first = await back({ config: config(prefix), release: ids[0]! })
     expect(first.rollbackOf).toBe(ids[0])
-    expect(await served(prefix)).toMatchObject({ 'index.html': states[0]!['index.html'], 'about/index.html': states[0]!['about/index.html'], 'robots.txt': states[0]!['robots.txt'] })
+    expect(await served(prefix)).toMatchObject({
+      'index.html': states[0]!['index.html'],
+      'about/index.html': states[0]!['about/index.html'],
+      'robots.txt': states[0]!['robots.txt'],
+    })
     expect(await exists(server.client, server.bucket, `${prefix}assets/app-Aa11Bb22.js`)).toBe(true)
   })
 
@@ -140,9 +184,13 @@ describe.each([
       await rewrite(dir, tree)
       ids.push((await deploy({ dir, config: config(prefix, { releases: 0, days: 0 }), storage: TUNING, now: at(n), env: {}, commit: `c${n}` })).release)
     }
-    await expect(back({ config: config(prefix), release: ids[0]! })).rejects.toThrow(`[cdn-deploy] [deploy] release ${ids[0]} cannot be rolled back to: its file map is not kept (deployed before rollback existed, or pruned by retention)`)
+    await expect(back({ config: config(prefix), release: ids[0]! })).rejects.toThrow(
+      `[cdn-deploy] [deploy] release ${ids[0]} cannot be rolled back to: its file map is not kept (deployed before rollback existed, or pruned by retention)`,
+    )
     await expect(back({ config: config(prefix), release: ids[1]! })).rejects.toThrow(`release ${ids[1]} is the live one already`)
-    const keys = (await server.client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}.cdn-deploy/releases/` }))).Contents?.map((o) => o.Key) ?? []
+    const keys =
+      (await server.client.send(new ListObjectsV2Command({ Bucket: server.bucket, Prefix: `${prefix}.cdn-deploy/releases/` }))).Contents?.map((o) => o.Key) ??
+      []
     expect(keys).toEqual([`${prefix}.cdn-deploy/releases/${ids[1]}.json`]) // the pruned release's record went with its files
   })
 
@@ -157,7 +205,13 @@ describe.each([
         ids.push((await deploy({ dir, config: config(prefix), storage: TUNING, now: at(n), env: {}, commit: `c${n}` })).release)
       }
       const cwd = await tempDir('rollback-cli')
-      const env = { ...baseEnv(cwd), AWS_ENDPOINT_URL_S3: server.endpoint, CDN_BUCKET: server.bucket, CDN_DOMAIN: 'https://cdn.example.com', CDN_PREFIX: prefix }
+      const env = {
+        ...baseEnv(cwd),
+        AWS_ENDPOINT_URL_S3: server.endpoint,
+        CDN_BUCKET: server.bucket,
+        CDN_DOMAIN: 'https://cdn.example.com',
+        CDN_PREFIX: prefix,
+      }
       const cli = (...args: string[]) => runCli(args, { cwd, env })
       const dry = await cli('rollback', '--dry-run')
       expect(dry.code, dry.stderr).toBe(0)

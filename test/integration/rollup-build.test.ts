@@ -37,7 +37,9 @@ describe('plain Rollup build of examples/rollup', () => {
     expect(js).not.toContain('// A separate chunk')
     const css = files.find((f) => f.endsWith('.css'))!
     expect(css).toMatch(/^assets\/styles-[\w-]{8}\.css$/)
-    expect(await readFile(join(dir, css), 'utf8')).toBe('.report{color:#234;padding:1rem 2rem;font-family:system-ui,sans-serif}.report li+li{margin-top:.25rem}')
+    expect(await readFile(join(dir, css), 'utf8')).toBe(
+      '.report{color:#234;padding:1rem 2rem;font-family:system-ui,sans-serif}.report li+li{margin-top:.25rem}',
+    )
     expect(js).toContain(`"${BASE}${css}"`)
     expect(js).toMatch(/import\("\.\/report-[\w-]{8}\.js"\)/)
   })
@@ -71,7 +73,9 @@ describe('plain Rollup build of examples/rollup', () => {
     const bundle = await rollup({ input: join(ROOT, 'src/main.js'), plugins: [cssAsset(), ...(cdn(options) as RollupPlugin[])], logLevel: 'silent' })
     await bundle.write({ dir, format: 'es', entryFileNames: 'js/[name].mjs', chunkFileNames: 'js/[name].[hash].mjs' })
     const files = await listTree(dir)
-    expect(files.filter((f) => f.startsWith('js/'))).toEqual(expect.arrayContaining([expect.stringMatching(/^js\/main-[\w-]{8}\.mjs$/), expect.stringMatching(/^js\/report\.[\w-]{8}\.mjs$/)]))
+    expect(files.filter((f) => f.startsWith('js/'))).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^js\/main-[\w-]{8}\.mjs$/), expect.stringMatching(/^js\/report\.[\w-]{8}\.mjs$/)]),
+    )
   })
 
   it('with enabled: false, builds exactly what Rollup builds without the plugin', async () => {

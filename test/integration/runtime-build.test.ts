@@ -21,7 +21,9 @@ const ENTITIES: Record<string, string> = { '&amp;': '&', '&quot;': '"', '&#39;':
 function parseTags(html: string): Array<Record<string, string>> {
   return [...html.matchAll(/<(script|link)\b([^>]*)>/g)].map(([, tag, attrs]) => ({
     tag: tag!,
-    ...Object.fromEntries([...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e]!)])),
+    ...Object.fromEntries(
+      [...attrs!.matchAll(/([\w-]+)(?:="([^"]*)")?/g)].map(([, k, v]) => [k!, (v ?? '').replace(/&(amp|quot|#39|lt|gt);/g, (e) => ENTITIES[e]!)]),
+    ),
   }))
 }
 
@@ -53,7 +55,7 @@ describe.each(VITE_VERSIONS)('runtime on a %s build of examples/basic', (vite) =
     expect(await readFile(join(dir, decodeURIComponent(assets.url('src/lazy.js').slice(BASE.length))))).toBeTruthy()
   })
 
-  it("matches the tags Vite wrote into the built index.html, and every other URL resolves to a file", async () => {
+  it('matches the tags Vite wrote into the built index.html, and every other URL resolves to a file', async () => {
     const assets = createAssets(await loadManifest(join(dir, '.vite/cdn-manifest.json')))
     const built = parseTags(await readFile(join(dir, 'index.html'), 'utf8')).filter((t) => t.rel !== 'icon')
     const rendered = parseTags(assets.tags('index.html'))

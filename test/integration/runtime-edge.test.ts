@@ -28,7 +28,10 @@ it('bundles for the browser without Node built-ins and runs on web globals only'
       rollupOptions: { onwarn: (w) => void warnings.push(w.message) },
     },
   })) as Rollup.RollupOutput[]
-  const code = out.flatMap((o) => o.output).map((c) => ('code' in c ? c.code : '')).join('\n')
+  const code = out
+    .flatMap((o) => o.output)
+    .map((c) => ('code' in c ? c.code : ''))
+    .join('\n')
   expect(warnings).toEqual([])
   // Vite swaps a Node built-in for a stub that throws on use, silently: look for the stub.
   expect(code).not.toMatch(/vite[-_]browser[-_]external|externalized for browser compatibility|\brequire\(|\bBuffer\b|\bprocess\./)
@@ -39,7 +42,17 @@ it('bundles for the browser without Node built-ins and runs on web globals only'
     release: 'r1',
     base: 'https://cdn.example.com/app/',
     generatedAt: '2026-01-01T00:00:00.000Z',
-    entries: { 'index.html': { file: 'assets/index-A.js', url: 'https://cdn.example.com/app/assets/index-A.js', integrity: 'sha384-x', css: [], assets: [], imports: [], dynamicImports: [] } },
+    entries: {
+      'index.html': {
+        file: 'assets/index-A.js',
+        url: 'https://cdn.example.com/app/assets/index-A.js',
+        integrity: 'sha384-x',
+        css: [],
+        assets: [],
+        imports: [],
+        dynamicImports: [],
+      },
+    },
     files: {},
     public: {},
   }
@@ -48,6 +61,8 @@ it('bundles for the browser without Node built-ins and runs on web globals only'
   const runtime = context.cdnRuntime as typeof import('../../src/runtime/index.js')
   expect('process' in context || 'require' in context).toBe(false)
   const assets = runtime.createAssets(await runtime.loadManifest('https://cdn.example.com/app/.vite/cdn-manifest.json'))
-  expect(assets.tags('index.html')).toBe('<script type="module" src="https://cdn.example.com/app/assets/index-A.js" integrity="sha384-x" crossorigin="anonymous"></script>')
+  expect(assets.tags('index.html')).toBe(
+    '<script type="module" src="https://cdn.example.com/app/assets/index-A.js" integrity="sha384-x" crossorigin="anonymous"></script>',
+  )
   await expect(runtime.loadManifest('dist')).rejects.toThrow(/no file system here\. Pass \{ readFile \}/)
 })

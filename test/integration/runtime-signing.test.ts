@@ -77,7 +77,12 @@ describe('presignS3Url', () => {
   })
 
   it('fetches from s3rver with the response overrides applied', async () => {
-    const url = await presignS3Url({ ...options(servers.s3rver!), expiresIn: 300, responseContentDisposition: 'attachment; filename="q1.pdf"', responseContentType: 'application/octet-stream' })
+    const url = await presignS3Url({
+      ...options(servers.s3rver!),
+      expiresIn: 300,
+      responseContentDisposition: 'attachment; filename="q1.pdf"',
+      responseContentType: 'application/octet-stream',
+    })
     const res = await fetch(url)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-disposition')).toBe('attachment; filename="q1.pdf"')
@@ -95,6 +100,8 @@ describe('presignS3Url', () => {
   })
 
   it.each([0, 1.5, 604_801])('refuses expiresIn %s', async (expiresIn) => {
-    await expect(presignS3Url({ ...options(servers.s3rver!), expiresIn })).rejects.toThrow(/\[cdn-deploy\] \[s3\] presignS3Url: expiresIn must be whole seconds from 1 to 604800/)
+    await expect(presignS3Url({ ...options(servers.s3rver!), expiresIn })).rejects.toThrow(
+      /\[cdn-deploy\] \[s3\] presignS3Url: expiresIn must be whole seconds from 1 to 604800/,
+    )
   })
 })

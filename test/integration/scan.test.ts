@@ -42,7 +42,9 @@ describe('scanDir', () => {
   it('lists every file (dot files too, .vite/ skipped) with sha256, size, path and content type, sorted', async () => {
     const dir = await tree(BUILD)
     const files = await scanDir(dir, { concurrency: 3 })
-    const expected = Object.keys(BUILD).filter((rel) => !rel.startsWith('.vite/')).sort()
+    const expected = Object.keys(BUILD)
+      .filter((rel) => !rel.startsWith('.vite/'))
+      .sort()
     expect(files.map((f) => f.rel)).toEqual(expected)
     for (const f of files) {
       const bytes = await readFile(f.path)
@@ -69,7 +71,12 @@ describe('scanDir', () => {
   })
 
   it.each([
-    { name: 'no manifest: the name pattern decides', onDisk: undefined, given: undefined, immutable: ['assets/index-Bx12abcd.js', 'assets/style-Qw12erty.css'] },
+    {
+      name: 'no manifest: the name pattern decides',
+      onDisk: undefined,
+      given: undefined,
+      immutable: ['assets/index-Bx12abcd.js', 'assets/style-Qw12erty.css'],
+    },
     {
       name: 'the manifest on disk decides; unlisted files fall back to the pattern',
       onDisk: { 'assets/app.js': true, 'assets/index-Bx12abcd.js': false },
@@ -107,8 +114,18 @@ describe('scanDir', () => {
   })
 
   it.each([
-    { name: 'a file outside', link: 'secret.txt', target: (outside: string) => join(outside, 'secret.txt'), message: /symlink secret\.txt → .*secret\.txt leads outside the output directory/ },
-    { name: 'a directory outside', link: 'assets/home', target: (outside: string) => outside, message: /symlink assets\/home → .*cdn-deploy-scan-.* leads outside/ },
+    {
+      name: 'a file outside',
+      link: 'secret.txt',
+      target: (outside: string) => join(outside, 'secret.txt'),
+      message: /symlink secret\.txt → .*secret\.txt leads outside the output directory/,
+    },
+    {
+      name: 'a directory outside',
+      link: 'assets/home',
+      target: (outside: string) => outside,
+      message: /symlink assets\/home → .*cdn-deploy-scan-.* leads outside/,
+    },
     { name: 'a relative path outside', link: 'up', target: () => '..', message: /symlink up → \.\. leads outside/ },
     { name: 'nothing (broken)', link: 'gone.txt', target: () => 'missing.txt', message: /symlink gone\.txt → missing\.txt is broken/ },
     { name: 'its own directory (cycle)', link: 'assets/loop', target: () => '..', message: /symlink assets\/loop → \.\. makes a cycle/ },

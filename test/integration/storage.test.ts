@@ -64,9 +64,17 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const path = join(dir, `f${fileNo++}`)
     await writeFile(path, bytes)
     return {
-      rel, key: prefix + rel, path, size: bytes.length, sha256: sha256(bytes),
-      contentType: 'application/octet-stream', cacheControl: 'public, max-age=60',
-      immutable: false, phase: 2, reason: 'new', ...extra,
+      rel,
+      key: prefix + rel,
+      path,
+      size: bytes.length,
+      sha256: sha256(bytes),
+      contentType: 'application/octet-stream',
+      cacheControl: 'public, max-age=60',
+      immutable: false,
+      phase: 2,
+      reason: 'new',
+      ...extra,
     }
   }
 
@@ -157,8 +165,16 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const digest = hash.digest('hex')
     const size = 40 * 2 ** 20 + 4
     const res = await s.putFile({
-      rel: 'big.bin', key: 'big/big.bin', path, size, sha256: digest, contentType: 'application/wasm',
-      cacheControl: 'public, max-age=31536000, immutable', immutable: true, phase: 1, reason: 'new',
+      rel: 'big.bin',
+      key: 'big/big.bin',
+      path,
+      size,
+      sha256: digest,
+      contentType: 'application/wasm',
+      cacheControl: 'public, max-age=31536000, immutable',
+      immutable: true,
+      phase: 1,
+      reason: 'new',
     })
     expect(res.parts).toBe(9)
     expect(calls.get('UploadPart')).toBe(9)
@@ -186,7 +202,9 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
     await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'ledger/.cdn-deploy/ledger.json', Body: '{"version":1,"releases":{}' }))
     await expect(s.readLedger()).rejects.toThrow(/\[s3\] ledger s3:\/\/test-bucket\/ledger\/\.cdn-deploy\/ledger\.json is not valid JSON/)
-    await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'ledger/.cdn-deploy/ledger.json', Body: '{"version":2,"releases":[],"files":{}}' }))
+    await server.client.send(
+      new PutObjectCommand({ Bucket: server.bucket, Key: 'ledger/.cdn-deploy/ledger.json', Body: '{"version":2,"releases":[],"files":{}}' }),
+    )
     await expect(s.readLedger()).rejects.toThrow(/corrupt: version 2 was written by a newer/)
   })
 
@@ -247,7 +265,9 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const err = await b.acquireLock('deploy-B', 60_000).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(CdnDeployError)
     expect((err as CdnDeployError).scope).toBe('lock')
-    expect((err as Error).message).toMatch(/another deploy holds s3:\/\/test-bucket\/lock1\/\.cdn-deploy\/lock: deploy-A on host [0-9a-f]{16} \(pid \d+\) since .+, expires 20\d\d-/)
+    expect((err as Error).message).toMatch(
+      /another deploy holds s3:\/\/test-bucket\/lock1\/\.cdn-deploy\/lock: deploy-A on host [0-9a-f]{16} \(pid \d+\) since .+, expires 20\d\d-/,
+    )
     expect(await a.releaseLock(held)).toBe(true)
     expect(await a.head('lock1/.cdn-deploy/lock')).toBeUndefined()
     const second = await b.acquireLock('deploy-B', 60_000)
@@ -297,10 +317,19 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const s = storageFor({ prefix: 'lock6/' })
     // Someone else's lock where ours was (taken over, clocks apart): neither renewed nor deleted.
     const lost = await s.acquireLock('deploy-B', 60_000)
-    const theirs = { owner: 'other', host: 'elsewhere', pid: 1, token: 'theirs', acquired: new Date().toISOString(), expires: new Date(Date.now() + 60_000).toISOString() }
+    const theirs = {
+      owner: 'other',
+      host: 'elsewhere',
+      pid: 1,
+      token: 'theirs',
+      acquired: new Date().toISOString(),
+      expires: new Date(Date.now() + 60_000).toISOString(),
+    }
     // https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html
     await server.client.send(new PutObjectCommand({ Bucket: server.bucket, Key: 'lock6/.cdn-deploy/lock', Body: JSON.stringify(theirs) }))
-    await expect(s.renewLock(lost, 60_000)).rejects.toThrow(/\[lock\] lost s3:\/\/test-bucket\/lock6\/\.cdn-deploy\/lock: taken over by other on host elsewhere/)
+    await expect(s.renewLock(lost, 60_000)).rejects.toThrow(
+      /\[lock\] lost s3:\/\/test-bucket\/lock6\/\.cdn-deploy\/lock: taken over by other on host elsewhere/,
+    )
     expect(await s.releaseLock(lost)).toBe(false)
     expect(JSON.parse((await getObject('lock6/.cdn-deploy/lock')).bytes.toString())).toMatchObject({ token: 'theirs' })
   })
@@ -324,9 +353,11 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     const stale = () => s.writeLedger(emptyLedger(), { ifMatch: read.etag! })
     const created = () => s.writeLedger(emptyLedger(), { ifNoneMatch: '*' })
     if (conditionalWrites) {
-      await expect(stale()).rejects.toThrow(/^\[cdn-deploy\] \[lock\] s3:\/\/test-bucket\/ledger2\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/)
+      await expect(stale()).rejects.toThrow(
+        /^\[cdn-deploy\] \[lock\] s3:\/\/test-bucket\/ledger2\/\.cdn-deploy\/ledger\.json changed since this deploy read it: another deploy has committed/,
+      )
       await expect(created()).rejects.toThrow(/\[lock\] .* changed since this deploy read it/)
-      expect((await s.readLedger())).toEqual(next)
+      expect(await s.readLedger()).toEqual(next)
     } else {
       // s3rver ignores both: the lock is the only guard there (and `status` says so).
       await expect(stale()).resolves.toMatch(/^"[0-9a-f]{32}"$/)
@@ -363,7 +394,11 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
     })
     try {
       const s = storageFor({ endpoint: proxy.endpoint, prefix: 'retry/', multipartThreshold: 6 * 2 ** 20, partSize: 5 * 2 ** 20 })
-      for (const [rel, bytes] of [['slow.txt', randomBytes(100_000)], ['reset.bin', randomBytes(300_000)], ['parts.bin', randomBytes(7 * 2 ** 20)]] as const) {
+      for (const [rel, bytes] of [
+        ['slow.txt', randomBytes(100_000)],
+        ['reset.bin', randomBytes(300_000)],
+        ['parts.bin', randomBytes(7 * 2 ** 20)],
+      ] as const) {
         const u = await upload('retry/', rel, bytes)
         await s.putFile(u)
         expect(sha256((await getObject(`retry/${rel}`)).bytes), rel).toBe(u.sha256)
@@ -435,7 +470,9 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
       if (checksSignatures) {
         expect(result.ok).toBe(false)
         const msg = String(!result.ok && result.e)
-        expect(msg).toMatch(/\[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for GetObject on s3:\/\/test-bucket\/creds\/\.cdn-deploy\/ledger\.json; check the AWS credential chain/)
+        expect(msg).toMatch(
+          /\[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for GetObject on s3:\/\/test-bucket\/creds\/\.cdn-deploy\/ledger\.json; check the AWS credential chain/,
+        )
         expect(msg).not.toContain('AKIAWRONG')
       } else {
         // moto accepts any access key unless its IAM auth mode is on.
@@ -478,21 +515,71 @@ describe('mapS3Error', () => {
       `bucket "site" is in region "eu-west-1" but storage.region is "us-east-1" (set storage.region: 'eu-west-1')`,
       'HeadBucket',
     ],
-    ['HEAD 400 naming another region', sdkError('BadRequest', 400, { $response: { headers: { 'x-amz-bucket-region': 'ap-south-1' } } }), `set storage.region: 'ap-south-1'`],
-    ['AuthorizationHeaderMalformed with <Region>', sdkError('AuthorizationHeaderMalformed', 400, { Region: 'eu-central-1' }), `set storage.region: 'eu-central-1'`],
-    ['PermanentRedirect without a region', sdkError('PermanentRedirect', 301), 'is in another region than the one used (storage.region is "us-east-1"; check storage.region)'],
-    ['InvalidAccessKeyId', sdkError('InvalidAccessKeyId', 403), 'AWS credentials rejected (InvalidAccessKeyId) for PutObject on s3://site/app/index.html; check the AWS credential chain'],
+    [
+      'HEAD 400 naming another region',
+      sdkError('BadRequest', 400, { $response: { headers: { 'x-amz-bucket-region': 'ap-south-1' } } }),
+      `set storage.region: 'ap-south-1'`,
+    ],
+    [
+      'AuthorizationHeaderMalformed with <Region>',
+      sdkError('AuthorizationHeaderMalformed', 400, { Region: 'eu-central-1' }),
+      `set storage.region: 'eu-central-1'`,
+    ],
+    [
+      'PermanentRedirect without a region',
+      sdkError('PermanentRedirect', 301),
+      'is in another region than the one used (storage.region is "us-east-1"; check storage.region)',
+    ],
+    [
+      'InvalidAccessKeyId',
+      sdkError('InvalidAccessKeyId', 403),
+      'AWS credentials rejected (InvalidAccessKeyId) for PutObject on s3://site/app/index.html; check the AWS credential chain',
+    ],
     ['SignatureDoesNotMatch', sdkError('SignatureDoesNotMatch', 403), 'AWS credentials rejected (SignatureDoesNotMatch)'],
     ['ExpiredToken', sdkError('ExpiredToken', 400), 'AWS credentials rejected (ExpiredToken)'],
-    ['CredentialsProviderError', Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }), 'no AWS credentials found for PutObject'],
+    [
+      'CredentialsProviderError',
+      Object.assign(new Error('Could not load credentials from any providers'), { name: 'CredentialsProviderError' }),
+      'no AWS credentials found for PutObject',
+    ],
     ['AccessDenied', sdkError('AccessDenied', 403), 'access denied: PutObject on s3://site/app/index.html (the credentials need s3:PutObject on this bucket)'],
-    ['AccessDenied on a read', sdkError('AccessDenied', 403), 'need s3:GetObject on this bucket; S3 also answers 403 for a missing key when s3:ListBucket is not allowed', 'GetObject'],
-    ['AccessDenied on a listing', sdkError('AccessDenied', 403), 'access denied: ListObjectsV2 on s3://site/app/index.html (the credentials need s3:ListBucket', 'ListObjectsV2'],
-    ['AccessControlListNotSupported', sdkError('AccessControlListNotSupported', 400), 'has ACLs disabled (Object Ownership "bucket owner enforced"); remove storage.acl'],
-    ['ECONNREFUSED', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }), 'cannot reach the S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS S3) (ECONNREFUSED) during PutObject'],
-    ['a local file error', Object.assign(new Error("ENOENT: no such file or directory, open '/dist/a.js'"), { code: 'ENOENT' }), "PutObject s3://site/app/index.html failed reading the local file: ENOENT: no such file"],
-    ['a dropped connection', Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'PutObject s3://site/app/index.html failed: connection error ECONNRESET (socket hang up), retries exhausted'],
-    ['anything else', sdkError('InvalidStorageClass', 400), 'PutObject s3://site/app/index.html failed (HTTP 400, InvalidStorageClass: InvalidStorageClass message)'],
+    [
+      'AccessDenied on a read',
+      sdkError('AccessDenied', 403),
+      'need s3:GetObject on this bucket; S3 also answers 403 for a missing key when s3:ListBucket is not allowed',
+      'GetObject',
+    ],
+    [
+      'AccessDenied on a listing',
+      sdkError('AccessDenied', 403),
+      'access denied: ListObjectsV2 on s3://site/app/index.html (the credentials need s3:ListBucket',
+      'ListObjectsV2',
+    ],
+    [
+      'AccessControlListNotSupported',
+      sdkError('AccessControlListNotSupported', 400),
+      'has ACLs disabled (Object Ownership "bucket owner enforced"); remove storage.acl',
+    ],
+    [
+      'ECONNREFUSED',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9'), { code: 'ECONNREFUSED' }),
+      'cannot reach the S3 endpoint (AWS_ENDPOINT_URL_S3 or AWS S3) (ECONNREFUSED) during PutObject',
+    ],
+    [
+      'a local file error',
+      Object.assign(new Error("ENOENT: no such file or directory, open '/dist/a.js'"), { code: 'ENOENT' }),
+      'PutObject s3://site/app/index.html failed reading the local file: ENOENT: no such file',
+    ],
+    [
+      'a dropped connection',
+      Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }),
+      'PutObject s3://site/app/index.html failed: connection error ECONNRESET (socket hang up), retries exhausted',
+    ],
+    [
+      'anything else',
+      sdkError('InvalidStorageClass', 400),
+      'PutObject s3://site/app/index.html failed (HTTP 400, InvalidStorageClass: InvalidStorageClass message)',
+    ],
   ])('%s', (_label, err, expected, action = 'PutObject') => {
     const mapped = mapS3Error(err, { ...ctx, action })
     expect(mapped).toBeInstanceOf(CdnDeployError)

@@ -31,8 +31,13 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 const entry: LedgerEntry = {
-  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', size: 0, contentType: 'text/html; charset=utf-8',
-  cacheControl: 'public, max-age=300', immutable: false, release: 'r1', params: { WebsiteRedirectLocation: '/app/new' },
+  sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
+  size: 0,
+  contentType: 'text/html; charset=utf-8',
+  cacheControl: 'public, max-age=300',
+  immutable: false,
+  release: 'r1',
+  params: { WebsiteRedirectLocation: '/app/new' },
 }
 
 describe('verify: redirect objects', () => {

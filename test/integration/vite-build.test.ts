@@ -79,9 +79,11 @@ describe.each(VITE_VERSIONS)('%s build of examples/basic', (vite) => {
       if (/\.(js|css)$/.test(rel)) expect(file.integrity, rel).toBe(sri(bytes))
       expect(file.immutable, rel).toBe(rel.startsWith('assets/'))
       expect(file.cacheControl, rel).toBe(
-        rel.startsWith('assets/') ? 'public, max-age=31536000, immutable'
-        : rel.endsWith('.html') ? 'public, max-age=0, must-revalidate'
-        : 'public, max-age=300',
+        rel.startsWith('assets/')
+          ? 'public, max-age=31536000, immutable'
+          : rel.endsWith('.html')
+            ? 'public, max-age=0, must-revalidate'
+            : 'public, max-age=300',
       )
       expect(file.source, rel).toBe(rel.startsWith('assets/') || rel === 'index.html' ? 'bundle' : 'public')
     }

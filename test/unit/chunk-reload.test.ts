@@ -7,12 +7,14 @@
  * is Node-free.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  CHUNK_RELOAD_CSP_HASH, CHUNK_RELOAD_SCRIPT, CHUNK_RELOAD_STORAGE_KEY, chunkReloadScript,
-} from '../../src/runtime/index.js'
+import { CHUNK_RELOAD_CSP_HASH, CHUNK_RELOAD_SCRIPT, CHUNK_RELOAD_STORAGE_KEY, chunkReloadScript } from '../../src/runtime/index.js'
 
 type Listener = (event: FakeEvent) => void
-interface FakeEvent { type: string; defaultPrevented: boolean; preventDefault(): void }
+interface FakeEvent {
+  type: string
+  defaultPrevented: boolean
+  preventDefault(): void
+}
 
 /** A Storage whose parts can be broken: `get` (the `sessionStorage` getter itself), `set`, or writes silently dropped. */
 class FakeStorage {

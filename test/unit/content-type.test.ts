@@ -56,15 +56,7 @@ describe('contentTypeFor', () => {
     expect(contentTypeFor(path)).toBe(type)
   })
 
-  it.each([
-    'LICENSE',
-    '.htaccess',
-    'dir.v2/README',
-    'archive.unknownext',
-    'file.',
-    'odd.constructor',
-    'odd.__proto__',
-  ])('%s → the default type', (path) => {
+  it.each(['LICENSE', '.htaccess', 'dir.v2/README', 'archive.unknownext', 'file.', 'odd.constructor', 'odd.__proto__'])('%s → the default type', (path) => {
     expect(contentTypeFor(path)).toBe(DEFAULT_CONTENT_TYPE)
   })
 

@@ -59,14 +59,18 @@ describe('runPool under a flow', () => {
     const flow = createFlow(64, 2)
     let active = 0
     const seen: number[] = []
-    await runPool(Array.from({ length: 200 }, (_, i) => i), flow, async () => {
-      active++
-      seen.push(active)
-      expect(active).toBeLessThanOrEqual(flow.current)
-      await new Promise((r) => setTimeout(r, 1))
-      active--
-      flow.answered()
-    })
+    await runPool(
+      Array.from({ length: 200 }, (_, i) => i),
+      flow,
+      async () => {
+        active++
+        seen.push(active)
+        expect(active).toBeLessThanOrEqual(flow.current)
+        await new Promise((r) => setTimeout(r, 1))
+        active--
+        flow.answered()
+      },
+    )
     expect(seen[0]).toBe(1)
     expect(Math.max(...seen)).toBeGreaterThan(16)
     expect(Math.max(...seen)).toBeLessThanOrEqual(64)

@@ -4,14 +4,7 @@
  * costs, and the small shared helpers of the adapters.
  */
 import { describe, expect, it } from 'vitest'
-import {
-  basePathOf,
-  collapsePaths,
-  estimateCloudFrontCost,
-  invalidationPaths,
-  isWildcard,
-  planInvalidation,
-} from '../../src/plan/invalidation.js'
+import { basePathOf, collapsePaths, estimateCloudFrontCost, invalidationPaths, isWildcard, planInvalidation } from '../../src/plan/invalidation.js'
 import { browserUrl, cloudflarePrefix, cloudFrontBatches, encodeCloudFrontPath, urlVariants } from '../../src/plan/invalidation-encoding.js'
 import { callerReference, normalizeStatus } from '../../src/providers/cloudfront.js'
 import { waitTimeoutMs } from '../../src/providers/types.js'
@@ -23,19 +16,28 @@ const APP = 'https://cdn.example.com/app/'
 const ROOT = 'https://cdn.example.com/'
 
 /** Whether some submitted path (exact or wildcard) covers `path`. */
-const covered = (submitted: readonly string[], path: string) =>
-  submitted.some((s) => (isWildcard(s) ? path.startsWith(s.slice(0, -1)) : s === path))
+const covered = (submitted: readonly string[], path: string) => submitted.some((s) => (isWildcard(s) ? path.startsWith(s.slice(0, -1)) : s === path))
 
 describe('invalidationPaths: URL paths of changed mutable files, with directory aliases', () => {
   it.each([
     { name: 'root index.html under a root base yields /', rels: ['index.html'], base: ROOT, paths: ['/', '/index.html'] },
-    { name: 'root index.html under a prefix base yields the base with and without slash', rels: ['index.html'], base: APP, paths: ['/app', '/app/', '/app/index.html'] },
+    {
+      name: 'root index.html under a prefix base yields the base with and without slash',
+      rels: ['index.html'],
+      base: APP,
+      paths: ['/app', '/app/', '/app/index.html'],
+    },
     { name: 'sub-directory index.html yields dir/ and dir', rels: ['docs/index.html'], base: APP, paths: ['/app/docs', '/app/docs/', '/app/docs/index.html'] },
     { name: 'a plain file yields itself only', rels: ['robots.txt'], base: APP, paths: ['/app/robots.txt'] },
     { name: 'a name merely ending in index.html is not a directory index', rels: ['docs/myindex.html'], base: APP, paths: ['/app/docs/myindex.html'] },
     { name: 'unicode and spaces stay decoded (encoding is per provider)', rels: ['docs/é t.html'], base: APP, paths: ['/app/docs/é t.html'] },
     { name: 'the base path is decoded from the public URL', rels: ['a.js'], base: 'https://cdn.example.com/v%202/', paths: ['/v 2/a.js'] },
-    { name: 'a domain with its own path (origin path strips the prefix)', rels: ['index.html'], base: 'https://cdn.example.com/site/v2/', paths: ['/site/v2', '/site/v2/', '/site/v2/index.html'] },
+    {
+      name: 'a domain with its own path (origin path strips the prefix)',
+      rels: ['index.html'],
+      base: 'https://cdn.example.com/site/v2/',
+      paths: ['/site/v2', '/site/v2/', '/site/v2/index.html'],
+    },
     { name: 'a literal * in a name becomes a wildcard covering the file', rels: ['a*b.js'], base: APP, paths: ['/app/a*'] },
     { name: 'sorted and unique', rels: ['b.html', 'a.html', 'a.html'], base: APP, paths: ['/app/a.html', '/app/b.html'] },
     { name: 'nothing changed: nothing to purge', rels: [], base: APP, paths: [] },
@@ -161,7 +163,14 @@ describe('collapsePaths: fewest wildcards covering the change, little else', () 
 
 describe('planInvalidation', () => {
   it('a hashed-only change (nothing mutable changed) yields no path: no call at all', () => {
-    expect(planInvalidation([], APP, { maxPaths: 50 })).toEqual({ paths: [], exact: 0, wildcards: 0, collapsed: false, purgeEverything: false, overLimit: false })
+    expect(planInvalidation([], APP, { maxPaths: 50 })).toEqual({
+      paths: [],
+      exact: 0,
+      wildcards: 0,
+      collapsed: false,
+      purgeEverything: false,
+      overLimit: false,
+    })
   })
 
   it('purgeEverything replaces the paths with the base wildcard, only when something changed', () => {

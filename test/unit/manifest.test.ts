@@ -32,8 +32,15 @@ const input = (over: Partial<CreateManifestInput> = {}): CreateManifestInput => 
   files,
   chunks: [
     {
-      key: 'index.html', file: 'assets/index-DnNdBZve.js', src: 'index.html', name: 'index', isEntry: true,
-      css: ['assets/index-B3x9kQ2a.css'], assets: ['assets/my logo-Bq3xZ8mn.png'], imports: ['_shared-Ab12Cd34.js'], dynamicImports: [],
+      key: 'index.html',
+      file: 'assets/index-DnNdBZve.js',
+      src: 'index.html',
+      name: 'index',
+      isEntry: true,
+      css: ['assets/index-B3x9kQ2a.css'],
+      assets: ['assets/my logo-Bq3xZ8mn.png'],
+      imports: ['_shared-Ab12Cd34.js'],
+      dynamicImports: [],
     },
     { key: '_shared-Ab12Cd34.js', file: 'assets/shared-Ab12Cd34.js', name: 'shared', css: [], assets: [], imports: [], dynamicImports: [] },
   ],
@@ -79,13 +86,20 @@ describe('createManifest', () => {
 
   it('gives each file its URL, content type and cache-control', () => {
     expect(manifest.files['assets/index-DnNdBZve.js']).toMatchObject({
-      url: `${BASE}assets/index-DnNdBZve.js`, contentType: 'text/javascript; charset=utf-8', cacheControl: CACHE.immutable,
+      url: `${BASE}assets/index-DnNdBZve.js`,
+      contentType: 'text/javascript; charset=utf-8',
+      cacheControl: CACHE.immutable,
     })
     expect(manifest.files['assets/my logo-Bq3xZ8mn.png']).toMatchObject({
-      url: `${BASE}assets/my%20logo-Bq3xZ8mn.png`, contentType: 'image/png', cacheControl: CACHE.immutable,
+      url: `${BASE}assets/my%20logo-Bq3xZ8mn.png`,
+      contentType: 'image/png',
+      cacheControl: CACHE.immutable,
     })
     expect(manifest.files['index.html']).toMatchObject({
-      url: `${BASE}index.html`, contentType: 'text/html; charset=utf-8', cacheControl: CACHE.html, immutable: false,
+      url: `${BASE}index.html`,
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: CACHE.html,
+      immutable: false,
     })
     // A user rule wins over the defaults, hashed or not.
     expect(manifest.files['robots.txt']!.cacheControl).toBe('public, max-age=60')
@@ -108,7 +122,9 @@ describe('createManifest', () => {
     })
     expect(entry.integrity).toBe(sri384(JS))
     expect(manifest.entries['_shared-Ab12Cd34.js']).toMatchObject({
-      file: 'assets/shared-Ab12Cd34.js', url: `${BASE}assets/shared-Ab12Cd34.js`, integrity: sri384(SHARED),
+      file: 'assets/shared-Ab12Cd34.js',
+      url: `${BASE}assets/shared-Ab12Cd34.js`,
+      integrity: sri384(SHARED),
     })
     expect(entry).not.toHaveProperty('key')
     // Every import names an entry of the manifest.
@@ -167,6 +183,16 @@ describe('hash helpers', () => {
   it('releaseId keeps file names and digests apart', () => {
     const date = new Date(0)
     expect(releaseId(date, [['ab', 'c']])).not.toBe(releaseId(date, [['a', 'bc']]))
-    expect(releaseId(date, [['a', '1'], ['b', '2']])).toBe(releaseId(date, [['b', '2'], ['a', '1']]))
+    expect(
+      releaseId(date, [
+        ['a', '1'],
+        ['b', '2'],
+      ]),
+    ).toBe(
+      releaseId(date, [
+        ['b', '2'],
+        ['a', '1'],
+      ]),
+    )
   })
 })

@@ -17,15 +17,35 @@ describe('nuxtUrls: the app options for each topology', () => {
     ['the whole site, the same baseURL set by the user', {}, { baseURL: '/app', cdnURL: '' }, { baseURL: '/app/' }],
     ['the whole site, cdnURL already the CDN', {}, { baseURL: '/', cdnURL: 'https://cdn.example.com/app/' }, { baseURL: '/app/' }],
     ['HTML at the origin: the absolute asset URL', { htmlAtOrigin: true }, { baseURL: '/', cdnURL: '' }, { cdnURL: 'https://cdn.example.com/app' }],
-    ["HTML at the origin keeps the origin's baseURL", { htmlAtOrigin: true }, { baseURL: '/shop/', cdnURL: 'https://cdn.example.com/app/' }, { cdnURL: 'https://cdn.example.com/app' }],
+    [
+      "HTML at the origin keeps the origin's baseURL",
+      { htmlAtOrigin: true },
+      { baseURL: '/shop/', cdnURL: 'https://cdn.example.com/app/' },
+      { cdnURL: 'https://cdn.example.com/app' },
+    ],
   ])('%s', (_label, options, app, wanted) => {
     expect(nuxtUrls(cdn(options), app)).toEqual(wanted)
   })
 
   it.each([
-    ['a different baseURL', {}, { baseURL: '/shop/', cdnURL: '' }, 'nuxt.config app.baseURL: "/shop/" does not match the CDN (the whole site on the CDN: app.baseURL "/app/"); remove it (and NUXT_APP_BASE_URL)'],
-    ['a cdnURL elsewhere', {}, { baseURL: '/', cdnURL: 'https://other.example.com' }, 'app.cdnURL: "https://other.example.com" does not match the CDN (the whole site on the CDN: app.cdnURL (unset))'],
-    ['a different cdnURL', { htmlAtOrigin: true }, { baseURL: '/', cdnURL: 'https://other.example.com' }, 'HTML at your origin, assets on the CDN (htmlAtOrigin: true): app.cdnURL "https://cdn.example.com/app"'],
+    [
+      'a different baseURL',
+      {},
+      { baseURL: '/shop/', cdnURL: '' },
+      'nuxt.config app.baseURL: "/shop/" does not match the CDN (the whole site on the CDN: app.baseURL "/app/"); remove it (and NUXT_APP_BASE_URL)',
+    ],
+    [
+      'a cdnURL elsewhere',
+      {},
+      { baseURL: '/', cdnURL: 'https://other.example.com' },
+      'app.cdnURL: "https://other.example.com" does not match the CDN (the whole site on the CDN: app.cdnURL (unset))',
+    ],
+    [
+      'a different cdnURL',
+      { htmlAtOrigin: true },
+      { baseURL: '/', cdnURL: 'https://other.example.com' },
+      'HTML at your origin, assets on the CDN (htmlAtOrigin: true): app.cdnURL "https://cdn.example.com/app"',
+    ],
   ])('a scoped config error for %s', (_label, options, app, message) => {
     expect(() => nuxtUrls(cdn(options), app)).toThrow(message)
     expect(() => nuxtUrls(cdn(options), app)).toThrow(/^\[cdn-deploy\] \[config\] /)
@@ -34,8 +54,18 @@ describe('nuxtUrls: the app options for each topology', () => {
 
 describe('moduleOptions: inline options over the cdnDeploy key', () => {
   it.each([
-    ['inline wins, nested objects merge', { prefix: 'a/', storage: { bucket: 'b', region: 'r' } }, { prefix: 'c/', storage: { region: 's' } }, { prefix: 'c/', storage: { bucket: 'b', region: 's' } }],
-    ['environments merge by mode', { environments: { staging: { prefix: 's/' } } }, { environments: { prod: { prefix: 'p/' } } }, { environments: { staging: { prefix: 's/' }, prod: { prefix: 'p/' } } }],
+    [
+      'inline wins, nested objects merge',
+      { prefix: 'a/', storage: { bucket: 'b', region: 'r' } },
+      { prefix: 'c/', storage: { region: 's' } },
+      { prefix: 'c/', storage: { bucket: 'b', region: 's' } },
+    ],
+    [
+      'environments merge by mode',
+      { environments: { staging: { prefix: 's/' } } },
+      { environments: { prod: { prefix: 'p/' } } },
+      { environments: { staging: { prefix: 's/' }, prod: { prefix: 'p/' } } },
+    ],
     ['no key', undefined, { prefix: 'c/' }, { prefix: 'c/' }],
     ['no inline options', { prefix: 'a/' }, undefined, { prefix: 'a/' }],
   ])('%s', (_label, fromKey, inline, wanted) => {
@@ -95,7 +125,11 @@ describe('the module', () => {
   it('says so in one line when disabled, and changes nothing', async () => {
     const { nuxt, hooks } = fakeNuxt()
     await cdnDeployModule({ ...inline, enabled: false }, nuxt)
-    expect({ hooks: hooks.size, app: nuxt.options.app.baseURL, lines }).toEqual({ hooks: 0, app: '/', lines: ['info [cdn-deploy] disabled (enabled: false or CDN_ENABLED=0): building without the CDN, not deploying'] })
+    expect({ hooks: hooks.size, app: nuxt.options.app.baseURL, lines }).toEqual({
+      hooks: 0,
+      app: '/',
+      lines: ['info [cdn-deploy] disabled (enabled: false or CDN_ENABLED=0): building without the CDN, not deploying'],
+    })
   })
 
   it.each([
@@ -120,7 +154,12 @@ describe('the module', () => {
     ['a dev Nitro compiling', {}, { dev: true, static: true }, []],
     ['nuxi generate', {}, { dev: false, static: true }, [built]],
     ['nuxi build, HTML at the origin', { htmlAtOrigin: true }, { dev: false, static: false }, [built]],
-    ['nuxi build, the whole site', {}, { dev: false, static: false }, [expect.stringMatching(/^warn \[cdn-deploy\] not deploying: pages are rendered by the Nitro server/)]],
+    [
+      'nuxi build, the whole site',
+      {},
+      { dev: false, static: false },
+      [expect.stringMatching(/^warn \[cdn-deploy\] not deploying: pages are rendered by the Nitro server/)],
+    ],
   ])('at close: %s', async (_label, more, compiled, said) => {
     const { nuxt, build } = fakeNuxt()
     await cdnDeployModule({ ...inline, ...more }, nuxt)

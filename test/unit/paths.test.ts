@@ -58,14 +58,15 @@ describe('encodePath', () => {
     expect(decodeURIComponent(encodePath(NFD))).toBe(NFD)
   })
 
-  it.each([
-    'plain.js', 'a b/c d.css', 'x+y#z?.txt', '%41.txt', NFC, NFD, 'dir/日本.json', "it's (1)!.txt", 'semi;colon,comma=eq&amp.txt',
-  ])('the URL of %j, once parsed and decoded, is exactly its bucket key', (rel) => {
-    const url = new URL(urlFor(rel, publicBaseFor('https://cdn.example.com', 'app/')))
-    expect(url.search).toBe('')
-    expect(url.hash).toBe('')
-    expect(decodeURIComponent(url.pathname.slice(1))).toBe(keyFor(rel, 'app/'))
-  })
+  it.each(['plain.js', 'a b/c d.css', 'x+y#z?.txt', '%41.txt', NFC, NFD, 'dir/日本.json', "it's (1)!.txt", 'semi;colon,comma=eq&amp.txt'])(
+    'the URL of %j, once parsed and decoded, is exactly its bucket key',
+    (rel) => {
+      const url = new URL(urlFor(rel, publicBaseFor('https://cdn.example.com', 'app/')))
+      expect(url.search).toBe('')
+      expect(url.hash).toBe('')
+      expect(decodeURIComponent(url.pathname.slice(1))).toBe(keyFor(rel, 'app/'))
+    },
+  )
 })
 
 describe('keyFor / urlFor', () => {

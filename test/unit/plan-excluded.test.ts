@@ -20,7 +20,13 @@ function file(rel: string, content = `content of ${rel}`): LocalFile {
 }
 
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/', cacheControl: [], retain: { releases: 0, days: 0 }, release: 'r-next', now: at(100), precompress: { gzip: false, brotli: true }, ...over,
+  prefix: 'app/',
+  cacheControl: [],
+  retain: { releases: 0, days: 0 },
+  release: 'r-next',
+  now: at(100),
+  precompress: { gzip: false, brotli: true },
+  ...over,
 })
 
 const JS = 'assets/index-Bx12abcd.js'
@@ -48,18 +54,27 @@ describe('createPlan: include/exclude', () => {
   it.each<Case>([
     {
       name: 'a map excluded from now on: kept owned as it is, with its brotli sibling, though retention would delete it',
-      filter: { exclude: ['**/*.map'] }, local: without(MAP), excluded: [MAP],
-      kept: [MAP, `${MAP}.br`], deletes: [],
+      filter: { exclude: ['**/*.map'] },
+      local: without(MAP),
+      excluded: [MAP],
+      kept: [MAP, `${MAP}.br`],
+      deletes: [],
     },
     {
       name: 'include that forgets the HTML: the page stays, owned, untouched',
-      filter: { include: ['assets/**', 'robots.txt'] }, local: without('index.html'), excluded: ['index.html'],
-      kept: ['index.html', 'index.html.br'], deletes: [],
+      filter: { include: ['assets/**', 'robots.txt'] },
+      local: without('index.html'),
+      excluded: ['index.html'],
+      kept: ['index.html', 'index.html.br'],
+      deletes: [],
     },
     {
       name: 'the same files simply gone from the build: deleted past retention (the contrast)',
-      filter: {}, local: without(MAP), excluded: [],
-      kept: [], deletes: [`app/${MAP}`, `app/${MAP}.br`],
+      filter: {},
+      local: without(MAP),
+      excluded: [],
+      kept: [],
+      deletes: [`app/${MAP}`, `app/${MAP}.br`],
     },
   ])('$name', ({ filter, local, excluded, kept, deletes }) => {
     const ledger = deployed()

@@ -20,9 +20,21 @@ function file(rel: string, content = `content of ${rel}`): LocalFile {
   return { rel, path: `/dist/${rel}`, size: Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
 }
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/', cacheControl: [], retain: { releases: 3, days: 7 }, release: 'r-next', now: at(100), ...over,
+  prefix: 'app/',
+  cacheControl: [],
+  retain: { releases: 3, days: 7 },
+  release: 'r-next',
+  now: at(100),
+  ...over,
 })
-const BUILD = [file('index.html'), file('docs/report.pdf'), file('docs/notes.txt'), file('docs/table.csv'), file('assets/app-Ab12Cd34.js'), file('private/data.json')]
+const BUILD = [
+  file('index.html'),
+  file('docs/report.pdf'),
+  file('docs/notes.txt'),
+  file('docs/table.csv'),
+  file('assets/app-Ab12Cd34.js'),
+  file('private/data.json'),
+]
 const PDF: HeaderRule = { 'Content-Disposition': 'attachment; filename="report.pdf"', 'Content-Language': 'de-DE' }
 const RULES: HeaderRuleEntry[] = [
   ['docs/*.pdf', PDF],
@@ -45,24 +57,54 @@ describe('createPlan: headers', () => {
     const byRel = Object.fromEntries(plan.uploads.map((u) => [u.rel, u]))
     expect(byRel['docs/report.pdf']!.params).toEqual({ ContentDisposition: 'attachment; filename="report.pdf"', ContentLanguage: 'de-DE' })
     expect(byRel['docs/notes.txt']!).toMatchObject({ contentType: 'text/markdown; charset=utf-8', params: { ContentLanguage: 'en' } })
-    expect(byRel['private/data.json']!.params).toEqual({ ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/site', StorageClass: 'STANDARD_IA', Metadata: { team: 'web' } })
+    expect(byRel['private/data.json']!.params).toEqual({
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'alias/site',
+      StorageClass: 'STANDARD_IA',
+      Metadata: { team: 'web' },
+    })
     expect(byRel['docs/table.csv']!.params).toEqual({ ContentLanguage: 'fr' })
     expect(byRel['index.html']!.params).toBeUndefined()
     expect(plan.ledger.files['docs/report.pdf']!.params).toEqual(byRel['docs/report.pdf']!.params)
     expect(plan.ledger.files['docs/notes.txt']!.contentType).toBe('text/markdown; charset=utf-8')
     expect(plan.ledger.files['index.html']).not.toHaveProperty('params')
     expect(shownHeaders(byRel['docs/notes.txt']!)).toEqual({ 'Content-Type': 'text/markdown; charset=utf-8', 'Content-Language': 'en' })
-    expect(shownHeaders(byRel['private/data.json']!)).toEqual({ StorageClass: 'STANDARD_IA', ServerSideEncryption: 'aws:kms', SSEKMSKeyId: 'alias/site', 'metadata.team': 'web' })
+    expect(shownHeaders(byRel['private/data.json']!)).toEqual({
+      StorageClass: 'STANDARD_IA',
+      ServerSideEncryption: 'aws:kms',
+      SSEKMSKeyId: 'alias/site',
+      'metadata.team': 'web',
+    })
   })
 
   it.each<{ name: string; before: HeaderRuleEntry[]; after: HeaderRuleEntry[]; uploads: string[] }>([
     { name: 'the same rules: nothing to do', before: RULES, after: RULES, uploads: [] },
     { name: 'a rule added: only its objects', before: [], after: [['**/*.pdf', PDF]], uploads: ['headers docs/report.pdf'] },
-    { name: 'a value changed', before: RULES, after: [['docs/*.pdf', { ...PDF, 'Content-Language': 'de-AT' }], ...RULES.slice(1)], uploads: ['headers docs/report.pdf'] },
-    { name: 'metadata changed', before: RULES, after: [...RULES.slice(0, 3), ['private/**', { ...RULES[3]![1], metadata: { team: 'ops' } }]], uploads: ['headers private/data.json'] },
-    { name: 'a rule moved up: the objects whose first match changed', before: RULES, after: [RULES[2]!, ...RULES.filter((_, i) => i !== 2)], uploads: ['headers docs/notes.txt', 'headers docs/report.pdf'] },
+    {
+      name: 'a value changed',
+      before: RULES,
+      after: [['docs/*.pdf', { ...PDF, 'Content-Language': 'de-AT' }], ...RULES.slice(1)],
+      uploads: ['headers docs/report.pdf'],
+    },
+    {
+      name: 'metadata changed',
+      before: RULES,
+      after: [...RULES.slice(0, 3), ['private/**', { ...RULES[3]![1], metadata: { team: 'ops' } }]],
+      uploads: ['headers private/data.json'],
+    },
+    {
+      name: 'a rule moved up: the objects whose first match changed',
+      before: RULES,
+      after: [RULES[2]!, ...RULES.filter((_, i) => i !== 2)],
+      uploads: ['headers docs/notes.txt', 'headers docs/report.pdf'],
+    },
     { name: 'a Content-Type override dropped', before: RULES, after: RULES.filter(([glob]) => glob !== '**/*.txt'), uploads: ['headers docs/notes.txt'] },
-    { name: 'the same rules written in another key order', before: RULES, after: RULES.map(([g, r]): HeaderRuleEntry => [g, Object.fromEntries(Object.entries(r).reverse())]), uploads: [] },
+    {
+      name: 'the same rules written in another key order',
+      before: RULES,
+      after: RULES.map(([g, r]): HeaderRuleEntry => [g, Object.fromEntries(Object.entries(r).reverse())]),
+      uploads: [],
+    },
   ])('$name', ({ before, after, uploads: expected }) => {
     const { plan, summary } = uploads(BUILD, deployed(before), { headers: after })
     expect(summary).toEqual(expected)
@@ -70,7 +112,7 @@ describe('createPlan: headers', () => {
     expect(plan.invalidate).toEqual(expected.map((u) => u.split(' ')[1]))
   })
 
-  it('gives a brotli sibling its source\'s headers', () => {
+  it("gives a brotli sibling its source's headers", () => {
     const big = file('docs/big.txt', 'x'.repeat(4000))
     const { plan } = uploads([big], undefined, { headers: RULES, precompress: { gzip: false, brotli: true } })
     expect(plan.uploads.map((u) => [u.rel, u.contentType, u.params])).toStrictEqual([
@@ -117,9 +159,16 @@ describe('headers and the upload journal', () => {
     expect(plan.invalidate).toContain('docs/report.pdf') // but the CDN may hold the old headers
   })
 
-  it('distrusts a stale journal entry whose headers differ from the ledger\'s, even with the same bytes', () => {
+  it("distrusts a stale journal entry whose headers differ from the ledger's, even with the same bytes", () => {
     const ledger = deployed(RULES)
-    const stale = { data: { version: 1 as const, base: 'another-release', files: { 'docs/report.pdf': pdf({ ContentLanguage: 'fr' }), 'index.html': ledger.files['index.html']! } }, exists: true }
+    const stale = {
+      data: {
+        version: 1 as const,
+        base: 'another-release',
+        files: { 'docs/report.pdf': pdf({ ContentLanguage: 'fr' }), 'index.html': ledger.files['index.html']! },
+      },
+      exists: true,
+    }
     expect(journalFiles(ledger, stale)).toEqual({ files: { 'docs/report.pdf': { ...pdf({ ContentLanguage: 'fr' }), sha256: '' } }, distrusted: 1 })
   })
 })

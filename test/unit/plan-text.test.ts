@@ -17,10 +17,24 @@ function file(rel: string, content = `content of ${rel}`): LocalFile {
   return { rel, path: `/dist/${rel}`, size: Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
 }
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/', cacheControl: [], retain: { releases: 3, days: 7 }, release: 'r-next', now: at(100), ...over,
+  prefix: 'app/',
+  cacheControl: [],
+  retain: { releases: 3, days: 7 },
+  release: 'r-next',
+  now: at(100),
+  ...over,
 })
-const context: ReportContext = { bucket: 'example-assets', publicBase: 'https://cdn.example.com/app/', dryRun: true, ledger: 'read', provider: 'none', warnings: [], started: Date.now() }
-const reportOf = (local: LocalFile[], ledger: Ledger | undefined, over: Partial<PlanOptions> = {}) => buildReport(createPlan(local, ledger, options(over)), context)
+const context: ReportContext = {
+  bucket: 'example-assets',
+  publicBase: 'https://cdn.example.com/app/',
+  dryRun: true,
+  ledger: 'read',
+  provider: 'none',
+  warnings: [],
+  started: Date.now(),
+}
+const reportOf = (local: LocalFile[], ledger: Ledger | undefined, over: Partial<PlanOptions> = {}) =>
+  buildReport(createPlan(local, ledger, options(over)), context)
 
 describe('plan text: include/exclude', () => {
   const MAP = 'assets/a-Ab12Cd34.js.map'
@@ -45,7 +59,10 @@ describe('plan text: include/exclude', () => {
 describe('plan text: headers and redirects', () => {
   it('shows what headers rules and redirects set, under each upload', () => {
     const report = reportOf([file('docs/report.pdf'), file('notes.log')], undefined, {
-      headers: [['**/*.pdf', { 'Content-Disposition': 'attachment', StorageClass: 'STANDARD_IA' }], ['*.log', { 'Content-Type': 'text/x-log; charset=utf-8' }]],
+      headers: [
+        ['**/*.pdf', { 'Content-Disposition': 'attachment', StorageClass: 'STANDARD_IA' }],
+        ['*.log', { 'Content-Type': 'text/x-log; charset=utf-8' }],
+      ],
       redirects: { old: '/app/new' },
     })
     const text = planText(report, 'dist')
@@ -63,7 +80,9 @@ describe('the URL in the summaries', () => {
     const plan = createPlan(local, undefined, options())
     const deployed = buildReport(plan, { ...context, dryRun: false })
     expect(deployed.url).toBe(url)
-    expect(summaryMarkdown(deployed)).toMatch(new RegExp(`^### CDN deploy\\n\\nLive at: \\*\\*\\[${url.replace(/[.\\/]/g, '\\$&')}\\]\\(${url.replace(/[.\\/]/g, '\\$&')}\\)\\*\\*\\n`))
+    expect(summaryMarkdown(deployed)).toMatch(
+      new RegExp(`^### CDN deploy\\n\\nLive at: \\*\\*\\[${url.replace(/[.\\/]/g, '\\$&')}\\]\\(${url.replace(/[.\\/]/g, '\\$&')}\\)\\*\\*\\n`),
+    )
     expect(summaryMarkdown(buildReport(plan, context))).toContain(`Would deploy to: **[${url}](${url})**`)
   })
 })

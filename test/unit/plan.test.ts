@@ -21,7 +21,12 @@ function file(rel: string, content = `content of ${rel}`, size?: number): LocalF
 }
 
 const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/', cacheControl: [], retain: { releases: 3, days: 7 }, release: 'r-next', now: at(100), ...over,
+  prefix: 'app/',
+  cacheControl: [],
+  retain: { releases: 3, days: 7 },
+  release: 'r-next',
+  now: at(100),
+  ...over,
 })
 
 const JS = 'assets/index-Bx12abcd.js'
@@ -35,44 +40,68 @@ function deployed(files: LocalFile[]): Ledger {
 }
 const summary = (plan: DeployPlan) => ({
   uploads: plan.uploads.map((u) => `${u.phase} ${u.reason} ${u.rel}`),
-  skips: plan.skips, invalidate: plan.invalidate, deletes: plan.deletes, retained: plan.retained,
+  skips: plan.skips,
+  invalidate: plan.invalidate,
+  deletes: plan.deletes,
+  retained: plan.retained,
 })
 
 describe('createPlan: what goes up and what is invalidated', () => {
   it.each([
     {
       name: 'first deploy: everything new, immutable → other → HTML and entry documents; new mutable URLs purged (cached 404s)',
-      ledger: undefined, local: V1, cacheControl: [],
+      ledger: undefined,
+      local: V1,
+      cacheControl: [],
       uploads: [`1 new ${JS}`, `1 new ${PNG}`, '2 new favicon.svg', '2 new robots.txt', '3 new index.html', '3 new sw.js'],
-      invalidate: ['favicon.svg', 'index.html', 'robots.txt', 'sw.js'], retained: [],
+      invalidate: ['favicon.svg', 'index.html', 'robots.txt', 'sw.js'],
+      retained: [],
     },
     { name: 'no-op redeploy', ledger: deployed(V1), local: V1, cacheControl: [], uploads: [], invalidate: [], retained: [] },
     {
       name: 'one mutable file changed',
-      ledger: deployed(V1), local: replace('robots.txt', file('robots.txt', 'Disallow: /')), cacheControl: [],
-      uploads: ['2 changed robots.txt'], invalidate: ['robots.txt'], retained: [],
+      ledger: deployed(V1),
+      local: replace('robots.txt', file('robots.txt', 'Disallow: /')),
+      cacheControl: [],
+      uploads: ['2 changed robots.txt'],
+      invalidate: ['robots.txt'],
+      retained: [],
     },
     {
       name: 'an "immutable" name whose bytes changed is purged too (its name was not a content hash)',
-      ledger: deployed(V1), local: replace(PNG, file(PNG, 'other pixels')), cacheControl: [],
-      uploads: [`1 changed ${PNG}`], invalidate: [PNG], retained: [],
+      ledger: deployed(V1),
+      local: replace(PNG, file(PNG, 'other pixels')),
+      cacheControl: [],
+      uploads: [`1 changed ${PNG}`],
+      invalidate: [PNG],
+      retained: [],
     },
     {
       name: 'a Cache-Control rule changed: same bytes, new headers',
-      ledger: deployed(V1), local: V1, cacheControl: [['*.txt', 'public, max-age=60']] as CacheRule[],
-      uploads: ['2 headers robots.txt'], invalidate: ['robots.txt'], retained: [],
+      ledger: deployed(V1),
+      local: V1,
+      cacheControl: [['*.txt', 'public, max-age=60']] as CacheRule[],
+      uploads: ['2 headers robots.txt'],
+      invalidate: ['robots.txt'],
+      retained: [],
     },
     {
       name: 'hashed chunk replaced by a new hashed name: old one retained, not purged',
       ledger: deployed(V1),
       local: [...replace(JS, file('assets/index-Zz98yxwv.js', 'new code')).filter((f) => f.rel !== 'index.html'), file('index.html', 'v2')],
       cacheControl: [],
-      uploads: ['1 new assets/index-Zz98yxwv.js', '3 changed index.html'], invalidate: ['index.html'], retained: [JS],
+      uploads: ['1 new assets/index-Zz98yxwv.js', '3 changed index.html'],
+      invalidate: ['index.html'],
+      retained: [JS],
     },
     {
       name: 'a new page is purged (it may be cached as a 404)',
-      ledger: deployed(V1), local: [...V1, file('about/index.html')], cacheControl: [],
-      uploads: ['3 new about/index.html'], invalidate: ['about/index.html'], retained: [],
+      ledger: deployed(V1),
+      local: [...V1, file('about/index.html')],
+      cacheControl: [],
+      uploads: ['3 new about/index.html'],
+      invalidate: ['about/index.html'],
+      retained: [],
     },
   ])('$name', ({ ledger, local, cacheControl, uploads, invalidate, retained }) => {
     const plan = createPlan(local, ledger, options({ cacheControl }))
@@ -81,7 +110,12 @@ describe('createPlan: what goes up and what is invalidated', () => {
     expect(s.invalidate).toEqual(invalidate)
     expect(s.retained).toEqual(retained)
     expect(s.deletes).toEqual([])
-    expect(s.skips).toEqual(local.map((f) => f.rel).filter((rel) => !plan.uploads.some((u) => u.rel === rel)).sort())
+    expect(s.skips).toEqual(
+      local
+        .map((f) => f.rel)
+        .filter((rel) => !plan.uploads.some((u) => u.rel === rel))
+        .sort(),
+    )
     expect(plan.uploads.every((u) => u.key === `app/${u.rel}`)).toBe(true)
     expect(plan.ledger.pendingInvalidations).toEqual(invalidate.length ? invalidate : undefined)
     expect(Object.keys(plan.ledger.files)).toEqual([...local.map((f) => f.rel), ...retained].sort())
@@ -114,8 +148,20 @@ describe('createPlan: retention (kept for 3 later releases AND 7 days; absent co
     { name: 'last release unknown (trimmed): dated from the oldest listed → kept', ledger: history([50, 55, 60], 'r0'), now: at(56), deleted: false },
     { name: 'last release unknown, old enough → deleted', ledger: history([50, 55, 60], 'r0'), now: at(57), deleted: true },
     { name: 'still in the latest release → kept', ledger: history([0, 20, 22], 'r3'), now: at(90), deleted: false },
-    { name: 'releases: 1, dropped by the release being made → kept while it is live', ledger: history([0], 'r1'), now: at(90), deleted: false, retain: { releases: 1, days: 0 } },
-    { name: 'releases: 1, dropped by the live release → deleted by the next', ledger: history([0, 1], 'r1'), now: at(90), deleted: true, retain: { releases: 1, days: 0 } },
+    {
+      name: 'releases: 1, dropped by the release being made → kept while it is live',
+      ledger: history([0], 'r1'),
+      now: at(90),
+      deleted: false,
+      retain: { releases: 1, days: 0 },
+    },
+    {
+      name: 'releases: 1, dropped by the live release → deleted by the next',
+      ledger: history([0, 1], 'r1'),
+      now: at(90),
+      deleted: true,
+      retain: { releases: 1, days: 0 },
+    },
     { name: 'releases: 0 → deleted by the very next deploy', ledger: history([0], 'r1'), now: at(90), deleted: true, retain: { releases: 0, days: 0 } },
   ])('$name', ({ ledger, now, deleted, retain }) => {
     const plan = createPlan([file('index.html')], ledger, options({ now, ...(retain ? { retain } : {}) }))
@@ -135,7 +181,10 @@ describe('createPlan: retention (kept for 3 later releases AND 7 days; absent co
   })
 
   it('trims history to 100 releases but keeps the oldest one a retained file needs', () => {
-    const long = history(Array.from({ length: 150 }, (_, i) => i / 100), 'r1')
+    const long = history(
+      Array.from({ length: 150 }, (_, i) => i / 100),
+      'r1',
+    )
     const kept = createPlan([file('index.html')], long, options({ now: at(5) })).ledger.releases
     expect(kept[0]!.id).toBe('r1') // gone.js absent < 7 days: its release stays
     expect(kept).toHaveLength(151)
@@ -202,7 +251,13 @@ describe('createPlan: ledger, stats and contracts', () => {
   it.each([
     { name: 'an escaping path', local: [file('../x.js')], ledger: undefined, message: /refusing "..\/x.js"/ },
     { name: 'a file in the ledger dir', local: [file('.cdn-deploy/ledger.json')], ledger: undefined, message: /\.cdn-deploy\/ holds the deploy's own state/ },
-    { name: 'a file in a state dir inside the prefix', local: [file('_state/ledger.json')], ledger: undefined, message: /_state\/ holds the deploy's own state/, stateDir: '_state/' },
+    {
+      name: 'a file in a state dir inside the prefix',
+      local: [file('_state/ledger.json')],
+      ledger: undefined,
+      message: /_state\/ holds the deploy's own state/,
+      stateDir: '_state/',
+    },
     { name: 'a duplicate', local: [file('a.js'), file('a.js')], ledger: undefined, message: /listed twice/ },
     { name: 'a newer ledger', local: [], ledger: { ...deployed(V1), version: 2 } as unknown as Ledger, message: /version 2/ },
   ])('refuses $name', ({ local, ledger, message, stateDir }) => {
@@ -213,23 +268,36 @@ describe('createPlan: ledger, stats and contracts', () => {
 })
 
 describe('createPlan: release records and kept page versions (rollback)', () => {
-  it('records the build\'s files with their headers, and prunes a record with its release', () => {
+  it("records the build's files with their headers, and prunes a record with its release", () => {
     const first = createPlan(V1, undefined, options({ release: 'r1', now: at(0) }))
     expect(Object.keys(first.record.files)).toEqual(V1.map((f) => f.rel).sort())
     const html = V1[0]!
-    expect(first.record.files['index.html']).toEqual({ sha256: html.sha256, size: html.size, contentType: 'text/html; charset=utf-8', cacheControl: 'public, max-age=0, must-revalidate', immutable: false })
+    expect(first.record.files['index.html']).toEqual({
+      sha256: html.sha256,
+      size: html.size,
+      contentType: 'text/html; charset=utf-8',
+      cacheControl: 'public, max-age=0, must-revalidate',
+      immutable: false,
+    })
     const next = createPlan([file('index.html', 'v2')], first.ledger, options({ release: 'r2', now: at(1), retain: { releases: 0, days: 0 } }))
     expect(next.stateDeletes).toEqual(['app/.cdn-deploy/releases/r1.json'])
-    expect(next.ledger.releases.map((r) => [r.id, r.record])).toEqual([['r1', undefined], ['r2', true]])
+    expect(next.ledger.releases.map((r) => [r.id, r.record])).toEqual([
+      ['r1', undefined],
+      ['r2', true],
+    ])
   })
 
   it('keeps the replaced version of each changed page once (a blob), named by its bytes', () => {
     const first = createPlan(V1, undefined, options({ release: 'r1', now: at(0) }))
     const next = createPlan(replace('index.html', file('index.html', 'v2')), first.ledger, options({ release: 'r2', now: at(1) }))
-    expect(next.keep).toEqual([{ name: V1[0]!.sha256, key: `app/.cdn-deploy/blobs/${V1[0]!.sha256}`, from: 'app/index.html', sha256: V1[0]!.sha256, size: V1[0]!.size }])
+    expect(next.keep).toEqual([
+      { name: V1[0]!.sha256, key: `app/.cdn-deploy/blobs/${V1[0]!.sha256}`, from: 'app/index.html', sha256: V1[0]!.sha256, size: V1[0]!.size },
+    ])
     expect(next.ledger.blobs).toEqual({ [V1[0]!.sha256]: 'r1' })
     // Kept already: not copied again.
-    expect(createPlan(replace('index.html', file('index.html', 'v3')), { ...next.ledger, files: first.ledger.files }, options({ release: 'r3', now: at(2) })).keep).toEqual([])
+    expect(
+      createPlan(replace('index.html', file('index.html', 'v3')), { ...next.ledger, files: first.ledger.files }, options({ release: 'r3', now: at(2) })).keep,
+    ).toEqual([])
   })
 })
 
@@ -242,7 +310,11 @@ describe('createPlan: precompression', () => {
   it.each([
     ['nothing by default', undefined, {}],
     ['gzip: compressible files of 1 KiB or more, under their own key', gzip, { 'index.html': 'gzip', [JS]: 'gzip', 'assets/app-Ab12Cd34.css': 'gzip' }],
-    ['brotli: a .br sibling as well', both, { 'index.html': 'gzip', 'index.html.br': 'br', [JS]: 'gzip', [`${JS}.br`]: 'br', 'assets/app-Ab12Cd34.css': 'gzip', 'assets/app-Ab12Cd34.css.br': 'br' }],
+    [
+      'brotli: a .br sibling as well',
+      both,
+      { 'index.html': 'gzip', 'index.html.br': 'br', [JS]: 'gzip', [`${JS}.br`]: 'br', 'assets/app-Ab12Cd34.css': 'gzip', 'assets/app-Ab12Cd34.css.br': 'br' },
+    ],
   ])('%s', (_name, precompress, expected) => {
     const plan = createPlan(FILES, undefined, options(precompress ? { precompress } : {}))
     const encoded = Object.fromEntries(plan.uploads.filter((u) => u.contentEncoding).map((u) => [u.rel, u.contentEncoding]))
@@ -250,7 +322,13 @@ describe('createPlan: precompression', () => {
     // Every variant keeps its source's type, cache policy and phase, and the source's sha256.
     for (const upload of plan.uploads.filter((u) => u.rel.endsWith('.br'))) {
       const source = plan.uploads.find((u) => u.rel === upload.rel.slice(0, -3))!
-      expect(upload).toMatchObject({ contentType: source.contentType, cacheControl: source.cacheControl, phase: source.phase, sha256: source.sha256, path: source.path })
+      expect(upload).toMatchObject({
+        contentType: source.contentType,
+        cacheControl: source.cacheControl,
+        phase: source.phase,
+        sha256: source.sha256,
+        path: source.path,
+      })
       expect(plan.ledger.files[upload.rel]).toMatchObject({ contentEncoding: 'br', sha256: source.sha256 })
     }
   })
@@ -258,7 +336,11 @@ describe('createPlan: precompression', () => {
   it('turning gzip on re-uploads the compressible files with reason headers, and purges the mutable ones', () => {
     const ledger = deployed(FILES)
     const plan = createPlan(FILES, ledger, options({ precompress: gzip }))
-    expect(plan.uploads.map((u) => [u.rel, u.reason])).toEqual([['assets/app-Ab12Cd34.css', 'headers'], [JS, 'headers'], ['index.html', 'headers']])
+    expect(plan.uploads.map((u) => [u.rel, u.reason])).toEqual([
+      ['assets/app-Ab12Cd34.css', 'headers'],
+      [JS, 'headers'],
+      ['index.html', 'headers'],
+    ])
     expect(plan.invalidate).toContain('index.html')
     const again = createPlan(FILES, plan.ledger, options({ precompress: gzip, release: 'r3', now: at(101) }))
     expect(again.uploads).toEqual([])

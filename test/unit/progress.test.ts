@@ -77,7 +77,16 @@ describe("createConsoleReporter at Vite's log levels", () => {
 
 describe('formatBytes / formatDuration', () => {
   it.each([
-    [0, '0 B'], [880.59, '881 B'], [1024, '1.0 KiB'], [10 * 1024, '10 KiB'], [5.5 * 1024 ** 2, '5.5 MiB'], [3 * 1024 ** 3, '3.0 GiB'],
+    [0, '0 B'],
+    [880.59, '881 B'],
+    [1024, '1.0 KiB'],
+    [10 * 1024, '10 KiB'],
+    [5.5 * 1024 ** 2, '5.5 MiB'],
+    [3 * 1024 ** 3, '3.0 GiB'],
   ])('formatBytes(%d) = %s', (n, s) => expect(formatBytes(n)).toBe(s))
-  it.each([[250, '250ms'], [1500, '1.5s'], [125_000, '2m5s']])('formatDuration(%d) = %s', (n, s) => expect(formatDuration(n)).toBe(s))
+  it.each([
+    [250, '250ms'],
+    [1500, '1.5s'],
+    [125_000, '2m5s'],
+  ])('formatDuration(%d) = %s', (n, s) => expect(formatDuration(n)).toBe(s))
 })

@@ -37,14 +37,30 @@ describe('pruneGuard', () => {
 
   it('defaults maxDeletes to 256 and names the numbers', () => {
     expect(pruneGuard({ deletes: 300, files: 50, previousFiles: 50 }).stop?.message).toContain('would delete 300 files, more than maxDeletes (256)')
-    expect(pruneGuard({ deletes: 0, files: 3, previousFiles: 200 }).stop?.message).toContain('the build has 3 files where the previous release had 200 (under 10%)')
+    expect(pruneGuard({ deletes: 0, files: 3, previousFiles: 200 }).stop?.message).toContain(
+      'the build has 3 files where the previous release had 200 (under 10%)',
+    )
   })
 })
 
 const at = (days: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * 86_400_000)
-const file = (rel: string): LocalFile => ({ rel, path: `/dist/${rel}`, size: 1, sha256: createHash('sha256').update(rel).digest('hex'), contentType: contentTypeFor(rel), immutable: false })
+const file = (rel: string): LocalFile => ({
+  rel,
+  path: `/dist/${rel}`,
+  size: 1,
+  sha256: createHash('sha256').update(rel).digest('hex'),
+  contentType: contentTypeFor(rel),
+  immutable: false,
+})
 const files = (n: number, from = 0) => Array.from({ length: n }, (_, i) => file(`page-${i + from}.html`))
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({ prefix: '', cacheControl: [], retain: { releases: 0, days: 0 }, release: 'r-next', now: at(10), ...over })
+const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
+  prefix: '',
+  cacheControl: [],
+  retain: { releases: 0, days: 0 },
+  release: 'r-next',
+  now: at(10),
+  ...over,
+})
 const deployed = (local: LocalFile[]): Ledger => createPlan(local, undefined, options({ release: 'r1', now: at(0) })).ledger
 
 describe('createPlan: the guard in the plan', () => {
@@ -53,12 +69,23 @@ describe('createPlan: the guard in the plan', () => {
     { name: 'a prune over maxDeletes', before: 30, after: files(25), over: { maxDeletes: 4 }, rule: 'max-deletes', deletes: 5 },
     { name: 'the same, forced', before: 30, after: files(25), over: { maxDeletes: 4, force: true }, rule: undefined, deletes: 5 },
     { name: 'a nearly empty build', before: 30, after: files(2), over: {}, rule: 'shrink', deletes: 28 },
-    { name: 'a nearly empty build, retention still holding everything', before: 30, after: files(2), over: { retain: { releases: 3, days: 7 } }, rule: 'shrink', deletes: 0 },
+    {
+      name: 'a nearly empty build, retention still holding everything',
+      before: 30,
+      after: files(2),
+      over: { retain: { releases: 3, days: 7 } },
+      rule: 'shrink',
+      deletes: 0,
+    },
     { name: 'a nearly empty build, forced', before: 30, after: files(2), over: { force: true }, rule: undefined, deletes: 28 },
     { name: 'a small build after a small site', before: 10, after: files(1), over: {}, rule: undefined, deletes: 9 },
     {
       name: 'a build whose include keeps most keys as they are (nothing would be pruned)',
-      before: 30, after: files(2), over: { filter: { include: ['page-0.html', 'page-1.html'] } }, rule: undefined, deletes: 0,
+      before: 30,
+      after: files(2),
+      over: { filter: { include: ['page-0.html', 'page-1.html'] } },
+      rule: undefined,
+      deletes: 0,
     },
   ])('$name', ({ before, after, over, rule, deletes }) => {
     const plan = createPlan(after, deployed(files(before)), options(over))

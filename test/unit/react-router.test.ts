@@ -19,7 +19,8 @@ import { basenameFor, flattenBasename, isLegacyBuild, reactRouter, routesUnder, 
 import { listFiles } from '../../src/walk.js'
 import { createState } from '../../src/vite/state.js'
 
-const cdn = (options: CdnPluginOptions = {}) => resolveConfig({ inline: { domain: 'https://cdn.example.com', prefix: 'app/', deploy: false, ...options }, env: {} })
+const cdn = (options: CdnPluginOptions = {}) =>
+  resolveConfig({ inline: { domain: 'https://cdn.example.com', prefix: 'app/', deploy: false, ...options }, env: {} })
 const site = cdn()
 const atRoot = cdn({ prefix: '' })
 const origin = cdn({ htmlAtOrigin: true })
@@ -41,7 +42,9 @@ describe('viteBase and basenameFor', () => {
     ['a basename elsewhere', site, '/shop/'],
     ['a basename under a site at the CDN root', atRoot, '/app/'],
   ])('refuses %s, naming the basename to set', (_name, config, current) => {
-    expect(() => basenameFor(config, current)).toThrow(/\[cdn-deploy\] \[config\] react-router.config.ts basename "\/(shop|app)\/" does not match the CDN .*set basename: '\/(app\/)?'/)
+    expect(() => basenameFor(config, current)).toThrow(
+      /\[cdn-deploy\] \[config\] react-router.config.ts basename "\/(shop|app)\/" does not match the CDN .*set basename: '\/(app\/)?'/,
+    )
   })
 })
 
@@ -73,8 +76,15 @@ async function client(files: Record<string, string>): Promise<string> {
   }
   return dir
 }
-const contentsSync = (dir: string) => Object.fromEntries(readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => [e.name, true]).sort())
-const contents = async (dir: string) => Object.fromEntries(await Promise.all((await listFiles(dir)).map(async (rel) => [rel, await readFile(join(dir, rel), 'utf8')])))
+const contentsSync = (dir: string) =>
+  Object.fromEntries(
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile())
+      .map((e) => [e.name, true])
+      .sort(),
+  )
+const contents = async (dir: string) =>
+  Object.fromEntries(await Promise.all((await listFiles(dir)).map(async (rel) => [rel, await readFile(join(dir, rel), 'utf8')])))
 
 describe('flattenBasename', () => {
   const assets = { 'assets/entry-Ab12Cd34.js': 'js', 'favicon.ico': 'icon' }
@@ -111,15 +121,23 @@ describe('flattenBasename', () => {
   it('refuses to overwrite a file, and moves nothing', async () => {
     const before = { ...assets, 'index.html': 'fallback', 'site/app/index.html': 'home', 'site/app/favicon.ico': 'page named favicon.ico' }
     const dir = await client(before)
-    await expect(flattenBasename(dir, '/site/app/')).rejects.toThrow(/\[cdn-deploy\] \[build\] React Router wrote pages under .*site\/app\/ .* would replace .*favicon.ico/)
+    await expect(flattenBasename(dir, '/site/app/')).rejects.toThrow(
+      /\[cdn-deploy\] \[build\] React Router wrote pages under .*site\/app\/ .* would replace .*favicon.ico/,
+    )
     expect(await contents(dir)).toEqual(before)
   })
 })
 
 describe('reactRouter(): the adapter against a fake React Router plugin context', () => {
   const plugins = [{ name: 'react-router' }] as Plugin[]
-  const router = (over: Partial<RouterConfig> = {}): RouterConfig => Object.freeze({ basename: '/', ssr: false, buildDirectory: '/app/build', future: {}, ...over })
-  const resolved = (reactRouterConfig: RouterConfig | undefined) => ({ root: '/app', environments: { client: { build: { outDir: 'build/client' } } }, __reactRouterPluginContext: reactRouterConfig && { reactRouterConfig } }) as unknown as ResolvedConfig & { __reactRouterPluginContext?: { reactRouterConfig: RouterConfig } }
+  const router = (over: Partial<RouterConfig> = {}): RouterConfig =>
+    Object.freeze({ basename: '/', ssr: false, buildDirectory: '/app/build', future: {}, ...over })
+  const resolved = (reactRouterConfig: RouterConfig | undefined) =>
+    ({
+      root: '/app',
+      environments: { client: { build: { outDir: 'build/client' } } },
+      __reactRouterPluginContext: reactRouterConfig && { reactRouterConfig },
+    }) as unknown as ResolvedConfig & { __reactRouterPluginContext?: { reactRouterConfig: RouterConfig } }
   const run = (config: ReturnType<typeof cdn>, context: ReturnType<typeof resolved>) => {
     const state = createState({})
     state.config = config
@@ -179,9 +197,11 @@ describe('reactRouter(): the adapter against a fake React Router plugin context'
 describe('reactRouter(): React Router 7 without the flag (the CLI resolves once, then two vite.build() calls)', () => {
   const plugins = [{ name: 'react-router' }] as Plugin[]
   const legacy = { v8_viteEnvironmentApi: false }
-  const router = (over: Partial<RouterConfig> = {}): RouterConfig => Object.freeze({ basename: '/', ssr: false, buildDirectory: '/app/build', future: legacy, ...over })
+  const router = (over: Partial<RouterConfig> = {}): RouterConfig =>
+    Object.freeze({ basename: '/', ssr: false, buildDirectory: '/app/build', future: legacy, ...over })
   type Context = { reactRouterConfig: RouterConfig }
-  const resolvedWith = (context: Context | undefined, root = '/app') => ({ root, environments: { client: { build: { outDir: 'build/client' } } }, __reactRouterPluginContext: context }) as unknown as ResolvedConfig
+  const resolvedWith = (context: Context | undefined, root = '/app') =>
+    ({ root, environments: { client: { build: { outDir: 'build/client' } } }, __reactRouterPluginContext: context }) as unknown as ResolvedConfig
   const withState = (config: ReturnType<typeof cdn>) => {
     const state = createState({})
     state.config = config
@@ -204,7 +224,10 @@ describe('reactRouter(): React Router 7 without the flag (the CLI resolves once,
   function build(config: ReturnType<typeof cdn>, injected: Context | undefined, own: RouterConfig) {
     const { state, lines } = withState(config)
     const framework = reactRouter(plugins)!
-    const user: Record<string, unknown> = { __reactRouterEnvironmentBuildContext: { name: 'client' }, ...(injected ? { __reactRouterPluginContext: injected } : {}) }
+    const user: Record<string, unknown> = {
+      __reactRouterEnvironmentBuildContext: { name: 'client' },
+      ...(injected ? { __reactRouterPluginContext: injected } : {}),
+    }
     expect(framework.config!(user, config, state)).toEqual({ base: viteBase(config) })
     const context: Context = { reactRouterConfig: own }
     framework.configResolved!(resolvedWith(context), state)
@@ -214,7 +237,10 @@ describe('reactRouter(): React Router 7 without the flag (the CLI resolves once,
   it('the CLI resolve: hands React Router a buildEnd (the deploy step) and the basename; a plain `vite build` is told how', () => {
     const { framework, context } = cliResolve(site)
     expect(context.reactRouterConfig).toMatchObject({ basename: '/app/', buildEnd: expect.any(Function) })
-    expect(framework).toMatchObject({ deploys: 'integration', hint: expect.stringMatching(/react-router build.*v8_viteEnvironmentApi: true.*npx cdn-deploy deploy build\/client$/) })
+    expect(framework).toMatchObject({
+      deploys: 'integration',
+      hint: expect.stringMatching(/react-router build.*v8_viteEnvironmentApi: true.*npx cdn-deploy deploy build\/client$/),
+    })
   })
 
   it.each([
@@ -240,7 +266,11 @@ describe('reactRouter(): React Router 7 without the flag (the CLI resolves once,
   })
 
   it.each([
-    ['a CLI context without the deploy step, basename unset: the scoped error', router(), /needs React Router's basename "\/app\/": add basename: '\/app\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/],
+    [
+      'a CLI context without the deploy step, basename unset: the scoped error',
+      router(),
+      /needs React Router's basename "\/app\/": add basename: '\/app\/' to react-router.config.ts, or future: \{ v8_viteEnvironmentApi: true \}/,
+    ],
     ['no CLI context at all, basename unset: the same', undefined, /needs React Router's basename "\/app\/"/],
   ])('%s', (_name, injected, message) => {
     expect(() => build(site, injected && { reactRouterConfig: injected }, router())).toThrow(message)
@@ -284,8 +314,18 @@ describe('reactRouter(): React Router 7 without the flag (the CLI resolves once,
   const manifest = JSON.stringify({ version: 1, release: 'r1', files: {} })
 
   it.each<[string, Record<string, string>, boolean, RegExp]>([
-    ['no manifest from the client build', {}, false, /not deploying: the client build wrote no \.vite\/cdn-manifest\.json to .*build\/client in this build; deploy with npx cdn-deploy deploy .*build\/client$/],
-    ['a manifest left by an earlier build', { [`build/client/${MANIFEST_PATH}`]: manifest }, true, /not deploying: the client build wrote no \.vite\/cdn-manifest\.json/],
+    [
+      'no manifest from the client build',
+      {},
+      false,
+      /not deploying: the client build wrote no \.vite\/cdn-manifest\.json to .*build\/client in this build; deploy with npx cdn-deploy deploy .*build\/client$/,
+    ],
+    [
+      'a manifest left by an earlier build',
+      { [`build/client/${MANIFEST_PATH}`]: manifest },
+      true,
+      /not deploying: the client build wrote no \.vite\/cdn-manifest\.json/,
+    ],
     [
       'a SPA page that does not route under the basename',
       { [`build/client/${MANIFEST_PATH}`]: manifest, 'build/client/index.html': '<script>window.__reactRouterContext = {"basename":"/","future":{}}</script>' },

@@ -67,13 +67,19 @@ describe('compileCacheRules', () => {
   })
 
   it('lets a user rule override even the immutable and service worker defaults', () => {
-    const override = compileCacheRules([['assets/**', 'public, max-age=120'], ['sw.js', 'no-store']])
+    const override = compileCacheRules([
+      ['assets/**', 'public, max-age=120'],
+      ['sw.js', 'no-store'],
+    ])
     expect(override('assets/index-DnNdBZve.js', true)).toBe('public, max-age=120')
     expect(override('sw.js', false)).toBe('no-store')
   })
 
   it('keeps the order given, not the order of specificity', () => {
-    const broadFirst = compileCacheRules([['**', 'public, max-age=1'], ['index.html', 'no-store']])
+    const broadFirst = compileCacheRules([
+      ['**', 'public, max-age=1'],
+      ['index.html', 'no-store'],
+    ])
     expect(broadFirst('index.html', false)).toBe('public, max-age=1')
   })
 

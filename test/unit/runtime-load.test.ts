@@ -10,7 +10,8 @@ import { describe, expect, it, vi } from 'vitest'
 import { loadManifest } from '../../src/runtime/index.js'
 
 const MANIFEST = { version: 1, release: 'r1', base: 'https://cdn.example.com/', generatedAt: '2026-01-01T00:00:00.000Z', entries: {}, files: {}, public: {} }
-const json = (body: unknown, status = 200) => new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
+const json = (body: unknown, status = 200) =>
+  new Response(typeof body === 'string' ? body : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } })
 
 async function outDirWith(text: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cdn-runtime-'))
@@ -60,7 +61,9 @@ describe('from disk', () => {
   })
 
   it('says to build first when the file is missing', async () => {
-    await expect(loadManifest(join(tmpdir(), 'no-such-build'))).rejects.toThrow(/cannot read .*no-such-build\/\.vite\/cdn-manifest\.json: .*ENOENT.*\(build first/)
+    await expect(loadManifest(join(tmpdir(), 'no-such-build'))).rejects.toThrow(
+      /cannot read .*no-such-build\/\.vite\/cdn-manifest\.json: .*ENOENT.*\(build first/,
+    )
   })
 
   it("refuses Vite's own manifest with a pointer to the right one", async () => {

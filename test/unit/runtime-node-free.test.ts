@@ -78,7 +78,9 @@ describe('the runtime stays Node-free', () => {
 
   it('type-checks with web globals only (tsconfig.runtime.json)', async () => {
     const tsc = join(ROOT, 'node_modules/typescript/bin/tsc')
-    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.runtime.json'), '--noEmit'], { cwd: ROOT }).catch((e: { stdout: string }) => e)
+    const result = await promisify(execFile)(process.execPath, [tsc, '-p', join(ROOT, 'tsconfig.runtime.json'), '--noEmit'], { cwd: ROOT }).catch(
+      (e: { stdout: string }) => e,
+    )
     expect('stdout' in result ? result.stdout : '').toBe('')
   })
 })

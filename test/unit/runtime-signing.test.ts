@@ -30,8 +30,16 @@ describe('signCloudFrontUrl', () => {
   it.each([
     ['a plain URL', 'https://d111111abcdef8.cloudfront.net/private/report.pdf', 'https://d111111abcdef8.cloudfront.net/private/report.pdf'],
     ['a URL with its own query', 'https://cdn.example.com/video.mp4?quality=hd&t=1', 'https://cdn.example.com/video.mp4?quality=hd&t=1'],
-    ['a URL with spaces and non-ASCII (signed as requested)', 'https://cdn.example.com/files/rapport annuel é.pdf', 'https://cdn.example.com/files/rapport%20annuel%20%C3%A9.pdf'],
-    ['a URL with reserved characters in a segment (percent-encoded by the signer: request it as returned)', 'https://cdn.example.com/files/a@b+c.pdf', 'https://cdn.example.com/files/a%40b%2Bc.pdf'],
+    [
+      'a URL with spaces and non-ASCII (signed as requested)',
+      'https://cdn.example.com/files/rapport annuel é.pdf',
+      'https://cdn.example.com/files/rapport%20annuel%20%C3%A9.pdf',
+    ],
+    [
+      'a URL with reserved characters in a segment (percent-encoded by the signer: request it as returned)',
+      'https://cdn.example.com/files/a@b+c.pdf',
+      'https://cdn.example.com/files/a%40b%2Bc.pdf',
+    ],
   ])('signs %s so that the matching public key verifies it', (_, url, resource) => {
     const signed = signCloudFrontUrl(url, { keyPairId: 'K2JCJMDEHXQW5F', privateKey: PEM, expires: EXPIRES })
     const result = check(signed, publicKey)
@@ -52,7 +60,10 @@ describe('signCloudFrontUrl', () => {
 
   it('gives the same signature as signing the canned policy directly (RSA PKCS#1 v1.5 is deterministic)', () => {
     const url = 'https://cdn.example.com/private/report.pdf'
-    for (const [hashAlgorithm, digest] of [['SHA1', 'sha1'], ['SHA256', 'sha256']] as const) {
+    for (const [hashAlgorithm, digest] of [
+      ['SHA1', 'sha1'],
+      ['SHA256', 'sha256'],
+    ] as const) {
       const signed = new URL(signCloudFrontUrl(url, { keyPairId: 'K1', privateKey: PEM, expires: EXPIRES, hashAlgorithm }))
       expect(signed.searchParams.get('Signature')).toBe(cloudFrontBase64(sign(digest, Buffer.from(cannedPolicy(url, EPOCH)), privateKey)))
     }
@@ -60,20 +71,31 @@ describe('signCloudFrontUrl', () => {
 
   it('a start time or an IP range makes a custom policy (Policy= instead of Expires=)', () => {
     const signed = signCloudFrontUrl('https://cdn.example.com/video/a.mp4', {
-      keyPairId: 'K1', privateKey: PEM, expires: EXPIRES, notBefore: new Date('2029-12-31T00:00:00Z'), ipAddress: '192.0.2.0/24',
+      keyPairId: 'K1',
+      privateKey: PEM,
+      expires: EXPIRES,
+      notBefore: new Date('2029-12-31T00:00:00Z'),
+      ipAddress: '192.0.2.0/24',
     })
     const params = new URL(signed).searchParams
     expect(params.has('Expires')).toBe(false)
     const policy = fromCloudFrontBase64(params.get('Policy')!).toString()
     expect(JSON.parse(policy)).toEqual({
-      Statement: [{
-        Resource: 'https://cdn.example.com/video/a.mp4',
-        Condition: { DateLessThan: { 'AWS:EpochTime': EPOCH }, DateGreaterThan: { 'AWS:EpochTime': EPOCH - 86400 }, IpAddress: { 'AWS:SourceIp': '192.0.2.0/24' } },
-      }],
+      Statement: [
+        {
+          Resource: 'https://cdn.example.com/video/a.mp4',
+          Condition: {
+            DateLessThan: { 'AWS:EpochTime': EPOCH },
+            DateGreaterThan: { 'AWS:EpochTime': EPOCH - 86400 },
+            IpAddress: { 'AWS:SourceIp': '192.0.2.0/24' },
+          },
+        },
+      ],
     })
     expect(verify('sha1', Buffer.from(policy), publicKey, fromCloudFrontBase64(params.get('Signature')!))).toBe(true)
-    expect(() => signCloudFrontUrl('https://cdn.example.com/a', { keyPairId: 'K1', privateKey: PEM, expires: EXPIRES, ipAddress: '300.1.1.1' }))
-      .toThrow(/^\[cdn-deploy\] \[cloudfront\] signCloudFrontUrl: IP address "300.1.1.1" is invalid/)
+    expect(() => signCloudFrontUrl('https://cdn.example.com/a', { keyPairId: 'K1', privateKey: PEM, expires: EXPIRES, ipAddress: '300.1.1.1' })).toThrow(
+      /^\[cdn-deploy\] \[cloudfront\] signCloudFrontUrl: IP address "300.1.1.1" is invalid/,
+    )
   })
 
   it('builds the canned policy exactly as documented (no whitespace) and the URL-safe base64', () => {
@@ -114,12 +136,19 @@ describe('signCloudFrontCookies', () => {
 
   it('takes the same options: SHA256, a start time, an IP range', () => {
     const cookies = signCloudFrontCookies('https://cdn.example.com/private/*', {
-      keyPairId: 'K1', privateKey, expires: EPOCH, notBefore: EPOCH - 60, ipAddress: '192.0.2.7', hashAlgorithm: 'SHA256',
+      keyPairId: 'K1',
+      privateKey,
+      expires: EPOCH,
+      notBefore: EPOCH - 60,
+      ipAddress: '192.0.2.7',
+      hashAlgorithm: 'SHA256',
     })
     expect(cookies['CloudFront-Hash-Algorithm']).toBe('SHA256')
     const policy = fromCloudFrontBase64(cookies['CloudFront-Policy']!).toString()
     expect(JSON.parse(policy).Statement[0].Condition).toEqual({
-      DateLessThan: { 'AWS:EpochTime': EPOCH }, DateGreaterThan: { 'AWS:EpochTime': EPOCH - 60 }, IpAddress: { 'AWS:SourceIp': '192.0.2.7/32' },
+      DateLessThan: { 'AWS:EpochTime': EPOCH },
+      DateGreaterThan: { 'AWS:EpochTime': EPOCH - 60 },
+      IpAddress: { 'AWS:SourceIp': '192.0.2.7/32' },
     })
     expect(verify('sha256', Buffer.from(policy), publicKey, fromCloudFrontBase64(cookies['CloudFront-Signature']))).toBe(true)
   })

@@ -56,7 +56,13 @@ function fixture(): RuntimeManifest {
     base: BASE,
     generatedAt: '2026-11-24T00:00:00.000Z',
     entries: Object.fromEntries([
-      chunk('index.html', 'assets/index-A.js', { isEntry: true, src: 'index.html', css: ['assets/index-A.css'], imports: ['_shared-B.js'], dynamicImports: ['src/lazy.js'] }),
+      chunk('index.html', 'assets/index-A.js', {
+        isEntry: true,
+        src: 'index.html',
+        css: ['assets/index-A.css'],
+        imports: ['_shared-B.js'],
+        dynamicImports: ['src/lazy.js'],
+      }),
       chunk('src/admin.ts', 'assets/admin-C.js', { isEntry: true, src: 'src/admin.ts', imports: ['_shared-B.js', '_vendor-D.js'] }),
       chunk('_shared-B.js', 'assets/shared-B.js', { css: ['assets/shared-B.css'], imports: ['_vendor-D.js'] }),
       chunk('_vendor-D.js', 'assets/vendor-D.js', { css: ['assets/vendor-D.css'] }),
@@ -92,7 +98,9 @@ describe('url()', () => {
   })
 
   it('names the release, known keys and a near match for an unknown file', () => {
-    expect(() => assets.url('assets/logo.png')).toThrow(/\[cdn-deploy\] \[runtime\] unknown asset "assets\/logo.png" in release 20261124T000000Z-abcdef12 \(did you mean "assets\/logo-I.png"\?\)\. Known entries: "index.html", /)
+    expect(() => assets.url('assets/logo.png')).toThrow(
+      /\[cdn-deploy\] \[runtime\] unknown asset "assets\/logo.png" in release 20261124T000000Z-abcdef12 \(did you mean "assets\/logo-I.png"\?\)\. Known entries: "index.html", /,
+    )
   })
 })
 
@@ -119,13 +127,19 @@ describe('entry()', () => {
   it.each([
     ['integrity: false', { integrity: false }, { src: u('assets/admin-C.js'), type: 'module', crossorigin: 'anonymous' }],
     ['crossorigin: false', { crossorigin: false as const }, { src: u('assets/admin-C.js'), type: 'module', integrity: sriOf('assets/admin-C.js') }],
-    ['use-credentials', { crossorigin: 'use-credentials' as const }, { src: u('assets/admin-C.js'), type: 'module', integrity: sriOf('assets/admin-C.js'), crossorigin: 'use-credentials' }],
+    [
+      'use-credentials',
+      { crossorigin: 'use-credentials' as const },
+      { src: u('assets/admin-C.js'), type: 'module', integrity: sriOf('assets/admin-C.js'), crossorigin: 'use-credentials' },
+    ],
   ])('%s', (_, options, script) => {
     expect(createAssets(fixture(), options).entry('src/admin.ts').scripts).toEqual([script])
   })
 
   it('lists known entries for an unknown one', () => {
-    expect(() => createAssets(fixture()).entry('src/main.ts')).toThrow(/unknown entry "src\/main.ts".*Known entries: "index.html", "src\/admin.ts", "_shared-B.js"/)
+    expect(() => createAssets(fixture()).entry('src/main.ts')).toThrow(
+      /unknown entry "src\/main.ts".*Known entries: "index.html", "src\/admin.ts", "_shared-B.js"/,
+    )
   })
 })
 
@@ -142,7 +156,9 @@ describe('tags()', () => {
 
   it('escapes attribute values', () => {
     const html = createAssets(fixture(), { base: 'https://cdn2.example.com/a&b/' }).tags('src/quote.js')
-    expect(html).toBe(`<script type="module" src="https://cdn2.example.com/a&amp;b/assets/it&#39;s-J.js" integrity="${sriOf("assets/it's-J.js")}" crossorigin="anonymous"></script>`)
+    expect(html).toBe(
+      `<script type="module" src="https://cdn2.example.com/a&amp;b/assets/it&#39;s-J.js" integrity="${sriOf("assets/it's-J.js")}" crossorigin="anonymous"></script>`,
+    )
     expect(escapeAttr(`"><script>alert('x')</script>&`)).toBe('&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;')
   })
 })
@@ -169,10 +185,25 @@ describe('base override', () => {
 describe('preload()', () => {
   const assets = createAssets(fixture())
   it.each([
-    ['a font: type and crossorigin', 'assets/mono-H.woff2', undefined, `<link rel="preload" href="${u('assets/mono-H.woff2')}" as="font" type="font/woff2" crossorigin="anonymous">`],
+    [
+      'a font: type and crossorigin',
+      'assets/mono-H.woff2',
+      undefined,
+      `<link rel="preload" href="${u('assets/mono-H.woff2')}" as="font" type="font/woff2" crossorigin="anonymous">`,
+    ],
     ['an image: no crossorigin', 'assets/logo-I.png', undefined, `<link rel="preload" href="${u('assets/logo-I.png')}" as="image" type="image/png">`],
-    ['a stylesheet: SRI and crossorigin', 'assets/index-A.css', undefined, `<link rel="preload" href="${u('assets/index-A.css')}" as="style" integrity="${sriOf('assets/index-A.css')}" crossorigin="anonymous">`],
-    ['an entry as a script', 'src/lazy.js', 'script' as const, `<link rel="preload" href="${u('assets/lazy-E.js')}" as="script" integrity="${sriOf('assets/lazy-E.js')}" crossorigin="anonymous">`],
+    [
+      'a stylesheet: SRI and crossorigin',
+      'assets/index-A.css',
+      undefined,
+      `<link rel="preload" href="${u('assets/index-A.css')}" as="style" integrity="${sriOf('assets/index-A.css')}" crossorigin="anonymous">`,
+    ],
+    [
+      'an entry as a script',
+      'src/lazy.js',
+      'script' as const,
+      `<link rel="preload" href="${u('assets/lazy-E.js')}" as="script" integrity="${sriOf('assets/lazy-E.js')}" crossorigin="anonymous">`,
+    ],
     ['JSON as fetch', 'data/config.json', undefined, `<link rel="preload" href="${u('data/config.json')}" as="fetch" crossorigin="anonymous">`],
   ])('%s', (_, src, as, expected) => {
     expect(assets.preload(src, as)).toBe(expected)
@@ -196,7 +227,9 @@ describe('dnsPrefetch() and preconnect()', () => {
   })
 
   it('follows the base override, and gives nothing for a same-origin base', () => {
-    expect(createAssets(fixture(), { base: 'https://cdn2.example.com' }).preconnect()).toBe('<link rel="preconnect" href="https://cdn2.example.com" crossorigin="anonymous">')
+    expect(createAssets(fixture(), { base: 'https://cdn2.example.com' }).preconnect()).toBe(
+      '<link rel="preconnect" href="https://cdn2.example.com" crossorigin="anonymous">',
+    )
     expect(createAssets(fixture(), { base: '/static/' }).dnsPrefetch()).toBe('')
   })
 

@@ -13,12 +13,37 @@ describe('kitPaths: SvelteKit paths from cdn.config', () => {
     ['whole site: base is the path of the public base, assets stay relative', cdn(SITE), unset, { base: '/site/app', assets: '' }],
     ['whole site at the root of a domain: no base', cdn('https://cdn.example.com/'), unset, { base: '', assets: '' }],
     ['whole site: a base that agrees is kept', cdn(SITE), { base: '/site/app', assets: '' }, { base: '/site/app', assets: '' }],
-    ['whole site: a base that disagrees is an error', cdn(SITE), { base: '/elsewhere', assets: '' }, /^\[cdn-deploy\] \[config\] sveltekit\(\{ paths: \{ base: "\/elsewhere" \} \}\) does not match the CDN \(the whole site on the CDN: base "\/site\/app"\)/],
-    ['whole site: an assets URL is an error (the pages are on the CDN too)', cdn(SITE), { base: '', assets: 'https://other.example.com' }, /paths: \{ assets: "https:\/\/other.example.com" \}.*the whole site on the CDN: assets ""/],
+    [
+      'whole site: a base that disagrees is an error',
+      cdn(SITE),
+      { base: '/elsewhere', assets: '' },
+      /^\[cdn-deploy\] \[config\] sveltekit\(\{ paths: \{ base: "\/elsewhere" \} \}\) does not match the CDN \(the whole site on the CDN: base "\/site\/app"\)/,
+    ],
+    [
+      'whole site: an assets URL is an error (the pages are on the CDN too)',
+      cdn(SITE),
+      { base: '', assets: 'https://other.example.com' },
+      /paths: \{ assets: "https:\/\/other.example.com" \}.*the whole site on the CDN: assets ""/,
+    ],
     ['HTML at the origin: assets is the absolute CDN URL without the slash', cdn(SITE, true), unset, { base: '', assets: 'https://cdn.example.com/site/app' }],
-    ["HTML at the origin: the user's base is the origin's business", cdn(SITE, true), { base: '/shop', assets: '' }, { base: '/shop', assets: 'https://cdn.example.com/site/app' }],
-    ['HTML at the origin: an assets URL that agrees is kept', cdn(SITE, true), { base: '', assets: 'https://cdn.example.com/site/app' }, { base: '', assets: 'https://cdn.example.com/site/app' }],
-    ['HTML at the origin: an assets URL that disagrees is an error', cdn(SITE, true), { base: '', assets: 'https://old-cdn.example.com' }, /htmlAtOrigin: true\): assets "https:\/\/cdn.example.com\/site\/app"\); remove it/],
+    [
+      "HTML at the origin: the user's base is the origin's business",
+      cdn(SITE, true),
+      { base: '/shop', assets: '' },
+      { base: '/shop', assets: 'https://cdn.example.com/site/app' },
+    ],
+    [
+      'HTML at the origin: an assets URL that agrees is kept',
+      cdn(SITE, true),
+      { base: '', assets: 'https://cdn.example.com/site/app' },
+      { base: '', assets: 'https://cdn.example.com/site/app' },
+    ],
+    [
+      'HTML at the origin: an assets URL that disagrees is an error',
+      cdn(SITE, true),
+      { base: '', assets: 'https://old-cdn.example.com' },
+      /htmlAtOrigin: true\): assets "https:\/\/cdn.example.com\/site\/app"\); remove it/,
+    ],
   ])('%s', (_name, config, current, expected) => {
     if (expected instanceof RegExp) expect(() => kitPaths(config, current)).toThrow(expected)
     else expect(kitPaths(config, current)).toEqual(expected)
@@ -41,11 +66,43 @@ const state = (htmlAtOrigin = false) => ({ config: { htmlAtOrigin } }) as Plugin
 
 describe('svelteKit: the adapter for the Vite plugin', () => {
   it.each<[string, Array<['writeClient' | 'writePrerendered', string]>, boolean, { dir: string } | RegExp]>([
-    ['adapter-static: pages and assets in one directory', [['writeClient', '/app/build'], ['writePrerendered', '/app/build']], false, { dir: '/app/build' }],
-    ['pages elsewhere, whole site on the CDN: not deployed, says why', [['writeClient', '/app/build/client'], ['writePrerendered', '/app/build/prerendered']], false, /wrote pages to \/app\/build\/prerendered and assets to \/app\/build\/client/],
-    ['pages elsewhere, HTML at the origin: the client files are deployed', [['writeClient', '/app/build/client'], ['writePrerendered', '/app/build/prerendered']], true, { dir: '/app/build/client' }],
+    [
+      'adapter-static: pages and assets in one directory',
+      [
+        ['writeClient', '/app/build'],
+        ['writePrerendered', '/app/build'],
+      ],
+      false,
+      { dir: '/app/build' },
+    ],
+    [
+      'pages elsewhere, whole site on the CDN: not deployed, says why',
+      [
+        ['writeClient', '/app/build/client'],
+        ['writePrerendered', '/app/build/prerendered'],
+      ],
+      false,
+      /wrote pages to \/app\/build\/prerendered and assets to \/app\/build\/client/,
+    ],
+    [
+      'pages elsewhere, HTML at the origin: the client files are deployed',
+      [
+        ['writeClient', '/app/build/client'],
+        ['writePrerendered', '/app/build/prerendered'],
+      ],
+      true,
+      { dir: '/app/build/client' },
+    ],
     ['no client files written', [['writePrerendered', '/app/build']], false, /adapter \(adapter-test\) wrote no client files/],
-    ['client files in two directories', [['writeClient', '/a'], ['writeClient', '/b']], false, /to 2 directories/],
+    [
+      'client files in two directories',
+      [
+        ['writeClient', '/a'],
+        ['writeClient', '/b'],
+      ],
+      false,
+      /to 2 directories/,
+    ],
   ])('%s', async (_name, writes, htmlAtOrigin, expected) => {
     const { options, setup } = kit(writes)
     const framework = svelteKit(setup)

@@ -35,7 +35,18 @@ describe('deliveryTable and deliverySummary', () => {
     rows: [
       { rel: 'a.js', url: 'u', compressible: true, status: 200, encoding: 'br', cache: 'HIT', age: '3', ms: 12, secure: true, ok: true, problems: [] },
       { rel: 'assets/long-name.css', url: 'u', compressible: true, status: 200, encoding: '', ms: 1234, secure: true, ok: true, problems: [] },
-      { rel: 'pre.js', url: 'u', compressible: true, stored: 'gzip', status: 200, encoding: '', ms: 5, secure: false, ok: false, problems: ['stored gzip-encoded but served without Content-Encoding'] },
+      {
+        rel: 'pre.js',
+        url: 'u',
+        compressible: true,
+        stored: 'gzip',
+        status: 200,
+        encoding: '',
+        ms: 5,
+        secure: false,
+        ok: false,
+        problems: ['stored gzip-encoded but served without Content-Encoding'],
+      },
       { rel: 'gone.png', url: 'u', compressible: false, ok: false, problems: ['request failed: ECONNREFUSED'] },
     ],
     compressible: 3,
@@ -60,6 +71,8 @@ describe('deliveryTable and deliverySummary', () => {
 
   it('sums up compression and timings', () => {
     expect(deliverySummary(report)).toBe('[cdn-deploy] delivery: 1 of 3 compressible files served compressed; median 12 ms, p95 1234 ms; 2 failed')
-    expect(deliverySummary({ ...report, rows: [], medianMs: undefined, p95Ms: undefined, failed: 0 } as DeliveryReport)).toBe('[cdn-deploy] delivery: 1 of 3 compressible files served compressed; no timings')
+    expect(deliverySummary({ ...report, rows: [], medianMs: undefined, p95Ms: undefined, failed: 0 } as DeliveryReport)).toBe(
+      '[cdn-deploy] delivery: 1 of 3 compressible files served compressed; no timings',
+    )
   })
 })

@@ -11,7 +11,8 @@ import { resolveConfig } from '../../src/config/resolve.js'
 import { vitePress, vitePressBase, type VitePressSite } from '../../src/frameworks/vitepress.js'
 import { createState, type PluginState } from '../../src/vite/state.js'
 
-const cdn = (options: CdnPluginOptions = {}) => resolveConfig({ inline: { domain: 'https://cdn.example.com', prefix: 'docs/', deploy: false, ...options }, env: {} })
+const cdn = (options: CdnPluginOptions = {}) =>
+  resolveConfig({ inline: { domain: 'https://cdn.example.com', prefix: 'docs/', deploy: false, ...options }, env: {} })
 const plugins = [{ name: 'vitepress' }, { name: 'vitepress:rewrites' }, { name: 'cdn:config' }] as Plugin[]
 const adapter = () => vitePress(plugins)!
 
@@ -49,7 +50,12 @@ describe('vitePressBase', () => {
 
   it.each<[string, CdnPluginOptions, string, RegExp]>([
     ['a base elsewhere', {}, '/elsewhere/', /\[cdn-deploy\] \[config\] VitePress base "\/elsewhere\/" .*does not match the CDN .*base "\/docs\/"/],
-    ['HTML at an origin', { htmlAtOrigin: true }, '/', /\[cdn-deploy\] \[config\] htmlAtOrigin: true is not supported under VitePress.*Serve the whole site from the CDN/],
+    [
+      'HTML at an origin',
+      { htmlAtOrigin: true },
+      '/',
+      /\[cdn-deploy\] \[config\] htmlAtOrigin: true is not supported under VitePress.*Serve the whole site from the CDN/,
+    ],
   ])('refuses %s', (_name, options, current, message) => {
     expect(() => vitePressBase(cdn(options), current)).toThrow(message)
   })
@@ -80,7 +86,11 @@ describe('configResolved', () => {
   it.each<[string, boolean, string[]]>([
     ['the user buildEnd throws: no deploy attempted', true, []],
     // No client build ran here, so the deploy it reaches stops at the missing manifest.
-    ['the user buildEnd succeeds: the deploy runs', false, ['[cdn-deploy] not deploying: the client build wrote no manifest; deploy with npx cdn-deploy deploy /app/docs/.vitepress/dist']],
+    [
+      'the user buildEnd succeeds: the deploy runs',
+      false,
+      ['[cdn-deploy] not deploying: the client build wrote no manifest; deploy with npx cdn-deploy deploy /app/docs/.vitepress/dist'],
+    ],
   ])('%s', async (_name, fails, lines) => {
     const { site, state, logged, resolved } = setup({ deploy: true, storage: { bucket: 'docs-bucket' } })
     site.buildEnd = () => {

@@ -71,13 +71,24 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
     const path = url.pathname.slice(1)
     const slash = path.indexOf('/')
     const bucketName = decodeURIComponent(slash < 0 ? path : path.slice(0, slash))
-    const key = slash < 0 ? '' : path.slice(slash + 1).split('/').map(decodeURIComponent).join('/')
+    const key =
+      slash < 0
+        ? ''
+        : path
+            .slice(slash + 1)
+            .split('/')
+            .map(decodeURIComponent)
+            .join('/')
     const method = req.method
 
     if (!bucketName) {
       if (method !== 'GET') return error(405, 'MethodNotAllowed', `${method} on the service`)
-      const list = [...buckets.entries()].map(([name, b]) => `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${b.created.toISOString()}</CreationDate></Bucket>`).join('')
-      return xml(`<ListAllMyBucketsResult ${XMLNS}><Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`)
+      const list = [...buckets.entries()]
+        .map(([name, b]) => `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${b.created.toISOString()}</CreationDate></Bucket>`)
+        .join('')
+      return xml(
+        `<ListAllMyBucketsResult ${XMLNS}><Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`,
+      )
     }
     if (!key) {
       if (method === 'PUT') {
@@ -85,7 +96,8 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
         return { status: 200, headers: { location: `/${bucketName}` } }
       }
       const bucket = bucketOf(bucketName)
-      if (!bucket) return method === 'HEAD' ? { status: 404, headers: {} } : error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucketName })
+      if (!bucket)
+        return method === 'HEAD' ? { status: 404, headers: {} } : error(404, 'NoSuchBucket', 'The specified bucket does not exist', { BucketName: bucketName })
       if (method === 'HEAD') return { status: 200, headers: { 'x-amz-bucket-region': 'us-east-1' } }
       if (method === 'DELETE') {
         if (bucket.objects.size) return error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty')
@@ -95,7 +107,10 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
       if (method === 'POST' && q.has('delete')) return deleteObjects(bucket, raw.toString('utf8'))
       if (method === 'GET') {
         if (q.has('location')) return xml(`<LocationConstraint ${XMLNS}></LocationConstraint>`)
-        if (q.has('uploads')) return xml(`<ListMultipartUploadsResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`)
+        if (q.has('uploads'))
+          return xml(
+            `<ListMultipartUploadsResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><IsTruncated>false</IsTruncated></ListMultipartUploadsResult>`,
+          )
         if (q.has('versioning')) return xml(`<VersioningConfiguration ${XMLNS}/>`)
         return list(bucketName, bucket, q)
       }
@@ -128,7 +143,9 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
     if (method === 'POST' && q.has('uploads')) {
       const id = randomUUID().replace(/-/g, '')
       bucket.uploads.set(id, { key, keep: keepsBody(key), parts: new Map(), ...storedHeaders(req) })
-      return xml(`<InitiateMultipartUploadResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`)
+      return xml(
+        `<InitiateMultipartUploadResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`,
+      )
     }
     if (method === 'POST' && q.has('uploadId')) {
       const id = q.get('uploadId')
@@ -137,7 +154,10 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
       const failed = precondition(req, obj, false)
       if (failed) return failed
       const text = raw.toString('utf8')
-      const listed = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({ n: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1])?.[1]), etag: bare(xmlUnescape(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1])?.[1] ?? '')) }))
+      const listed = [...text.matchAll(/<Part>([\s\S]*?)<\/Part>/g)].map((m) => ({
+        n: Number(/<PartNumber>(\d+)<\/PartNumber>/.exec(m[1])?.[1]),
+        etag: bare(xmlUnescape(/<ETag>([\s\S]*?)<\/ETag>/.exec(m[1])?.[1] ?? '')),
+      }))
       const parts = []
       for (const { n, etag } of listed) {
         const part = upload.parts.get(n)
@@ -145,10 +165,22 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
         parts.push(part)
       }
       if (parts.length === 0) return error(400, 'MalformedXML', 'no parts in CompleteMultipartUpload')
-      const etag = `${createHash('md5').update(Buffer.concat(parts.map((p) => p.md5))).digest('hex')}-${parts.length}`
-      put(bucket, key, { size: parts.reduce((s, p) => s + p.size, 0), etag, contentType: upload.contentType, headers: upload.headers, meta: upload.meta, time: new Date(), body: upload.keep ? Buffer.concat(parts.map((p) => p.body)) : undefined })
+      const etag = `${createHash('md5')
+        .update(Buffer.concat(parts.map((p) => p.md5)))
+        .digest('hex')}-${parts.length}`
+      put(bucket, key, {
+        size: parts.reduce((s, p) => s + p.size, 0),
+        etag,
+        contentType: upload.contentType,
+        headers: upload.headers,
+        meta: upload.meta,
+        time: new Date(),
+        body: upload.keep ? Buffer.concat(parts.map((p) => p.body)) : undefined,
+      })
       bucket.uploads.delete(id)
-      return xml(`<CompleteMultipartUploadResult ${XMLNS}><Location>/${xmlEscape(bucketName)}/${xmlEscape(key)}</Location><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${etag}&quot;</ETag></CompleteMultipartUploadResult>`)
+      return xml(
+        `<CompleteMultipartUploadResult ${XMLNS}><Location>/${xmlEscape(bucketName)}/${xmlEscape(key)}</Location><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><ETag>&quot;${etag}&quot;</ETag></CompleteMultipartUploadResult>`,
+      )
     }
     if (method === 'DELETE' && q.has('uploadId')) {
       bucket.uploads.delete(q.get('uploadId'))
@@ -157,8 +189,13 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
     if (method === 'GET' && q.has('uploadId')) {
       const upload = bucket.uploads.get(q.get('uploadId'))
       if (!upload) return error(404, 'NoSuchUpload', 'The specified upload does not exist.')
-      const parts = [...upload.parts.entries()].sort((a, b) => a[0] - b[0]).map(([n, p]) => `<Part><PartNumber>${n}</PartNumber><ETag>&quot;${p.etag}&quot;</ETag><Size>${p.size}</Size></Part>`).join('')
-      return xml(`<ListPartsResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated>${parts}</ListPartsResult>`)
+      const parts = [...upload.parts.entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([n, p]) => `<Part><PartNumber>${n}</PartNumber><ETag>&quot;${p.etag}&quot;</ETag><Size>${p.size}</Size></Part>`)
+        .join('')
+      return xml(
+        `<ListPartsResult ${XMLNS}><Bucket>${xmlEscape(bucketName)}</Bucket><Key>${xmlEscape(key)}</Key><UploadId>${q.get('uploadId')}</UploadId><IsTruncated>false</IsTruncated>${parts}</ListPartsResult>`,
+      )
     }
     if (method === 'GET' || method === 'HEAD') {
       if (!obj) return method === 'HEAD' ? { status: 404, headers: {} } : error(404, 'NoSuchKey', 'The specified key does not exist.', { Key: key })
@@ -166,7 +203,10 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
       if (failed) return failed
       const headers = objectHeaders(obj)
       if (method === 'HEAD') return { status: 200, headers: { ...headers, 'content-length': obj.size } }
-      if (!obj.body) return error(501, 'NotImplemented', `latency-s3 keeps only the bodies of .cdn-deploy/ objects; ${key} was not kept (its HEAD and listing entry are)`, { Key: key })
+      if (!obj.body)
+        return error(501, 'NotImplemented', `latency-s3 keeps only the bodies of .cdn-deploy/ objects; ${key} was not kept (its HEAD and listing entry are)`, {
+          Key: key,
+        })
       return { status: 200, headers, body: obj.body }
     }
     if (method === 'DELETE') {
@@ -187,7 +227,10 @@ export function createLatencyS3({ latencyMs = DEFAULT_LATENCY_MS } = {}) {
       out.total++
       const key = path.split('?')[0]
       const own = KEPT.test(decodeURIComponent(key))
-      const objectPut = !own && key.split('/').length > 2 && ((method === 'PUT' && !path.includes('partNumber=') && !path.includes('uploadId=')) || (method === 'POST' && path.includes('uploadId=')))
+      const objectPut =
+        !own &&
+        key.split('/').length > 2 &&
+        ((method === 'PUT' && !path.includes('partNumber=') && !path.includes('uploadId=')) || (method === 'POST' && path.includes('uploadId=')))
       if (objectPut) out.objectPuts++
       out.byMethod[method] = (out.byMethod[method] ?? 0) + 1
       out.byStatus[status] = (out.byStatus[status] ?? 0) + 1

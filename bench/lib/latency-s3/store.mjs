@@ -15,7 +15,12 @@ export function storedHeaders(req) {
   for (const name of STORED) {
     let v = req.headers[name]
     if (v === undefined) continue
-    if (name === 'content-encoding') v = String(v).split(',').map((s) => s.trim()).filter((s) => s && s !== 'aws-chunked').join(', ')
+    if (name === 'content-encoding')
+      v = String(v)
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s && s !== 'aws-chunked')
+        .join(', ')
     if (v) out[name] = String(v)
   }
   const meta = {}
@@ -28,14 +33,20 @@ export function precondition(req, obj, read) {
   const ifMatch = req.headers['if-match']
   const ifNoneMatch = req.headers['if-none-match']
   if (ifMatch !== undefined) {
-    if (!obj) return read ? error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' }) : error(404, 'NoSuchKey', 'The specified key does not exist.')
+    if (!obj)
+      return read
+        ? error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' })
+        : error(404, 'NoSuchKey', 'The specified key does not exist.')
     const wanted = String(ifMatch).split(',').map(bare)
-    if (!wanted.includes('*') && !wanted.includes(obj.etag)) return error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' })
+    if (!wanted.includes('*') && !wanted.includes(obj.etag))
+      return error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-Match' })
   }
   if (ifNoneMatch !== undefined && obj) {
     const wanted = String(ifNoneMatch).split(',').map(bare)
     if (wanted.includes('*') || wanted.includes(obj.etag)) {
-      return read ? { status: 304, headers: { etag: `"${obj.etag}"` } } : error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' })
+      return read
+        ? { status: 304, headers: { etag: `"${obj.etag}"` } }
+        : error(412, 'PreconditionFailed', 'At least one of the pre-conditions you specified did not hold', { Condition: 'If-None-Match' })
     }
   }
   return undefined
@@ -59,7 +70,6 @@ export function objectHeaders(obj) {
     ...obj.meta,
   }
 }
-
 
 export function copyObject(bucketOf, bucket, key, source, req) {
   const raw = decodeURIComponent(source.split('?')[0].replace(/^\//, ''))
@@ -95,7 +105,7 @@ export function list(bucketName, bucket, q) {
   const maxKeys = Math.max(0, Math.min(1000, Number(q.get('max-keys') ?? 1000)))
   const url = q.get('encoding-type') === 'url'
   const enc = (s) => (url ? encodeURIComponent(s).replace(/%2F/g, '/') : xmlEscape(s))
-  let after = v2 ? q.get('start-after') ?? '' : q.get('marker') ?? ''
+  let after = v2 ? (q.get('start-after') ?? '') : (q.get('marker') ?? '')
   const token = v2 ? q.get('continuation-token') : undefined
   if (token) after = Buffer.from(token, 'base64url').toString('utf8')
   const keys = sortedKeys(bucket)
@@ -134,10 +144,12 @@ export function list(bucketName, bucket, q) {
     contents.push(key)
     last = key
   }
-  const items = contents.map((key) => {
-    const o = bucket.objects.get(key)
-    return `<Contents><Key>${enc(key)}</Key><LastModified>${o.time.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass>${v2 && q.get('fetch-owner') !== 'true' ? '' : '<Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner>'}</Contents>`
-  }).join('')
+  const items = contents
+    .map((key) => {
+      const o = bucket.objects.get(key)
+      return `<Contents><Key>${enc(key)}</Key><LastModified>${o.time.toISOString()}</LastModified><ETag>&quot;${o.etag}&quot;</ETag><Size>${o.size}</Size><StorageClass>STANDARD</StorageClass>${v2 && q.get('fetch-owner') !== 'true' ? '' : '<Owner><ID>bench</ID><DisplayName>bench</DisplayName></Owner>'}</Contents>`
+    })
+    .join('')
   const common = prefixes.map((p) => `<CommonPrefixes><Prefix>${enc(p)}</Prefix></CommonPrefixes>`).join('')
   const head = `<Name>${xmlEscape(bucketName)}</Name><Prefix>${enc(prefix)}</Prefix>${delimiter ? `<Delimiter>${enc(delimiter)}</Delimiter>` : ''}<MaxKeys>${maxKeys}</MaxKeys>${url ? '<EncodingType>url</EncodingType>' : ''}<IsTruncated>${truncated}</IsTruncated>`
   if (v2) {

@@ -6,15 +6,28 @@ export const KEPT = /(^|\/)\.cdn-deploy\//
 export const keepsBody = (key) => KEPT.test(key)
 
 export const xmlEscape = (s) => String(s).replace(/[<>&'"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', "'": '&apos;', '"': '&quot;' })[c])
-export const xmlUnescape = (s) => s.replace(/&(lt|gt|amp|apos|quot|#\d+|#x[0-9a-f]+);/gi, (_, e) => {
-  const named = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' }[e.toLowerCase()]
-  if (named) return named
-  return String.fromCodePoint(e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
-})
+export const xmlUnescape = (s) =>
+  s.replace(/&(lt|gt|amp|apos|quot|#\d+|#x[0-9a-f]+);/gi, (_, e) => {
+    const named = { lt: '<', gt: '>', amp: '&', apos: "'", quot: '"' }[e.toLowerCase()]
+    if (named) return named
+    return String.fromCodePoint(e[1].toLowerCase() === 'x' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10))
+  })
 export const XMLNS = 'xmlns="http://s3.amazonaws.com/doc/2006-03-01/"'
-export const bare = (etag) => String(etag ?? '').trim().replace(/^W\//, '').replace(/^"|"$/g, '')
+export const bare = (etag) =>
+  String(etag ?? '')
+    .trim()
+    .replace(/^W\//, '')
+    .replace(/^"|"$/g, '')
 /** The stored headers a GET/HEAD gives back (besides ETag, length, type, time). */
-export const STORED = ['cache-control', 'content-encoding', 'content-disposition', 'content-language', 'expires', 'x-amz-website-redirect-location', 'x-amz-storage-class']
+export const STORED = [
+  'cache-control',
+  'content-encoding',
+  'content-disposition',
+  'content-language',
+  'expires',
+  'x-amz-website-redirect-location',
+  'x-amz-storage-class',
+]
 
 /** Decode an `aws-chunked` body (`<hex size>[;chunk-signature=…]\r\n<data>\r\n…0\r\n<trailers>\r\n\r\n`). */
 export function decodeAwsChunked(buf) {
@@ -33,7 +46,9 @@ export function decodeAwsChunked(buf) {
 }
 
 export function error(status, code, message, extra = {}) {
-  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>${Object.entries(extra).map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`).join('')}<RequestId>latency-s3</RequestId></Error>`
+  const body = `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${xmlEscape(message)}</Message>${Object.entries(extra)
+    .map(([k, v]) => `<${k}>${xmlEscape(v)}</${k}>`)
+    .join('')}<RequestId>latency-s3</RequestId></Error>`
   return { status, headers: { 'content-type': 'application/xml' }, body }
 }
 export const xml = (body, status = 200) => ({ status, headers: { 'content-type': 'application/xml' }, body: `<?xml version="1.0" encoding="UTF-8"?>\n${body}` })

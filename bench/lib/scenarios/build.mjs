@@ -11,7 +11,10 @@ export const build = {
     const info = await writeViteApp(app, { seed: 5, modules: 1000, assets: 300 })
     ctx.log(`generated a Vite app: ${info.js} JS + ${info.css} CSS modules, ${info.assets} assets, ${info.routes} lazy routes`)
     const script = fileURLToPath(new URL('../../tools/vite-build.mjs', import.meta.url))
-    const spec = (plugin, phases = false, control = false) => ({ cmd: process.execPath, args: [script, JSON.stringify({ root: app, outDir: join(ctx.tmp, 'vite-out'), plugin, phases, control })] })
+    const spec = (plugin, phases = false, control = false) => ({
+      cmd: process.execPath,
+      args: [script, JSON.stringify({ root: app, outDir: join(ctx.tmp, 'vite-out'), plugin, phases, control })],
+    })
     const specFor = (tool) => (tool === 'vite+cdn' ? spec(true) : tool === 'vite+hooks' ? spec(false, false, true) : spec(false))
     // One untimed warm-up of each, so both timed series read from a warm page cache.
     await ctx.run('build-warmup', 'vite', spec(false), 0)

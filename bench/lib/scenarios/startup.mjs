@@ -32,16 +32,19 @@ async function project(ctx) {
   await symlink(repo, join(root, 'node_modules/vite-plugin-cdn-deploy'))
   await symlink('../vite-plugin-cdn-deploy/dist/cli/index.js', join(root, 'node_modules/.bin/cdn-deploy'))
   await chmod(join(repo, 'dist/cli/index.js'), 0o755)
-  await writeFile(join(root, 'cdn.config.ts'), [
-    "import { defineCdnConfig } from 'vite-plugin-cdn-deploy'",
-    '',
-    'export default defineCdnConfig({',
-    "  domain: 'https://cdn.bench.invalid',",
-    `  storage: { bucket: '${BUCKET}', endpoint: '${ctx.moto.endpoint}', region: 'us-east-1', forcePathStyle: true },`,
-    "  provider: { type: 'none' },",
-    '})',
-    '',
-  ].join('\n'))
+  await writeFile(
+    join(root, 'cdn.config.ts'),
+    [
+      "import { defineCdnConfig } from 'vite-plugin-cdn-deploy'",
+      '',
+      'export default defineCdnConfig({',
+      "  domain: 'https://cdn.bench.invalid',",
+      `  storage: { bucket: '${BUCKET}', endpoint: '${ctx.moto.endpoint}', region: 'us-east-1', forcePathStyle: true },`,
+      "  provider: { type: 'none' },",
+      '})',
+      '',
+    ].join('\n'),
+  )
   const info = await writeTree(join(root, 'dist'), planTree({ seed: 2_000, count: 2_000, totalBytes: 45e6 }))
   return { root, dir: join(root, 'dist'), info }
 }
@@ -59,7 +62,17 @@ export const startup = {
     const specs = {
       'cli-npx': { cmd: 'npx', args: ['cdn-deploy', ...args], env, cwd: root, count: true },
       cli: { cmd: join(root, 'node_modules/.bin/cdn-deploy'), args, env, cwd: root, count: true },
-      ...(n22 ? { cli22: { cmd: join(root, 'node_modules/.bin/cdn-deploy'), args, env: { ...env, PATH: `${dirname(n22)}:${env.PATH ?? ''}` }, cwd: root, count: true } } : {}),
+      ...(n22
+        ? {
+            cli22: {
+              cmd: join(root, 'node_modules/.bin/cdn-deploy'),
+              args,
+              env: { ...env, PATH: `${dirname(n22)}:${env.PATH ?? ''}` },
+              cwd: root,
+              count: true,
+            },
+          }
+        : {}),
     }
     if (!n22) ctx.log('startup: no Node 22 at .cache/node22: its variant is left out')
     const target = (tool) => specs[tool] ?? { bucket: BUCKET, prefix: '', dir }
