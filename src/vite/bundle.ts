@@ -32,14 +32,34 @@ export interface BundleAsset {
 
 export type Bundle = Record<string, BundleChunk | BundleAsset | { type: string; fileName: string }>
 
+/** A function output name pattern (`chunkFileNames(chunk) { … }`), as the user or framework gave it. */
+export type NamePattern = (info: never) => unknown
+
 /**
  * Whether each output name pattern puts a `[hash]` in the name (decided in
- * outputOptions); `undefined` for a function pattern, judged by name instead.
+ * outputOptions), or the function pattern to ask per file (VitePress names
+ * its chunks with one).
  */
 export interface HashedPatterns {
-  entry: boolean | undefined
-  chunk: boolean | undefined
-  asset: boolean | undefined
+  entry: boolean | NamePattern
+  chunk: boolean | NamePattern
+  asset: boolean | NamePattern
+}
+
+/**
+ * A function pattern's own answer for one output: called again with it (an
+ * output chunk or asset carries every field of the pre-rendered info Rollup
+ * passed the first time), a pattern holding `[hash` means hashed. `undefined`
+ * when it throws or returns no string: the name is judged instead.
+ */
+function hashes(pattern: boolean | NamePattern, output: Bundle[string]): boolean | undefined {
+  if (typeof pattern === 'boolean') return pattern
+  try {
+    const name = (pattern as (info: unknown) => unknown)(output)
+    return typeof name === 'string' ? name.includes('[hash') : undefined
+  } catch {
+    return undefined
+  }
 }
 
 export const isChunk = (o: Bundle[string]): o is BundleChunk => o.type === 'chunk'
@@ -56,7 +76,7 @@ export function chunkKey(chunk: BundleChunk, root: string): string {
 export function isImmutableOutput(output: Bundle[string], bundle: Bundle, patterns: HashedPatterns): boolean {
   const name = output.fileName
   if (isHtml(name)) return false
-  if (isChunk(output)) return (output.isEntry ? patterns.entry : patterns.chunk) ?? looksHashed(name)
+  if (isChunk(output)) return hashes(output.isEntry ? patterns.entry : patterns.chunk, output) ?? looksHashed(name)
   if (name.endsWith('.map')) {
     // A source map is exactly as immutable as the file it maps.
     const mapped = bundle[name.slice(0, -4)]
@@ -64,7 +84,7 @@ export function isImmutableOutput(output: Bundle[string], bundle: Bundle, patter
   }
   const asset = output as BundleAsset
   const viaPattern = (asset.names?.length ?? 0) > 0 || !!asset.name
-  return viaPattern ? (patterns.asset ?? looksHashed(name)) : looksHashed(name)
+  return (viaPattern ? hashes(patterns.asset, output) : undefined) ?? looksHashed(name)
 }
 
 export function describeBundle(bundle: Bundle, root: string, patterns: HashedPatterns): { files: OutputFileInput[]; chunks: ChunkInput[] } {

@@ -3,7 +3,7 @@
  * `[hash]` (a name whose bytes can change must not be cached for a year), and
  * the manifest learns which patterns hash (`HashedPatterns`).
  */
-import type { HashedPatterns } from './bundle.js'
+import type { HashedPatterns, NamePattern } from './bundle.js'
 
 export const ROLLUP_DEFAULTS = { entryFileNames: '[name].js', chunkFileNames: '[name]-[hash].js', assetFileNames: 'assets/[name]-[hash][extname]' }
 const FIELDS = ['entryFileNames', 'chunkFileNames', 'assetFileNames'] as const
@@ -29,17 +29,15 @@ export interface HashedNames {
 /**
  * The output name patterns with a `[hash]` each. Unset fields are Vite's
  * (hashed already) or, under plain Rollup, Rollup's defaults; a function
- * pattern is left alone and its names are judged one by one instead.
+ * pattern is left alone and asked again for each file it named (see bundle.ts).
  */
 export function hashedNames(output: Partial<Record<Field, unknown>>, isVite: boolean): HashedNames {
   const result: HashedNames = { changed: {}, patterns: { entry: true, chunk: true, asset: true }, warnings: [] }
   for (const field of FIELDS) {
     const pattern = output[field] ?? (isVite ? undefined : ROLLUP_DEFAULTS[field])
     const kind = KIND[field]
-    if (typeof pattern !== 'string') {
-      result.patterns[kind] = pattern === undefined ? true : undefined
-      continue
-    }
+    if (typeof pattern === 'function') result.patterns[kind] = pattern as NamePattern
+    if (typeof pattern !== 'string') continue
     const hashed = withHash(pattern)
     if (hashed === pattern) continue
     result.changed[field] = hashed
