@@ -59,7 +59,7 @@ export async function resolveCliConfig(
   env: Record<string, string | undefined> = process.env,
 ): Promise<{ config: ResolvedCdnConfig; source: string }> {
   if ((flags.config as unknown) === true) throw new CdnDeployError('cli', '--config needs a file path')
-  const file = await loadConfigFile(process.cwd(), flags.config === undefined ? undefined : String(flags.config), { native: true })
+  const file = await loadConfigFile(process.cwd(), flags.config === undefined ? undefined : String(flags.config))
   const mode = modeOf(flags, env)
   const source = file.path ?? 'environment variables (no cdn.config.* found)'
   return { config: resolveConfig({ file: file.config, inline, mode, strictMode: !!mode, env, source }), source }

@@ -3,16 +3,18 @@
  * plain Rollup user needs no loader of their own). The only config module that
  * touches the file system.
  *
- * Start-up (issue 15.4): jiti's transform (Babel) is ~75 ms of a CLI run, so
- * its file cache is on (the transpiled config, keyed by its content, in jiti's
- * cache folder: the `vite build` before a deploy leaves it warm), and a
- * one-shot process (the CLI) imports the config natively where Node runs it
- * as it is: JavaScript, and TypeScript where Node strips types (22.18+, 23.6+),
- * falling back to jiti for what Node refuses (an enum, an import without its
- * extension). The plugin keeps jiti without a module cache: a rebuild reloads
- * the config and what it imports.
+ * Start-up (issues 10 and 15.4): jiti costs ~35 ms to load and, its cache
+ * cold, ~200 ms to transform in every process and worker thread that loads
+ * the config (a SvelteKit build loads it in three), so Node's own loader
+ * imports the config where Node runs the file as it is: `.mjs`, `.mts`, and
+ * `.js`/`.ts` in a `"type": "module"` package (elsewhere Node would guess the
+ * format and warn), TypeScript only where Node strips types (22.18+, 23.6+).
+ * A JavaScript config then costs ~1 ms, a TypeScript one ~60 ms (Node's type
+ * stripper). jiti takes the rest and what Node refuses (an enum, an import
+ * without its extension), without its module cache and with its file cache on
+ * (the transpiled config, keyed by its content, in jiti's cache folder).
  */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync, statSync } from 'node:fs'
 import { dirname, extname, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { CdnDeployError } from '../errors.js'
@@ -51,13 +53,8 @@ export async function findConfigFile(from: string, to: string): Promise<LoadedFi
   }
 }
 
-export interface LoadOptions {
-  /** A one-shot process: import the config natively where Node can (see above). @default false */
-  native?: boolean
-}
-
 /** `configFile: false` reads nothing; a given path must exist; else the first default name found. */
-export async function loadConfigFile(root: string, configFile?: string | false, options: LoadOptions = {}): Promise<LoadedFile> {
+export async function loadConfigFile(root: string, configFile?: string | false): Promise<LoadedFile> {
   if (configFile === false) return { config: undefined }
   let path: string | undefined
   if (configFile) {
@@ -68,7 +65,7 @@ export async function loadConfigFile(root: string, configFile?: string | false, 
     if (!path) return { config: undefined }
   }
   try {
-    const mod = (options.native && (await nativeImport(path))) || (await jitiImport(path))
+    const mod = (await nativeImport(path)) ?? (await jitiImport(path))
     const config = mod && typeof mod === 'object' && 'default' in mod ? mod.default : mod
     if (config === null || typeof config !== 'object' || Array.isArray(config)) {
       throw new CdnDeployError(
@@ -90,13 +87,31 @@ async function jitiImport(path: string): Promise<Module> {
   return (await createJiti(import.meta.url, { moduleCache: false, fsCache: true, interopDefault: false }).import(path)) as Module
 }
 
-/** The config through Node's own loader, or undefined where Node cannot run it as it is (jiti then does). */
+/**
+ * The config through Node's own loader, or undefined where Node cannot run it
+ * as it is (jiti then does). The file's modification time is in the URL: Node
+ * keeps a module for the life of the process, so an edited config gets a new
+ * URL and is read anew (what it imports stays as Node first loaded it).
+ */
 async function nativeImport(path: string): Promise<Module | undefined> {
-  const typescript = /^\.[cm]?ts$/.test(extname(path))
-  if (typescript && !(process.features as { typescript?: unknown }).typescript) return undefined
+  if (!nodeRunsAsIs(path)) return undefined
   try {
-    return (await import(pathToFileURL(path).href)) as Module
+    const { mtimeMs, size } = statSync(path)
+    return (await import(`${pathToFileURL(path).href}?v=${mtimeMs}-${size}`)) as Module
   } catch {
     return undefined
+  }
+}
+
+/** An ES module by its extension or its package's `"type"` (no format guessing, no warning), TypeScript only where Node strips types. */
+function nodeRunsAsIs(path: string): boolean {
+  const ext = extname(path)
+  if (/^\.[cm]?ts$/.test(ext) && !(process.features as { typescript?: unknown }).typescript) return false
+  if (ext === '.mjs' || ext === '.mts') return true
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(projectRootOf(dirname(path)), 'package.json'), 'utf8')) as { type?: unknown }
+    return pkg.type === 'module'
+  } catch {
+    return false
   }
 }
