@@ -13,7 +13,7 @@ import type { Fence, LedgerCondition, LedgerVersion, Storage } from '../storage/
 import { recordKey } from '../plan/blobs.js'
 import type { Journal } from './journal.js'
 import { keepBlobs, markPending, restorePending } from './pages.js'
-import { stillOurs } from './prune.js'
+import { pruneAfterCommit } from './prune.js'
 import { entryOf, sendUpload } from './send.js'
 import { runPool } from '../pool.js'
 import { uploadBytesHeld } from '../storage/limits.js'
@@ -166,7 +166,8 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
       const release = ledger.releases.find((r) => r.id === plan.release)
       if (release) release.invalidations = result.ids
       ledger.pendingInvalidations = []
-      await storage.writeLedger(ledger, etag ? { ifMatch: etag } : undefined)
+      etag = await storage.writeLedger(ledger, etag ? { ifMatch: etag } : undefined)
+      committed = ledger
     } catch (error) {
       // The committed ledger keeps the paths pending: the next deploy purges them.
       invalidationError = error
@@ -178,17 +179,7 @@ export async function executePlan(options: ExecuteOptions): Promise<ExecuteResul
   let deleted: string[] = []
   if (plan.deletes.length > 0) {
     reporter.step?.(`deleting ${plan.deletes.length} files past retention`)
-    // The release is live: a prune that fails is a warning (the files stay), never a failed deploy.
-    // Fenced like the page writes: a deploy stalled past its lock's lifetime here must not delete
-    // files that the release of the deploy that took the lock over serves again.
-    const result = await stillOurs(storage, plan, lanes, warn)
-      .then((keys) => storage.deleteKeys(keys, options.fence))
-      .catch((error: Error) => ({
-        deleted: [] as string[],
-        errors: [{ key: plan.deletes[0]!, code: 'error', message: `${error.message} (and the rest of the prune)` }],
-      }))
-    deleted = result.deleted
-    for (const e of result.errors) warn(`could not delete ${e.key}: ${e.code} ${e.message}`)
+    deleted = await pruneAfterCommit({ storage, plan, lanes, fence: options.fence, ledger: committed, etag, base: options.base, warn })
   }
   if (plan.stateDeletes.length > 0) {
     const result = await storage

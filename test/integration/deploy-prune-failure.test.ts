@@ -1,7 +1,8 @@
 /**
  * A prune that fails after the commit: the release is live, so the deploy
  * succeeds with a warning per key it could not delete (nothing is lost: the
- * files stay), whether the store refuses each key or the whole DeleteObjects call.
+ * files stay), whether the store refuses each key or the whole DeleteObjects
+ * call; the ledger lists those keys again, so the next deploy deletes them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { at, deploy, fixture, listKeys, readLedgerObject, removeFixtures, targetConfig, TUNING } from '../helpers/deploy.js'
@@ -37,5 +38,11 @@ describe('a prune that fails after the commit (moto)', () => {
     // The new release is the ledger's last one, and the old chunk is still there.
     expect((await readLedgerObject(server.client, server.bucket, prefix))!.releases.map((r) => r.commit)).toEqual(['c0', 'c1'])
     expect(await listKeys(server.client, server.bucket, prefix)).toContain(`${prefix}assets/a-Aa11Bb22.js`)
+    // Still owned: listed again as the first release had it, so the next deploy tries again, and deletes it.
+    expect(Object.keys((await readLedgerObject(server.client, server.bucket, prefix))!.files)).toContain('assets/a-Aa11Bb22.js')
+    const next = await run({ 'index.html': '<script src="/assets/b-Cc33Dd44.js"></script>', 'assets/b-Cc33Dd44.js': 'b()' }, 2)
+    expect(next.deleted).toEqual([`${prefix}assets/a-Aa11Bb22.js`])
+    expect(await listKeys(server.client, server.bucket, prefix)).not.toContain(`${prefix}assets/a-Aa11Bb22.js`)
+    expect(Object.keys((await readLedgerObject(server.client, server.bucket, prefix))!.files).sort()).toEqual(['assets/b-Cc33Dd44.js', 'index.html'])
   })
 })
