@@ -12,12 +12,11 @@
  */
 import { createHash } from 'node:crypto'
 import type { FileHandle } from 'node:fs/promises'
-import type { PutObjectCommandInput } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
 import type { PlannedUpload } from '../plan/types.js'
 import { mapPool } from '../pool.js'
 import type { Fence, StorageContext } from './client.js'
-import type { UploadParams } from './params.js'
+import type { ObjectHeaders } from './params.js'
 import type { ObjectHead } from './objects.js'
 import { partSizeFor } from './limits.js'
 import { AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CreateMultipartUploadCommand, UploadPartCommand } from './sdk.js'
@@ -44,9 +43,6 @@ export interface PutFileResult {
   /** The object was already there, the same bytes and headers: nothing was sent. */
   adopted?: boolean
 }
-
-/** Headers every object gets; the same for single and multipart uploads. */
-export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'> & UploadParams
 
 export const changedOnDisk = (upload: PlannedUpload, detail: string) =>
   new CdnDeployError('deploy', `${upload.rel} changed on disk since it was scanned (${detail}); nothing of it was uploaded: build and deploy again`)

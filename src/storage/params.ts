@@ -12,6 +12,9 @@ export type UploadParams = Pick<
   'ContentDisposition' | 'ContentLanguage' | 'StorageClass' | 'ServerSideEncryption' | 'SSEKMSKeyId' | 'WebsiteRedirectLocation'
 >
 
+/** Headers every object gets; the same for single and multipart uploads. */
+export type ObjectHeaders = Pick<PutObjectCommandInput, 'ContentType' | 'CacheControl' | 'ContentEncoding' | 'Metadata' | 'ACL'> & UploadParams
+
 /** The fields to spread into the request, and the metadata, with the tool's `sha256` over any of the user's. */
 export function uploadParams(params: ObjectParams | undefined, sha256: string): UploadParams & { Metadata: Record<string, string> } {
   const { Metadata, StorageClass, ServerSideEncryption, ...rest } = params ?? {}

@@ -19,7 +19,7 @@ import { request as httpRequest, type Agent as HttpAgent, type IncomingHttpHeade
 import { request as httpsRequest, type Agent as HttpsAgent } from 'node:https'
 import type { S3Client } from '@aws-sdk/client-s3'
 import { CdnDeployError } from '../errors.js'
-import type { ObjectHeaders } from './multipart.js'
+import type { ObjectHeaders } from './params.js'
 import { getEndpointFromInstructions, PutObjectCommand } from './sdk.js'
 
 type Signer = Awaited<ReturnType<S3Client['config']['signer']>>

@@ -17,9 +17,11 @@ import { errorCode, httpStatus, isPreconditionFailed } from './errors.js'
 import { headObject } from './objects.js'
 import { sameParams, uploadParams } from './params.js'
 import { putHeaders, sendPut } from './put.js'
-import { changedOnDisk, putMultipart, type ObjectHeaders, type PutFileOptions, type PutFileResult } from './multipart.js'
+import { changedOnDisk, putMultipart, type PutFileOptions, type PutFileResult } from './multipart.js'
+import type { ObjectHeaders } from './params.js'
 
-export type { ObjectHeaders, PutFileOptions, PutFileResult } from './multipart.js'
+export type { PutFileOptions, PutFileResult } from './multipart.js'
+export type { ObjectHeaders } from './params.js'
 
 export function objectHeaders(ctx: StorageContext, upload: PlannedUpload, opts: PutFileOptions): ObjectHeaders {
   const headers: ObjectHeaders = {
