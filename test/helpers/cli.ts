@@ -13,7 +13,7 @@ import { createManifest } from '../../src/emit/manifest.js'
 export const CLI = resolve(import.meta.dirname, '../../dist/cli/index.js')
 
 /** Dummy credentials; the secret is distinctive so a test can assert it is never printed. */
-export const DUMMY_KEY_ID = 'AKIACDNDEPLOYCLITEST'
+export const DUMMY_KEY_ID = 'TESTKEYCDNDEPLOYCLI'
 export const DUMMY_SECRET = 'cli-dummy-secret-7f3e9a2b4c'
 
 export function assertBuilt(): void {

@@ -169,7 +169,7 @@ describe('cdn-deploy against s3rver', () => {
   })
 
   it('status: fails on rejected credentials, naming the chain to check', async () => {
-    const r = await runCli(['status'], { cwd, env: { ...env, AWS_ACCESS_KEY_ID: 'AKIAUNKNOWNTOTHESERVER' } })
+    const r = await runCli(['status'], { cwd, env: { ...env, AWS_ACCESS_KEY_ID: 'TESTKEYUNKNOWNTOTHESERVER' } })
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(
       /FAIL\s+bucket\s+\[cdn-deploy\] \[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for HeadBucket on s3:\/\/cli-site; check the AWS credential chain/,

@@ -460,7 +460,7 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
   })
 
   describe('reports', () => {
-    const SECRET = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY1'
+    const SECRET = 'test-secret-not-a-real-key/cdn-deploy+1'
 
     it('appends Markdown to $GITHUB_STEP_SUMMARY and writes the JSON report, with no secret in either', async () => {
       const prefix = 'report/'
@@ -489,9 +489,9 @@ describe.each(SERVERS)('deploy on $name', ({ start }) => {
 describe('secrets in errors (s3rver checks access keys; neither server verifies SigV4 signatures)', () => {
   it('rejected credentials fail with a credentials hint that contains neither key', async () => {
     const server = await startS3rver()
-    const secret = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYSECRETKEY2'
+    const secret = 'test-secret-not-a-real-key/cdn-deploy+2'
     const saved = { id: process.env.AWS_ACCESS_KEY_ID, secret: process.env.AWS_SECRET_ACCESS_KEY }
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAWRONGWRONGWRONG1'
+    process.env.AWS_ACCESS_KEY_ID = 'TESTKEYWRONGWRONGWRONG'
     process.env.AWS_SECRET_ACCESS_KEY = secret
     try {
       const dir = await fixture({ 'index.html': '<p>s</p>' })
@@ -513,7 +513,7 @@ describe('secrets in errors (s3rver checks access keys; neither server verifies 
       )
       const all = [error!.message, String(error!.stack), JSON.stringify(error), String((error as { cause?: unknown }).cause)].join('\n')
       expect(all).not.toContain(secret)
-      expect(all).not.toContain('AKIAWRONG')
+      expect(all).not.toContain('TESTKEYWRONG')
       // Nothing was deployed, so no summary or report claims it was.
       await expect(readFile(summary, 'utf8')).rejects.toThrow(/ENOENT/)
     } finally {

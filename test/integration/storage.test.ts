@@ -460,7 +460,7 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
   })
 
   it('maps rejected credentials without printing them (where the store checks them)', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIAWRONGWRONGWRONG1'
+    process.env.AWS_ACCESS_KEY_ID = 'TESTKEYWRONGWRONGWRONG'
     try {
       const s = storageFor({ prefix: 'creds/' })
       const result = await s.readLedger().then(
@@ -473,7 +473,7 @@ describe.each(SERVERS)('storage on $name', ({ start, conditionalWrites, checksSi
         expect(msg).toMatch(
           /\[s3\] AWS credentials rejected \(InvalidAccessKeyId\) for GetObject on s3:\/\/test-bucket\/creds\/\.cdn-deploy\/ledger\.json; check the AWS credential chain/,
         )
-        expect(msg).not.toContain('AKIAWRONG')
+        expect(msg).not.toContain('TESTKEYWRONG')
       } else {
         // moto accepts any access key unless its IAM auth mode is on.
         expect(result).toEqual({ ok: true, v: undefined })
