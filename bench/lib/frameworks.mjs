@@ -16,8 +16,9 @@
  * fixture that the test suite may be building at the same time.
  */
 import { spawn } from 'node:child_process'
+import { copyFixtureSources } from '../../scripts/lib/fixture-sources.mjs'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { cp, mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises'
 import { dirname, join } from 'node:path'
 import { toolEnv } from './measure.mjs'
 
@@ -109,17 +110,7 @@ export async function installFixture(repo, name, node, log) {
 
 /** A copy of the fixture's sources at `dir`, its node_modules a folder of links to the fixture's. */
 export async function copyFixture(source, dir) {
-  const output = /(^|\/)(node_modules|\.svelte-kit|\.nuxt|\.output|\.astro|\.react-router|\.vitepress\/(dist|cache))$|^(dist|build)$/
-  await cp(source, dir, {
-    recursive: true,
-    filter: (src) =>
-      !output.test(
-        src
-          .slice(source.length + 1)
-          .split('\\')
-          .join('/'),
-      ),
-  })
+  await copyFixtureSources(source, dir)
   await mkdir(join(dir, 'node_modules'))
   for (const entry of await readdir(join(source, 'node_modules'))) {
     if (CACHES.has(entry)) continue

@@ -10,29 +10,17 @@
  * reloads and the failure is that same clean one.
  */
 import { DeleteObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cdn, { type CdnManifest } from '../../src/index.js'
 import { CHUNK_RELOAD_SCRIPT, CHUNK_RELOAD_STORAGE_KEY } from '../../src/runtime/index.js'
 import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
 import { EXAMPLES } from '../helpers/build.js'
+import { launchChromium, FETCH_FAILED } from '../helpers/browser.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
-const FETCH_FAILED = 'Failed to fetch dynamically imported module'
 /** How long to watch for a further (looping) reload after the last expected event. */
 const SETTLE_MS = 1500
 
@@ -44,9 +32,7 @@ describe('chunk-error recovery (Chromium)', () => {
   let app: string
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
-    }
+    browser = await launchChromium()
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey,
@@ -57,7 +43,6 @@ describe('chunk-error recovery (Chromium)', () => {
     work = await mkdtemp(join(tmpdir(), 'cdn-deploy-e2e-reload-'))
     app = join(work, 'basic')
     await cp(join(EXAMPLES, 'basic'), app, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   })
   afterAll(async () => {
     await browser?.close()

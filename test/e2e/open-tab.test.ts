@@ -8,27 +8,15 @@
  * loads (its chunk was retained) with no console error, while a fresh tab gets
  * the new release.
  */
-import { existsSync } from 'node:fs'
 import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cdn from '../../src/index.js'
 import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
 import { EXAMPLES } from '../helpers/build.js'
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
+import { launchChromium } from '../helpers/browser.js'
 
 describe('an open tab across deploys (Chromium)', () => {
   let s3: Awaited<ReturnType<typeof startEmbeddedS3>>
@@ -38,9 +26,7 @@ describe('an open tab across deploys (Chromium)', () => {
   let base: string
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
-    }
+    browser = await launchChromium()
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
       AWS_SECRET_ACCESS_KEY: EMBEDDED_CREDENTIALS.secretAccessKey,
@@ -51,7 +37,6 @@ describe('an open tab across deploys (Chromium)', () => {
     work = await mkdtemp(join(tmpdir(), 'cdn-deploy-e2e-'))
     app = join(work, 'basic')
     await cp(join(EXAMPLES, 'basic'), app, { recursive: true, filter: (src) => !/[\\/](dist|node_modules)$/.test(src) })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   })
   afterAll(async () => {
     await browser?.close()

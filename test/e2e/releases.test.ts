@@ -25,31 +25,19 @@
  *   never HTML parsed as JavaScript. Navigations are counted per tab.
  */
 import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3'
-import { existsSync } from 'node:fs'
 import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import cdn, { type CdnManifest } from '../../src/index.js'
 import type { Ledger } from '../../src/plan/types.js'
 import { CHUNK_RELOAD_SCRIPT, CHUNK_RELOAD_STORAGE_KEY } from '../../src/runtime/index.js'
 import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
 import { EXAMPLES } from '../helpers/build.js'
+import { launchChromium, FETCH_FAILED } from '../helpers/browser.js'
 import { assertBuilt, baseEnv, runCli, writeConfig } from '../helpers/cli.js'
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
-const FETCH_FAILED = 'Failed to fetch dynamically imported module'
 /** How long to watch for a further (looping) reload after the last expected event. */
 const SETTLE_MS = 1500
 const PREFIX = 'app/'
@@ -90,9 +78,7 @@ describe('releases, rollback and chunk errors (Chromium)', () => {
   let r3Served: { type: string | null; cache: string | null }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
-    }
+    browser = await launchChromium()
     assertBuilt()
     Object.assign(process.env, {
       AWS_ACCESS_KEY_ID: EMBEDDED_CREDENTIALS.accessKeyId,
@@ -108,7 +94,6 @@ describe('releases, rollback and chunk errors (Chromium)', () => {
     cliDir = join(work, 'cli')
     await mkdir(cliDir)
     await writeConfig(cliDir, { domain: base, prefix: PREFIX, storage: { bucket: 'site', endpoint: s3.endpoint, forcePathStyle: true, region: 'us-east-1' } })
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
   })
   afterAll(async () => {
     await browser?.close()

@@ -11,14 +11,16 @@
  */
 import { spawn } from 'node:child_process'
 import { existsSync, readFileSync, statSync } from 'node:fs'
-import { cp, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { PutBucketCorsCommand, type S3Client } from '@aws-sdk/client-s3'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
+import { launchChromium } from './browser.js'
 import { afterAll, beforeAll } from 'vitest'
 import { EMBEDDED_CREDENTIALS, startEmbeddedS3 } from '../../scripts/lib/embedded-s3.mjs'
+import { copyFixtureSources } from '../../scripts/lib/fixture-sources.mjs'
 import { getObject, listKeys, readLedgerObject } from './deploy.js'
 import { listTree } from './build.js'
 import { testClient } from './s3-servers.js'
@@ -26,19 +28,8 @@ import type { Ledger } from '../../src/plan/types.js'
 
 export const REPO = resolve(import.meta.dirname, '../..')
 export const FIXTURES = join(REPO, 'test/fixtures/frameworks')
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 /** How long one framework build may take (and the hooks and tests that run one). */
 export const BUILD_MS = 300_000
-const FLAGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--no-first-run',
-  '--disable-quic',
-]
 
 /** The Node 22 binary: $CDN_TEST_NODE22, else .cache/node22 (installed by .ci/run). */
 export function node22(): string {
@@ -117,17 +108,7 @@ export async function prepareFixture(name: string, node?: string): Promise<strin
   if (!existsSync(join(REPO, 'dist/index.js'))) throw new Error('dist/ is missing: run `npm run build` before the framework tests')
   const dir = await mkdtemp(join(tmpdir(), `cdn-deploy-${name}-`))
   // Sources only: no installed dependencies (linked below) and no earlier build output.
-  const output = /(^|\/)(node_modules|\.svelte-kit|\.nuxt|\.output|\.astro|\.react-router|\.vitepress\/(dist|cache))$|^(dist|build)$/
-  await cp(source, dir, {
-    recursive: true,
-    filter: (src) =>
-      !output.test(
-        src
-          .slice(source.length + 1)
-          .split('\\')
-          .join('/'),
-      ),
-  })
+  await copyFixtureSources(source, dir)
   await symlink(join(source, 'node_modules'), join(dir, 'node_modules'), 'dir')
   return dir
 }
@@ -186,12 +167,6 @@ export async function bucketMatches(bucket: Bucket, prefix: string, dir: string,
   const expected = new Set(files.map((rel) => prefix + rel))
   for (const key of keys) if (!expected.has(key)) problems.push(`extra object: ${key}`)
   return problems
-}
-
-export async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM))
-    throw new Error(`Chromium not found at ${CHROMIUM}: install it with \`apt-get install -y chromium\` (Debian), or set CHROMIUM_PATH`)
-  return chromium.launch({ executablePath: CHROMIUM, args: FLAGS })
 }
 
 export interface PageCheck {
