@@ -3,31 +3,13 @@
  * uploaded, and an owned key the globs leave out is kept as it is — owned, its
  * object untouched, never deleted however long it stays excluded.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { contentTypeFor } from '../../src/plan/content-type.js'
+import { at, localFile as file, planOptions } from '../helpers/plan.js'
 import type { FileFilterOptions } from '../../src/plan/filter.js'
 import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
-import { looksHashed } from '../../src/plan/rules.js'
 import type { Ledger, LocalFile } from '../../src/plan/types.js'
-
-const DAY = 86_400_000
-const at = (days: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * DAY)
-
-function file(rel: string, content = `content of ${rel}`): LocalFile {
-  const sha256 = createHash('sha256').update(content).digest('hex')
-  return { rel, path: `/dist/${rel}`, size: Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
-}
-
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/',
-  cacheControl: [],
-  retain: { releases: 0, days: 0 },
-  release: 'r-next',
-  now: at(100),
-  precompress: { gzip: false, brotli: true },
-  ...over,
-})
+const options = (over: Partial<PlanOptions> = {}): PlanOptions =>
+  planOptions({ retain: { releases: 0, days: 0 }, precompress: { gzip: false, brotli: true }, ...over })
 
 const JS = 'assets/index-Bx12abcd.js'
 const MAP = `${JS}.map`

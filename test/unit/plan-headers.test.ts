@@ -3,30 +3,15 @@
  * gets (first match wins), that a change re-uploads and purges exactly the
  * objects it touches, and redirects as zero-byte objects of the build.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { at, localFile as file, planOptions as options } from '../helpers/plan.js'
 import type { HeaderRule } from '../../src/config/deploy-options.js'
 import { journalFiles } from '../../src/deploy/journal.js'
 import { CdnDeployError } from '../../src/errors.js'
-import { contentTypeFor } from '../../src/plan/content-type.js'
 import { shownHeaders, type HeaderRuleEntry } from '../../src/plan/headers.js'
 import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
-import { looksHashed } from '../../src/plan/rules.js'
 import type { Ledger, LocalFile } from '../../src/plan/types.js'
 
-const at = (days: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * 86_400_000)
-function file(rel: string, content = `content of ${rel}`): LocalFile {
-  const sha256 = createHash('sha256').update(content).digest('hex')
-  return { rel, path: `/dist/${rel}`, size: Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
-}
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/',
-  cacheControl: [],
-  retain: { releases: 3, days: 7 },
-  release: 'r-next',
-  now: at(100),
-  ...over,
-})
 const BUILD = [
   file('index.html'),
   file('docs/report.pdf'),

@@ -2,28 +2,13 @@
  * What `cdn-deploy plan` and the deploy summaries print, from a real plan: the
  * files include/exclude leave out, before anything happens.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { at, localFile as file, planOptions as options } from '../helpers/plan.js'
 import { planText } from '../../src/cli/plan.js'
 import { buildReport, summaryMarkdown, type ReportContext } from '../../src/deploy/report.js'
-import { contentTypeFor } from '../../src/plan/content-type.js'
 import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
-import { looksHashed } from '../../src/plan/rules.js'
 import type { Ledger, LocalFile } from '../../src/plan/types.js'
 
-const at = (days: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * 86_400_000)
-function file(rel: string, content = `content of ${rel}`): LocalFile {
-  const sha256 = createHash('sha256').update(content).digest('hex')
-  return { rel, path: `/dist/${rel}`, size: Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
-}
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/',
-  cacheControl: [],
-  retain: { releases: 3, days: 7 },
-  release: 'r-next',
-  now: at(100),
-  ...over,
-})
 const context: ReportContext = {
   bucket: 'example-assets',
   publicBase: 'https://cdn.example.com/app/',

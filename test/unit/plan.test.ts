@@ -2,32 +2,13 @@
  * createPlan as tables: a ledger before, a build after, the plan expected. Files
  * are made from their content, so "changed" is a real sha256 difference.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
+import { at, localFile as file, planOptions as options } from '../helpers/plan.js'
 import { CdnDeployError } from '../../src/errors.js'
-import { contentTypeFor } from '../../src/plan/content-type.js'
-import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
+import { createPlan } from '../../src/plan/plan.js'
 import { MULTIPART_PART_SIZE, MULTIPART_THRESHOLD, uploadRequests } from '../../src/storage/limits.js'
-import { looksHashed, type CacheRule } from '../../src/plan/rules.js'
+import type { CacheRule } from '../../src/plan/rules.js'
 import type { DeployPlan, Ledger, LocalFile, Release } from '../../src/plan/types.js'
-
-const DAY = 86_400_000
-const T0 = Date.parse('2026-01-01T00:00:00.000Z')
-const at = (days: number) => new Date(T0 + days * DAY)
-
-function file(rel: string, content = `content of ${rel}`, size?: number): LocalFile {
-  const sha256 = createHash('sha256').update(content).digest('hex')
-  return { rel, path: `/dist/${rel}`, size: size ?? Buffer.byteLength(content), sha256, contentType: contentTypeFor(rel), immutable: looksHashed(rel) }
-}
-
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: 'app/',
-  cacheControl: [],
-  retain: { releases: 3, days: 7 },
-  release: 'r-next',
-  now: at(100),
-  ...over,
-})
 
 const JS = 'assets/index-Bx12abcd.js'
 const PNG = 'assets/logo-Cd34efgh.png'

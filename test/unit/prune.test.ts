@@ -2,9 +2,8 @@
  * The delete guard as tables: maxDeletes and the shrink rule (a build under 10%
  * of a previous release of 20 or more files), decided in the plan, overridden by force.
  */
-import { createHash } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { contentTypeFor } from '../../src/plan/content-type.js'
+import { at, localFile, planOptions } from '../helpers/plan.js'
 import { createPlan, type PlanOptions } from '../../src/plan/plan.js'
 import { pruneGuard, pruneStop } from '../../src/plan/prune.js'
 import type { Ledger, LocalFile } from '../../src/plan/types.js'
@@ -43,24 +42,10 @@ describe('pruneGuard', () => {
   })
 })
 
-const at = (days: number) => new Date(Date.parse('2026-01-01T00:00:00.000Z') + days * 86_400_000)
-const file = (rel: string): LocalFile => ({
-  rel,
-  path: `/dist/${rel}`,
-  size: 1,
-  sha256: createHash('sha256').update(rel).digest('hex'),
-  contentType: contentTypeFor(rel),
-  immutable: false,
-})
+// Pages named by number (html: never immutable), one byte each.
+const file = (rel: string): LocalFile => localFile(rel, rel, 1)
 const files = (n: number, from = 0) => Array.from({ length: n }, (_, i) => file(`page-${i + from}.html`))
-const options = (over: Partial<PlanOptions> = {}): PlanOptions => ({
-  prefix: '',
-  cacheControl: [],
-  retain: { releases: 0, days: 0 },
-  release: 'r-next',
-  now: at(10),
-  ...over,
-})
+const options = (over: Partial<PlanOptions> = {}): PlanOptions => planOptions({ prefix: '', retain: { releases: 0, days: 0 }, now: at(10), ...over })
 const deployed = (local: LocalFile[]): Ledger => createPlan(local, undefined, options({ release: 'r1', now: at(0) })).ledger
 
 describe('createPlan: the guard in the plan', () => {
