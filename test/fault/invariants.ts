@@ -24,9 +24,10 @@
  *   `pending` may only be left by a run that was killed or stopped, or that
  *   said it could not put the pages back.
  */
-import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3'
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3'
 import { extractRefs } from '../../src/cli/html-refs.js'
 import type { Ledger } from '../../src/plan/types.js'
+import { listKeys } from '../helpers/deploy.js'
 import { isAsset, sha256, type Build } from './site.js'
 
 export const DOMAIN = 'https://cdn.example.com'
@@ -53,14 +54,7 @@ export interface Snapshot {
 
 /** Every object under `prefix`, read whole. */
 export async function snapshot(client: S3Client, bucket: string, prefix: string): Promise<Snapshot> {
-  const keys: string[] = []
-  let token: string | undefined
-  do {
-    // https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
-    const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }))
-    for (const o of page.Contents ?? []) if (o.Key) keys.push(o.Key)
-    token = page.IsTruncated ? page.NextContinuationToken : undefined
-  } while (token)
+  const keys = await listKeys(client, bucket, prefix)
   const objects = new Map<string, StoredObject>()
   for (let i = 0; i < keys.length; i += 16) {
     await Promise.all(

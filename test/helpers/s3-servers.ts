@@ -191,6 +191,12 @@ export async function startMoto(bucket = 'test-bucket'): Promise<S3TestServer> {
   }
 }
 
+/** The two real servers every deploy suite runs against, by name (for `describe.each`). */
+export const S3_SERVERS = [
+  { name: 's3rver', start: startS3rver },
+  { name: 'moto', start: startMoto },
+] as const
+
 export type Fault = 'slowdown' | 'notimplemented' | 'reset' | undefined
 
 export interface FaultProxy {

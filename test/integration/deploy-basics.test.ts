@@ -32,7 +32,7 @@ import {
   deploy,
 } from '../helpers/deploy.js'
 import { describeRequests, fileUploads, isToolKey, startRecordingProxy, writes, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.js'
-import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
+import { S3_SERVERS, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
 
 const IMMUTABLE = 'public, max-age=31536000, immutable'
 const HTML = 'public, max-age=0, must-revalidate'
@@ -117,12 +117,7 @@ function oneChunkSequence(prefix: string, chunk: string, sha: string, release: s
   ]
 }
 
-const SERVERS = [
-  { name: 's3rver', start: startS3rver },
-  { name: 'moto', start: startMoto },
-] as const
-
-describe.each(SERVERS)('deploy on $name', ({ start }) => {
+describe.each(S3_SERVERS)('deploy on $name', ({ start }) => {
   let server: S3TestServer
   let proxy: RecordingProxy
   const client = () => server.client

@@ -22,12 +22,7 @@ import {
   type Tree,
 } from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, type RecordingProxy } from '../helpers/recording-proxy.js'
-import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
-
-const SERVERS = [
-  { name: 's3rver', start: startS3rver },
-  { name: 'moto', start: startMoto },
-] as const
+import { S3_SERVERS, type S3TestServer } from '../helpers/s3-servers.js'
 
 const JS = 'assets/app-Ab12Cd34.js'
 const MAP = `${JS}.map`
@@ -40,7 +35,7 @@ const build = (n: number): Tree => ({
   '.well-known/security.txt': 'Contact: mailto:security@example.com',
 })
 
-describe.each(SERVERS)('include / exclude on $name', ({ start }) => {
+describe.each(S3_SERVERS)('include / exclude on $name', ({ start }) => {
   let server: S3TestServer
   let proxy: RecordingProxy
 

@@ -8,12 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { CdnDeployError } from '../../src/errors.js'
 import { at, deploy, fixture, listKeys, readLedgerObject, removeFixtures, rewrite, targetConfig, TUNING, type Tree } from '../helpers/deploy.js'
 import { startRecordingProxy, writes, type RecordingProxy } from '../helpers/recording-proxy.js'
-import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
-
-const SERVERS = [
-  { name: 's3rver', start: startS3rver },
-  { name: 'moto', start: startMoto },
-] as const
+import { S3_SERVERS, type S3TestServer } from '../helpers/s3-servers.js'
 
 /** `n` pages (from `from`) and an index. */
 const site = (n: number, from = 0): Tree => ({
@@ -21,7 +16,7 @@ const site = (n: number, from = 0): Tree => ({
   ...Object.fromEntries(Array.from({ length: n }, (_, i) => [`pages/p${i + from}.html`, `<p>page ${i + from}</p>`])),
 })
 
-describe.each(SERVERS)('the delete guard on $name', ({ start }) => {
+describe.each(S3_SERVERS)('the delete guard on $name', ({ start }) => {
   let server: S3TestServer
   let proxy: RecordingProxy
 

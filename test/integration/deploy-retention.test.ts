@@ -23,14 +23,9 @@ import {
   type TestDeployOptions as DeployOptions,
 } from '../helpers/deploy.js'
 import { fileUploads, startRecordingProxy, writes, type RecordingProxy } from '../helpers/recording-proxy.js'
-import { startMoto, startS3rver, type S3TestServer } from '../helpers/s3-servers.js'
+import { S3_SERVERS, type S3TestServer } from '../helpers/s3-servers.js'
 
-const SERVERS = [
-  { name: 's3rver', start: startS3rver },
-  { name: 'moto', start: startMoto },
-] as const
-
-describe.each(SERVERS)('retention and ownership on $name', ({ start }) => {
+describe.each(S3_SERVERS)('retention and ownership on $name', ({ start }) => {
   let server: S3TestServer
   let proxy: RecordingProxy
 
