@@ -67,7 +67,10 @@ export async function pruneAfterCommit(input: PruneInput): Promise<string[]> {
     if (error instanceof CdnDeployError && error.scope === 'lock') return deleted
   }
   const gone = new Set(deleted)
-  const left = ours.map((key) => key.slice(plan.prefix.length)).filter((rel) => !gone.has(plan.prefix + rel) && input.base.files[rel])
+  const left = ours
+    .filter((key) => !gone.has(key))
+    .map((key) => key.slice(plan.prefix.length))
+    .filter((rel) => input.base.files[rel])
   if (left.length === 0) return deleted
   const files = { ...input.ledger.files }
   for (const rel of left) files[rel] = input.base.files[rel]!
